@@ -1,0 +1,124 @@
+//! Shared pieces of the examples: the demo functions that `local_fc` serves and the other examples start
+//! embedded, and the choice between an embedded `LocalFc` and a real endpoint.
+
+use std::time::Duration;
+
+use fc_runtime::local::{Context, HandlerError, LocalFc, LocalFcBuilder, bytes, json};
+use fc_runtime::{Client, FcError};
+use serde::{Deserialize, Serialize};
+
+/// The service the demo functions live in.
+pub const DEMO_SERVICE: &str = "demo";
+
+/// Event of `demo/greet`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Greet {
+    /// Who to greet.
+    pub name: String,
+}
+
+/// Result of `demo/greet`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Greeting {
+    /// `Hello, {name}!`
+    pub greeting: String,
+}
+
+/// Registers the demo functions under service `demo` (also reachable as `demo.LATEST`, version `demo.1` and the
+/// alias `demo.prod`):
+///
+/// - `echo`: returns the event bytes unchanged (JSON or binary)
+/// - `greet`: `{"name"}` → `{"greeting"}`
+/// - `fail`: a handled error
+/// - `crash`: a panic, i.e. an unhandled error
+/// - `sleep`: `{"ms"}` → sleeps that long, returns `{"slept_ms"}`
+/// - `log`: `{"lines": N}` → logs N lines, returns N
+pub fn demo_functions(builder: LocalFcBuilder) -> LocalFcBuilder {
+    builder
+        .function(DEMO_SERVICE, "echo", bytes(|event, _ctx| async move { Ok::<_, HandlerError>(event) }))
+        .function(
+            DEMO_SERVICE,
+            "greet",
+            json(|event: Greet, ctx: Context| async move {
+                ctx.log(format!("greeting {}", event.name));
+                Ok::<_, HandlerError>(Greeting { greeting: format!("Hello, {}!", event.name) })
+            }),
+        )
+        .function(
+            DEMO_SERVICE,
+            "fail",
+            json(|_: serde_json::Value, ctx: Context| async move {
+                ctx.log("about to fail");
+                Err::<(), _>(
+                    HandlerError::new("the demo function failed on purpose")
+                        .with_type("DemoError")
+                        .with_stack_trace(["at fail (demo.rs:1)"]),
+                )
+            }),
+        )
+        .function(
+            DEMO_SERVICE,
+            "crash",
+            json(|_: serde_json::Value, _ctx| async move {
+                if std::hint::black_box(true) {
+                    panic!("the demo function crashed");
+                }
+                Ok::<(), HandlerError>(())
+            }),
+        )
+        .function(
+            DEMO_SERVICE,
+            "sleep",
+            json(|event: Sleep, _ctx| async move {
+                tokio::time::sleep(Duration::from_millis(event.ms)).await;
+                Ok::<_, HandlerError>(serde_json::json!({ "slept_ms": event.ms }))
+            }),
+        )
+        .function(
+            DEMO_SERVICE,
+            "log",
+            json(|event: Lines, ctx: Context| async move {
+                for i in 1..=event.lines {
+                    ctx.log(format!("line {i} of {}", event.lines));
+                }
+                Ok::<_, HandlerError>(event.lines)
+            }),
+        )
+        .versions(DEMO_SERVICE, 1)
+        .alias(DEMO_SERVICE, "prod", "1")
+}
+
+#[derive(Deserialize)]
+struct Sleep {
+    ms: u64,
+}
+
+#[derive(Deserialize)]
+struct Lines {
+    lines: u64,
+}
+
+/// Where an example sends its calls.
+pub enum Target {
+    /// An embedded `LocalFc` (kept alive as long as this value).
+    Local(LocalFc),
+    /// A real endpoint from the environment.
+    Remote,
+}
+
+/// Starts an embedded `LocalFc` with `setup` applied, unless `FC_ENDPOINT` or `FC_ACCOUNT_ID` is set, in which
+/// case the client comes from the environment. Prints which one is used.
+pub async fn connect(setup: impl FnOnce(LocalFcBuilder) -> LocalFcBuilder) -> Result<(Client, Target), FcError> {
+    let remote = ["FC_ENDPOINT", "FC_ACCOUNT_ID"].iter().any(|v| std::env::var(v).is_ok_and(|v| !v.is_empty()));
+    if remote {
+        let client = Client::from_env()?;
+        println!("using the endpoint from the environment: {}", client.endpoint());
+        return Ok((client, Target::Remote));
+    }
+    let fc = setup(LocalFc::builder())
+        .start()
+        .await
+        .map_err(|e| FcError::Config { setting: "LocalFc".into(), reason: e.to_string() })?;
+    println!("using an embedded LocalFc at {}", fc.endpoint());
+    Ok((fc.client(), Target::Local(fc)))
+}

@@ -1,0 +1,74 @@
+//! A runnable local Function Compute endpoint serving the demo functions.
+//!
+//! ```text
+//! cargo run --example local_fc -- --addr 127.0.0.1:9000 [--access-key-id ID --access-key-secret SECRET] [--account-id N]
+//! ```
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use fc_runtime::local::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, LocalFc};
+
+const USAGE: &str =
+    "usage: local_fc [--addr HOST:PORT] [--access-key-id ID] [--access-key-secret SECRET] [--account-id ID]";
+
+struct Args {
+    addr: SocketAddr,
+    key_id: String,
+    key_secret: String,
+    account_id: Option<String>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        addr: SocketAddr::from(([127, 0, 0, 1], 9000)),
+        key_id: DEFAULT_ACCESS_KEY_ID.to_owned(),
+        key_secret: DEFAULT_ACCESS_KEY_SECRET.to_owned(),
+        account_id: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        if flag == "--help" || flag == "-h" {
+            return Err(USAGE.to_owned());
+        }
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+        match flag.as_str() {
+            "--addr" => args.addr = value.parse().map_err(|e| format!("--addr {value:?}: {e}"))?,
+            "--access-key-id" => args.key_id = value,
+            "--access-key-secret" => args.key_secret = value,
+            "--account-id" => args.account_id = Some(value),
+            other => return Err(format!("unknown option {other}\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut builder =
+        examples::demo_functions(LocalFc::builder().addr(args.addr).access_key(&args.key_id, &args.key_secret));
+    if let Some(account) = &args.account_id {
+        builder = builder.account_id(account);
+    }
+    let fc = match builder.start().await {
+        Ok(fc) => fc,
+        Err(e) => {
+            eprintln!("cannot start LocalFc on {}: {e}", args.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("LocalFc listening on {}", fc.endpoint());
+    println!("service demo (also demo.LATEST, demo.1, demo.prod): echo greet fail crash sleep log");
+    println!("access key id {}; Ctrl-C stops", args.key_id);
+    let _ = tokio::signal::ctrl_c().await;
+    fc.shutdown().await;
+    println!("stopped");
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,78 @@
+//! Typed calls to Alibaba Cloud Function Compute (FC 2.0).
+//!
+//! Write the contract once as a trait; `#[fc_function]` writes the call:
+//!
+//! ```no_run
+//! use fc_runtime::{fc_service, fc_function, Client, FcError, Invocation};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize)]
+//! pub struct Greet { name: String }
+//! #[derive(Deserialize)]
+//! pub struct Greeting { greeting: String }
+//!
+//! #[fc_service(service = "demo")]
+//! pub trait Demo {
+//!     #[fc_function]
+//!     async fn greet(&self, event: Greet) -> Result<Greeting, FcError>;
+//!
+//!     #[fc_function(function = "greet", log = "tail")]
+//!     async fn greet_traced(&self, event: Greet) -> Result<Invocation<Greeting>, FcError>;
+//! }
+//!
+//! # async fn run() -> Result<(), FcError> {
+//! let client = Client::from_env()?;
+//! let hello = client.greet(Greet { name: "world".into() }).await?;
+//! println!("{}", hello.greeting);
+//! # Ok(()) }
+//! ```
+//!
+//! The pieces:
+//! - [`Client`]: signs requests exactly as the official SDKs do ([`sign`]), retries only what cannot run a
+//!   function twice ([`RetryPolicy`]), validates names, ids, header values and payload sizes before sending.
+//! - [`Invoke`]: the one method generated code calls; implement it for test doubles.
+//! - [`FcError`]: function errors (handled/unhandled), service errors, timeouts, transport, encode/decode,
+//!   invalid input, configuration — one enum.
+//! - `LocalFc` (feature `local`): an embedded Function Compute endpoint for tests and offline development.
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod client;
+mod credentials;
+mod error;
+mod invoke;
+pub mod paths;
+mod request;
+pub mod response;
+mod retry;
+pub mod sign;
+mod stateful;
+mod validate;
+
+#[cfg(feature = "local")]
+pub mod local;
+
+pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT};
+pub use credentials::{
+    BoxFuture, Credentials, CredentialsProvider, EnvCredentials, RefreshingCredentials, Secret, StaticCredentials,
+};
+pub use error::{ErrorCode, FcError, FunctionError, FunctionErrorKind, ServiceError};
+pub use invoke::{Accepted, Invocation, Invoke};
+pub use request::{ContentType, InvocationType, InvokeRequest, LogType};
+pub use response::{InvocationMeta, InvokeResponse};
+pub use retry::RetryPolicy;
+pub use stateful::{
+    FunctionRef, InvocationEvent, InvocationPage, InvocationStatus, ListInvocations, SortOrder, StatefulInvocation,
+};
+pub use validate::Limits;
+
+#[cfg(feature = "local")]
+pub use local::LocalFc;
+
+pub use fc_macros::{fc_function, fc_service};
+
+pub use bytes::Bytes;
+
+/// Support for the code `#[fc_function]` and `#[fc_service]` generate. Not a public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private;

@@ -1,0 +1,98 @@
+//! Checks made before anything is sent: a refused call costs nothing and changes nothing.
+
+use fc_codegen::names::{self, NameError};
+
+use crate::{FcError, InvocationType, InvokeRequest};
+
+/// Payload limits. FC's defaults are 32 MB for sync and 128 KB for async events; other regions or raised quotas
+/// can be configured on the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Largest sync event, in bytes.
+    pub max_sync_payload: usize,
+    /// Largest async event, in bytes.
+    pub max_async_payload: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_sync_payload: 32 * 1024 * 1024, max_async_payload: 128 * 1024 }
+    }
+}
+
+impl Limits {
+    /// Limits with the given sizes in bytes.
+    pub fn new(max_sync_payload: usize, max_async_payload: usize) -> Self {
+        Limits { max_sync_payload, max_async_payload }
+    }
+
+    /// The limit for an invocation type.
+    pub fn for_type(&self, ty: InvocationType) -> usize {
+        match ty {
+            InvocationType::Sync => self.max_sync_payload,
+            InvocationType::Async => self.max_async_payload,
+        }
+    }
+}
+
+fn name_error(field: &str, value: &str, e: NameError) -> FcError {
+    FcError::invalid(field, format!("{value:?} {e}"))
+}
+
+pub(crate) fn service(value: &str) -> Result<(), FcError> {
+    names::check_service(value).map_err(|e| name_error("service name", value, e))
+}
+
+pub(crate) fn function(value: &str) -> Result<(), FcError> {
+    names::check_function(value).map_err(|e| name_error("function name", value, e))
+}
+
+pub(crate) fn qualifier(value: &str) -> Result<(), FcError> {
+    names::check_qualifier(value).map_err(|e| name_error("qualifier", value, e))
+}
+
+pub(crate) fn invocation_id(value: &str) -> Result<(), FcError> {
+    names::check_invocation_id(value).map_err(|e| name_error("invocation id", value, e))
+}
+
+/// A header value FC can sign and every proxy will pass: printable ASCII, no control characters.
+pub(crate) fn header_value(header: &str, value: &str) -> Result<(), FcError> {
+    if let Some((at, c)) = value.char_indices().find(|(_, c)| !(' '..='~').contains(c)) {
+        let what = if c.is_control() { "a control character" } else { "a non-ASCII character" };
+        return Err(FcError::invalid(
+            format!("header {header}"),
+            format!("contains {what} ({}) at position {at}", c.escape_default()),
+        ));
+    }
+    Ok(())
+}
+
+/// Everything about an invoke request that can be checked without the network.
+pub(crate) fn invoke_request(req: &InvokeRequest, limits: &Limits) -> Result<(), FcError> {
+    service(&req.service)?;
+    function(&req.function)?;
+    if let Some(q) = &req.qualifier {
+        qualifier(q)?;
+    }
+    if let Some(id) = &req.invocation_id {
+        invocation_id(id)?;
+    }
+    if let Some(trace) = &req.trace_id {
+        header_value("X-Fc-Trace-Id", trace)?;
+    }
+    let ty = req.effective_type();
+    let limit = limits.for_type(ty);
+    if req.body.len() > limit {
+        return Err(FcError::invalid(
+            "payload",
+            format!(
+                "{} bytes is over the {} byte limit for {} invocations",
+                req.body.len(),
+                limit,
+                ty.as_str().to_ascii_lowercase()
+            ),
+        ));
+    }
+    Ok(())
+}
