@@ -1,1 +1,148 @@
-//! Integration tests live in `tests/`.
+//! Helpers shared by the integration tests: a server that answers canned bytes (for malformed answers FC's
+//! emulator never gives), a recording `Invoke`, and a tracing capture.
+
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use fc_runtime::{Client, Credentials, FcError, Invoke, InvokeRequest, InvokeResponse, RetryPolicy};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A loopback server answering each connection with the next canned response, then closing it.
+pub struct CannedServer {
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    /// Requests received so far.
+    pub requests: Arc<AtomicUsize>,
+}
+
+impl CannedServer {
+    /// Serves `responses` in order (the last one repeats).
+    pub async fn start(responses: Vec<Vec<u8>>) -> io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let endpoint = format!("http://{}", listener.local_addr()?);
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counter = requests.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let n = counter.fetch_add(1, Ordering::SeqCst);
+                let response = responses[n.min(responses.len() - 1)].clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    // Read the head and the declared body before answering.
+                    loop {
+                        let Ok(read) = stream.read(&mut chunk).await else { return };
+                        if read == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..read]);
+                        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                            let len: usize = head
+                                .lines()
+                                .find_map(|l| l.strip_prefix("content-length:"))
+                                .and_then(|v| v.trim().parse().ok())
+                                .unwrap_or(0);
+                            if buf.len() >= end + 4 + len {
+                                break;
+                            }
+                        }
+                    }
+                    let _ = stream.write_all(&response).await;
+                    let _ = stream.shutdown().await;
+                });
+            }
+        });
+        Ok(CannedServer { endpoint, requests })
+    }
+
+    /// A client for this server, without retries.
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .endpoint(&self.endpoint)
+            .credentials(Credentials::new("testKeyId", "testKeySecret"))
+            .retry(RetryPolicy::none())
+            .use_env_proxy(false)
+            .build()
+            .expect("valid client")
+    }
+}
+
+/// An HTTP/1.1 response with `Content-Length` and `Connection: close`.
+pub fn http_response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    let mut out = out.into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// An `Invoke` that records requests and answers with a fixed response.
+#[derive(Clone)]
+pub struct Recorder {
+    /// Every request received.
+    pub requests: Arc<Mutex<Vec<InvokeRequest>>>,
+    answer: Arc<dyn Fn(&InvokeRequest) -> Result<InvokeResponse, FcError> + Send + Sync>,
+}
+
+impl Recorder {
+    /// Answers every request with `answer(request)`.
+    pub fn new(answer: impl Fn(&InvokeRequest) -> Result<InvokeResponse, FcError> + Send + Sync + 'static) -> Self {
+        Recorder { requests: Default::default(), answer: Arc::new(answer) }
+    }
+
+    /// The last request.
+    pub fn last(&self) -> InvokeRequest {
+        self.requests.lock().unwrap().last().cloned().expect("a request was made")
+    }
+}
+
+impl Invoke for Recorder {
+    async fn invoke(&self, request: InvokeRequest) -> Result<InvokeResponse, FcError> {
+        let answer = (self.answer)(&request);
+        self.requests.lock().unwrap().push(request);
+        answer
+    }
+}
+
+/// A writer that appends to a shared buffer, for capturing `tracing` output.
+#[derive(Clone, Default)]
+pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// What was written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Runs `f` on a fresh current-thread runtime with a subscriber that records every level, and returns
+/// `f`'s value with everything that was logged.
+pub fn with_captured_tracing<T>(f: impl std::future::Future<Output = T>) -> (T, String) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let out = tracing::subscriber::with_default(subscriber, || {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+    });
+    (out, captured.text())
+}

@@ -107,8 +107,31 @@ impl IntoBody for &Bytes {
 }
 
 /// Turns anything string-like into an owned invocation id.
-pub fn invocation_id<S: ?Sized + AsRef<str>>(id: &S) -> String {
+pub fn invocation_id(id: impl AsRef<str>) -> String {
     id.as_ref().to_owned()
+}
+
+/// Attaches an encoded JSON event.
+pub fn with_json(request: InvokeRequest, body: Result<Bytes, FcError>) -> Result<InvokeRequest, FcError> {
+    body.map(|b| request.json(b))
+}
+
+/// Sends a request built by a stub and decodes its answer. Taking `&I` with `I: Invoke` here (not in the
+/// stub) makes a trait without the `Invoke` supertrait fail with one readable error.
+pub fn call<'a, I, T, D>(
+    invoker: &'a I,
+    request: Result<InvokeRequest, FcError>,
+    decode: D,
+) -> impl Future<Output = Result<T, FcError>> + Send + 'a
+where
+    I: Invoke + ?Sized,
+    D: FnOnce(InvokeResponse) -> Result<T, FcError> + Send + 'a,
+    T: 'a,
+{
+    async move {
+        let response = invoker.invoke(request?).await?;
+        decode(response)
+    }
 }
 
 fn decode_error(e: serde_json::Error, response: &InvokeResponse) -> FcError {

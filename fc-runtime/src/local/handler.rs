@@ -21,6 +21,7 @@ pub struct Context {
     pub(crate) invocation_id: Option<String>,
     pub(crate) attempt: u32,
     pub(crate) log: Arc<Mutex<Vec<u8>>>,
+    pub(crate) headers: Arc<http::HeaderMap>,
 }
 
 impl fmt::Debug for Context {
@@ -65,6 +66,12 @@ impl Context {
     /// 1 for the first attempt; higher when FC retries a failed async invocation.
     pub fn attempt(&self) -> u32 {
         self.attempt
+    }
+
+    /// A header of the invoke request as it arrived (e.g. `content-type`, `x-fc-trace-id`), for functions and
+    /// tests that look at how they were called.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// Appends a line to the invocation's log (returned, last 4 KB, with `X-Fc-Log-Type: Tail`).

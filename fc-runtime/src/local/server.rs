@@ -307,6 +307,7 @@ async fn invoke(
         invocation_id: None,
         attempt: 1,
         log: Default::default(),
+        headers: Arc::new(parts.headers.clone()),
     };
     let resp = match ty {
         InvocationType::Sync => {

@@ -1,0 +1,182 @@
+//! Code generation for a valid method: a default body that encodes the arguments, calls `Invoke::invoke` and
+//! decodes the answer. Every path is absolute (`::core::…`, `<crate>::__private::…`).
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{FnArg, Type, WherePredicate};
+
+use crate::ast::{ArgKind, InvocationInner, Method, Ret};
+use crate::attr::{Invocation, Log};
+
+/// The runtime crate's path: `crate = "…"` or `::fc_runtime`.
+pub(crate) fn runtime_path(m: &Method<'_>) -> TokenStream {
+    match &m.settings.krate {
+        Some(k) => k.value.to_token_stream(),
+        None => quote!(::fc_runtime),
+    }
+}
+
+/// Whether a type names one of `generics` (so a bound must be added for it).
+fn mentions(ty: &Type, generics: &[syn::Ident]) -> bool {
+    struct Finder<'a> {
+        generics: &'a [syn::Ident],
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_path(&mut self, p: &'ast syn::Path) {
+            if p.leading_colon.is_none() && self.generics.iter().any(|g| p.segments[0].ident == *g) {
+                self.found = true;
+            }
+            syn::visit::visit_path(self, p);
+        }
+    }
+    let mut f = Finder { generics, found: false };
+    f.visit_type(ty);
+    f.found
+}
+
+/// Whether a type has a reference or `'_` without a named lifetime (such types cannot appear in where clauses).
+fn has_elided_lifetime(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+            if r.lifetime.is_none() {
+                self.0 = true;
+            }
+            syn::visit::visit_type_reference(self, r);
+        }
+        fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
+            if l.ident == "_" {
+                self.0 = true;
+            }
+        }
+    }
+    let mut f = Finder(false);
+    f.visit_type(ty);
+    f.0
+}
+
+/// `&T` is serialized as `T`: bound the referent.
+fn strip_refs(ty: &Type) -> &Type {
+    match ty {
+        Type::Reference(r) => strip_refs(&r.elem),
+        Type::Group(g) => strip_refs(&g.elem),
+        Type::Paren(p) => strip_refs(&p.elem),
+        other => other,
+    }
+}
+
+fn inferred_bound(ty: &Type, generics: &[syn::Ident], bound: TokenStream) -> Option<WherePredicate> {
+    let target = strip_refs(ty);
+    if !mentions(target, generics) || has_elided_lifetime(target) {
+        return None;
+    }
+    let span = target.span();
+    Some(syn::parse_quote_spanned!(span=> #target: #bound))
+}
+
+/// The generated method, replacing the declaration.
+pub(crate) fn method(m: &Method<'_>, trait_generics: &[syn::Ident]) -> TokenStream {
+    let rt = runtime_path(m);
+    let p = quote!(#rt::__private);
+    let item = m.item;
+    let mut sig = item.sig.clone();
+    sig.asyncness = None;
+    for input in sig.inputs.iter_mut() {
+        if let FnArg::Typed(pt) = input {
+            pt.attrs.retain(|a| !a.path().is_ident("fc"));
+        }
+    }
+    let ok = m.ok_type.expect("validated");
+    sig.output = syn::parse_quote! {
+        -> impl #p::Future<Output = #p::Result<#ok, #p::FcError>> + #p::Send
+    };
+
+    let mut generics: Vec<syn::Ident> = trait_generics.to_vec();
+    generics.extend(sig.generics.type_params().map(|t| t.ident.clone()));
+    let mut bounds: Vec<WherePredicate> = Vec::new();
+    for arg in &m.args {
+        if arg.kind == ArgKind::Json {
+            bounds.extend(inferred_bound(arg.ty, &generics, quote!(#p::Serialize)));
+        }
+    }
+    let decoded = match m.ret.expect("validated") {
+        Ret::Json(t) | Ret::Invocation(InvocationInner::Json(t)) => Some(t),
+        _ => None,
+    };
+    if let Some(t) = decoded {
+        bounds.extend(inferred_bound(t, &generics, quote!(#p::DeserializeOwned)));
+    }
+    if !bounds.is_empty() {
+        sig.generics.make_where_clause().predicates.extend(bounds);
+    }
+
+    let service = &m.settings.service.as_ref().expect("validated").value;
+    let (function, _) = m.function_name();
+    let mut request = quote!(#p::InvokeRequest::new(#service, #function));
+    if let Some(q) = &m.settings.qualifier {
+        let q = &q.value;
+        request.extend(quote!(.qualifier(#q)));
+    }
+    if m.settings.invocation.as_ref().is_some_and(|i| i.value == Invocation::Async) {
+        request.extend(quote!(.invocation_type(#p::InvocationType::Async)));
+    }
+    if m.settings.log.as_ref().is_some_and(|l| l.value == Log::Tail) {
+        request.extend(quote!(.log_type(#p::LogType::Tail)));
+    }
+    if let Some(id) = m.args.iter().find(|a| a.kind == ArgKind::InvocationId) {
+        let ident = id.ident;
+        request.extend(quote!(.invocation_id(#p::invocation_id(#ident))));
+    }
+
+    let body_args: Vec<_> = m.args.iter().filter(|a| a.kind != ArgKind::InvocationId).collect();
+    let with_body = match body_args.as_slice() {
+        [] => quote!(#p::Ok(__fc_request)),
+        [arg] if arg.kind == ArgKind::Bytes => {
+            let ident = arg.ident;
+            let span = arg.ty.span();
+            let into_body = quote_spanned!(span=> #p::IntoBody::into_body(#ident));
+            quote!(#p::Ok(__fc_request.bytes(#into_body)))
+        }
+        [arg] => {
+            let (ident, ty) = (arg.ident, arg.ty);
+            let encode = quote_spanned!(ty.span()=> #p::encode_json::<#ty>(&#ident));
+            quote!(#p::with_json(__fc_request, #encode))
+        }
+        several => {
+            let fields = several.iter().map(|arg| {
+                let (ident, ty, key) = (arg.ident, arg.ty, &arg.key);
+                quote_spanned!(ty.span()=> .field::<#ty>(#key, &#ident))
+            });
+            quote!(#p::with_json(__fc_request, #p::JsonObject::new() #(#fields)* .finish()))
+        }
+    };
+
+    let decode = match m.ret.expect("validated") {
+        Ret::Json(t) => quote_spanned!(t.span()=> #p::decode_json::<#t>),
+        Ret::Unit => quote!(#p::decode_unit),
+        Ret::Bytes(t) => quote_spanned!(t.span()=> #p::decode_bytes::<#t>),
+        Ret::Invocation(InvocationInner::Json(t)) => quote_spanned!(t.span()=> #p::decode_invocation::<#t>),
+        Ret::Invocation(InvocationInner::Unit) => quote!(#p::decode_invocation_unit),
+        Ret::Invocation(InvocationInner::Bytes(t)) => quote_spanned!(t.span()=> #p::decode_invocation_bytes::<#t>),
+        Ret::Accepted(_) => quote!(#p::decode_accepted),
+    };
+    let call_span = item.sig.ident.span();
+    let call = quote_spanned!(call_span=> #p::call(self, __fc_request, #decode));
+
+    let attrs = item.attrs.iter().filter(|a| !is_fc_function(a));
+    quote! {
+        #(#attrs)*
+        #sig {
+            let __fc_request = #request;
+            let __fc_request = #with_body;
+            #call
+        }
+    }
+}
+
+pub(crate) fn is_fc_function(attr: &syn::Attribute) -> bool {
+    attr.path().segments.last().is_some_and(|s| s.ident == "fc_function")
+}
