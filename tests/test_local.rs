@@ -1,1 +1,301 @@
+//! LocalFc's behaviours, each as FC does it, through our own client and raw HTTP.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use fc_runtime::local::{Fault, FunctionConfig, HandlerError, LocalFc, bytes, json};
+use fc_runtime::{
+    ErrorCode, FcError, FunctionErrorKind, FunctionRef, InvocationStatus, InvocationType, InvokeRequest, LogType,
+    RetryPolicy,
+};
+
+fn code(err: &FcError) -> (u16, ErrorCode) {
+    match err {
+        FcError::Service(s) => (s.status, s.code.clone()),
+        other => panic!("expected a service error, got {other:?}"),
+    }
+}
+
+async fn wait_for_status(
+    fc: &LocalFc,
+    f: &FunctionRef,
+    id: &str,
+    want: InvocationStatus,
+) -> fc_runtime::StatefulInvocation {
+    let client = fc.client();
+    for _ in 0..500 {
+        let inv = client.get_stateful_invocation(f, id).await.unwrap();
+        if inv.status.as_ref() == Some(&want) {
+            return inv;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{id} never reached {want}");
+}
+
+#[tokio::test]
+async fn panics_and_timeouts_are_unhandled_errors_and_the_server_keeps_serving() {
+    let fc = LocalFc::builder()
+        .function(
+            "s",
+            "panics",
+            json(|_: (), _| async move {
+                if std::hint::black_box(true) {
+                    panic!("kaboom");
+                }
+                Ok::<(), HandlerError>(())
+            }),
+        )
+        .function_with(
+            "s",
+            "slow",
+            FunctionConfig::new().timeout(Duration::from_millis(50)),
+            json(|_: (), _| async move {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                Ok::<(), HandlerError>(())
+            }),
+        )
+        .function("s", "ok", json(|_: (), _| async move { Ok::<_, HandlerError>("fine") }))
+        .start()
+        .await
+        .unwrap();
+    let client = fc.client();
+    let err = client.invoke(InvokeRequest::new("s", "panics")).await.unwrap_err();
+    let FcError::Function(f) = err else { panic!() };
+    assert_eq!(f.kind, FunctionErrorKind::Unhandled);
+    assert!(f.message.contains("kaboom"), "{}", f.message);
+    let err = client.invoke(InvokeRequest::new("s", "slow")).await.unwrap_err();
+    let FcError::Function(f) = err else { panic!() };
+    assert_eq!(f.kind, FunctionErrorKind::Unhandled);
+    assert_eq!(f.message, "Function timed out after 0.05 seconds");
+    let ok = client.invoke(InvokeRequest::new("s", "ok")).await.unwrap();
+    assert_eq!(&ok.body[..], b"\"fine\"");
+}
+
+#[tokio::test]
+async fn log_tail_is_the_last_4_kb_base64() {
+    let fc = LocalFc::builder()
+        .function(
+            "s",
+            "chatty",
+            json(|n: u32, ctx| async move {
+                for i in 0..n {
+                    ctx.log(format!("{i:05}"));
+                }
+                Ok::<_, HandlerError>(n)
+            }),
+        )
+        .start()
+        .await
+        .unwrap();
+    let resp =
+        fc.client().invoke(InvokeRequest::new("s", "chatty").json("2000").log_type(LogType::Tail)).await.unwrap();
+    let tail = resp.meta.log_tail.unwrap();
+    assert_eq!(tail.len(), 4096);
+    assert!(tail.ends_with(&format!("01999\nFC Invoke End RequestId: {}\n", resp.meta.request_id.unwrap())));
+    let none = fc.client().invoke(InvokeRequest::new("s", "chatty").json("1")).await.unwrap();
+    assert_eq!(none.meta.log_tail, None, "no tail unless asked");
+}
+
+#[tokio::test]
+async fn failed_async_invocations_are_retried_as_fc_does() {
+    let attempts = Arc::new(AtomicU32::new(0));
+    let seen = attempts.clone();
+    let fc = LocalFc::builder()
+        .function_with(
+            "s",
+            "flaky",
+            FunctionConfig::new().retry_delay(Duration::from_millis(1)),
+            json(move |_: (), ctx| {
+                seen.fetch_add(1, Ordering::SeqCst);
+                async move { if ctx.attempt() < 3 { Err(HandlerError::new("not yet")) } else { Ok(ctx.attempt()) } }
+            }),
+        )
+        .function_with(
+            "s",
+            "broken",
+            FunctionConfig::new().retry_delay(Duration::from_millis(1)),
+            json(|_: (), _| async move { Err::<(), _>(HandlerError::new("always")) }),
+        )
+        .start()
+        .await
+        .unwrap();
+    let client = fc.client();
+    client.invoke(InvokeRequest::new("s", "flaky").invocation_id("f1")).await.unwrap();
+    let inv = wait_for_status(&fc, &FunctionRef::new("s", "flaky"), "f1", InvocationStatus::Succeeded).await;
+    assert_eq!(inv.already_retried_times, Some(2));
+    assert_eq!(inv.return_payload.as_deref(), Some("3"));
+    assert_eq!(attempts.load(Ordering::SeqCst), 3);
+
+    client.invoke(InvokeRequest::new("s", "broken").invocation_id("b1")).await.unwrap();
+    let inv = wait_for_status(&fc, &FunctionRef::new("s", "broken"), "b1", InvocationStatus::Failed).await;
+    assert_eq!(inv.already_retried_times, Some(3));
+    assert_eq!(inv.invocation_error_message.as_deref(), Some("always"));
+    assert_eq!(fc.executions("s", "broken"), 4, "one attempt and FC's three retries");
+}
+
+#[tokio::test]
+async fn duplicate_invocation_ids_are_rejected_and_the_first_runs_once() {
+    let fc = LocalFc::builder()
+        .function("s", "job", json(|_: (), _| async move { Ok::<_, HandlerError>(()) }))
+        .start()
+        .await
+        .unwrap();
+    let client = fc.client();
+    client.invoke(InvokeRequest::new("s", "job").invocation_id("same")).await.unwrap();
+    let err = client.invoke(InvokeRequest::new("s", "job").invocation_id("same")).await.unwrap_err();
+    assert_eq!(code(&err), (409, ErrorCode::StatefulAsyncInvocationAlreadyExists));
+    wait_for_status(&fc, &FunctionRef::new("s", "job"), "same", InvocationStatus::Succeeded).await;
+    assert_eq!(fc.executions("s", "job"), 1);
+}
+
+#[tokio::test]
+async fn async_without_an_id_gets_a_generated_one() {
+    let fc = LocalFc::builder()
+        .function("s", "job", json(|_: (), _| async move { Ok::<_, HandlerError>(()) }))
+        .start()
+        .await
+        .unwrap();
+    let resp = fc.client().invoke(InvokeRequest::new("s", "job").invocation_type(InvocationType::Async)).await.unwrap();
+    assert_eq!(resp.status, 202);
+    assert!(resp.body.is_empty());
+    let id = resp.meta.invocation_id.expect("stateful functions name every async invocation");
+    wait_for_status(&fc, &FunctionRef::new("s", "job"), &id, InvocationStatus::Succeeded).await;
+}
+
+#[tokio::test]
+async fn a_running_invocation_can_be_stopped() {
+    let fc = LocalFc::builder()
+        .function(
+            "s",
+            "forever",
+            json(|_: (), _| async move {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                Ok::<(), HandlerError>(())
+            }),
+        )
+        .start()
+        .await
+        .unwrap();
+    let client = fc.client();
+    let f = FunctionRef::new("s", "forever");
+    client.invoke(InvokeRequest::new("s", "forever").invocation_id("run1")).await.unwrap();
+    wait_for_status(&fc, &f, "run1", InvocationStatus::Running).await;
+    client.stop_stateful_invocation(&f, "run1").await.unwrap();
+    let inv = client.get_stateful_invocation(&f, "run1").await.unwrap();
+    assert_eq!(inv.status, Some(InvocationStatus::Stopped));
+    assert!(inv.end_time.is_some());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(client.get_stateful_invocation(&f, "run1").await.unwrap().status, Some(InvocationStatus::Stopped));
+}
+
+#[tokio::test]
+async fn concurrency_limit_answers_429() {
+    let fc = LocalFc::builder()
+        .function_with(
+            "s",
+            "single",
+            FunctionConfig::new().concurrency(1),
+            json(|ms: u64, _| async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Ok::<_, HandlerError>(ms)
+            }),
+        )
+        .start()
+        .await
+        .unwrap();
+    let client = fc.client_builder().retry(RetryPolicy::none()).build().unwrap();
+    let busy = tokio::spawn({
+        let client = client.clone();
+        async move { client.invoke(InvokeRequest::new("s", "single").json("300")).await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let err = client.invoke(InvokeRequest::new("s", "single").json("1")).await.unwrap_err();
+    assert_eq!(code(&err), (429, ErrorCode::ResourceExhausted));
+    assert!(busy.await.unwrap().is_ok());
+    assert!(client.invoke(InvokeRequest::new("s", "single").json("1")).await.is_ok());
+}
+
+#[tokio::test]
+async fn latency_faults_delay_and_faults_can_target_one_function() {
+    let fc = LocalFc::builder()
+        .function("s", "a", bytes(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .function("s", "b", bytes(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .start()
+        .await
+        .unwrap();
+    let client = fc.client_builder().retry(RetryPolicy::none()).build().unwrap();
+    fc.inject(Fault::throttle(1, 503).for_function("s", "b"));
+    assert!(client.invoke(InvokeRequest::new("s", "a")).await.is_ok(), "a is not targeted");
+    assert_eq!(code(&client.invoke(InvokeRequest::new("s", "b")).await.unwrap_err()).0, 503);
+    fc.inject(Fault::latency(Duration::from_millis(300), 1));
+    let err = client.invoke(InvokeRequest::new("s", "a").timeout(Duration::from_millis(100))).await.unwrap_err();
+    assert!(matches!(err, FcError::Timeout { .. }));
+    fc.inject(Fault::throttle(3, 429));
+    fc.clear_faults();
+    assert!(client.invoke(InvokeRequest::new("s", "a")).await.is_ok());
+}
+
+async fn raw(fc: &LocalFc, method: &str, path: &str) -> (u16, serde_json::Value) {
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+    let headers = [("date", date.as_str()), ("content-type", "application/json")];
+    let auth = fc_runtime::sign::authorization(
+        "testKeyId",
+        "testKeySecret",
+        &fc_runtime::sign::SignableRequest { method, path, headers: &headers, query: &[] },
+    );
+    let resp = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .request(method.parse().unwrap(), format!("{}{path}", fc.endpoint()))
+        .header("date", &date)
+        .header("content-type", "application/json")
+        .header("authorization", auth)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap_or_default())
+}
+
+#[tokio::test]
+async fn other_paths_and_methods_get_fc_errors() {
+    let fc = LocalFc::builder()
+        .function("s", "f", bytes(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .start()
+        .await
+        .unwrap();
+    for (method, path, status, code) in [
+        ("GET", "/2016-08-15/services/s/functions/f/invocations", 405, "MethodNotAllowed"),
+        ("DELETE", "/2016-08-15/services/s/functions/f/stateful-async-invocations/x", 405, "MethodNotAllowed"),
+        ("GET", "/2016-08-15/services/s/functions/f/triggers", 400, "PathNotSupported"),
+        ("POST", "/2021-04-06/services/s/functions/f/invocations", 400, "PathNotSupported"),
+        ("GET", "/", 400, "PathNotSupported"),
+    ] {
+        let (got, body) = raw(&fc, method, path).await;
+        assert_eq!((got, body["ErrorCode"].as_str()), (status, Some(code)), "{method} {path}");
+        assert!(body["RequestId"].is_string() && body["ErrorMessage"].is_string());
+    }
+    // Unsigned requests are refused before routing.
+    let resp = reqwest::Client::builder().no_proxy().build().unwrap().get(format!("{}/", fc.endpoint())).send().await;
+    assert_eq!(resp.unwrap().status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn start_rejects_invalid_configuration() {
+    let err = LocalFc::builder()
+        .function("bad name", "f", bytes(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .start()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("service name"), "{err}");
+    let err = LocalFc::builder()
+        .function("s", "f", bytes(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .alias("s", "prod", "3")
+        .start()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("unpublished version"), "{err}");
+}

@@ -18,25 +18,6 @@ pub(crate) fn runtime_path(m: &Method<'_>) -> TokenStream {
     }
 }
 
-/// Whether a type names one of `generics` (so a bound must be added for it).
-fn mentions(ty: &Type, generics: &[syn::Ident]) -> bool {
-    struct Finder<'a> {
-        generics: &'a [syn::Ident],
-        found: bool,
-    }
-    impl<'ast> Visit<'ast> for Finder<'_> {
-        fn visit_path(&mut self, p: &'ast syn::Path) {
-            if p.leading_colon.is_none() && self.generics.iter().any(|g| p.segments[0].ident == *g) {
-                self.found = true;
-            }
-            syn::visit::visit_path(self, p);
-        }
-    }
-    let mut f = Finder { generics, found: false };
-    f.visit_type(ty);
-    f.found
-}
-
 /// Whether a type has a reference or `'_` without a named lifetime (such types cannot appear in where clauses).
 fn has_elided_lifetime(ty: &Type) -> bool {
     struct Finder(bool);
@@ -68,9 +49,13 @@ fn strip_refs(ty: &Type) -> &Type {
     }
 }
 
-fn inferred_bound(ty: &Type, generics: &[syn::Ident], bound: TokenStream) -> Option<WherePredicate> {
+/// The bound an argument or result type needs, as a where-clause predicate spanned at the type: generic
+/// parameters (of the method or of the trait) get their bounds this way, and a concrete type that lacks the
+/// trait is reported at the type itself. Types with elided lifetimes cannot appear in where clauses and are
+/// checked where they are used instead.
+fn inferred_bound(ty: &Type, bound: TokenStream) -> Option<WherePredicate> {
     let target = strip_refs(ty);
-    if !mentions(target, generics) || has_elided_lifetime(target) {
+    if has_elided_lifetime(target) {
         return None;
     }
     let span = target.span();
@@ -78,7 +63,7 @@ fn inferred_bound(ty: &Type, generics: &[syn::Ident], bound: TokenStream) -> Opt
 }
 
 /// The generated method, replacing the declaration.
-pub(crate) fn method(m: &Method<'_>, trait_generics: &[syn::Ident]) -> TokenStream {
+pub(crate) fn method(m: &Method<'_>) -> TokenStream {
     let rt = runtime_path(m);
     let p = quote!(#rt::__private);
     let item = m.item;
@@ -94,12 +79,10 @@ pub(crate) fn method(m: &Method<'_>, trait_generics: &[syn::Ident]) -> TokenStre
         -> impl #p::Future<Output = #p::Result<#ok, #p::FcError>> + #p::Send
     };
 
-    let mut generics: Vec<syn::Ident> = trait_generics.to_vec();
-    generics.extend(sig.generics.type_params().map(|t| t.ident.clone()));
     let mut bounds: Vec<WherePredicate> = Vec::new();
     for arg in &m.args {
         if arg.kind == ArgKind::Json {
-            bounds.extend(inferred_bound(arg.ty, &generics, quote!(#p::Serialize)));
+            bounds.extend(inferred_bound(arg.ty, quote!(#p::Serialize)));
         }
     }
     let decoded = match m.ret.expect("validated") {
@@ -107,7 +90,7 @@ pub(crate) fn method(m: &Method<'_>, trait_generics: &[syn::Ident]) -> TokenStre
         _ => None,
     };
     if let Some(t) = decoded {
-        bounds.extend(inferred_bound(t, &generics, quote!(#p::DeserializeOwned)));
+        bounds.extend(inferred_bound(t, quote!(#p::DeserializeOwned)));
     }
     if !bounds.is_empty() {
         sig.generics.make_where_clause().predicates.extend(bounds);

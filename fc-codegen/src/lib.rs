@@ -38,7 +38,7 @@ pub fn fc_function(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#errors #item);
         }
     };
-    let out = function_method(&ctx, &method, settings, Span::call_site(), &[]);
+    let out = function_method(&ctx, &method, settings, Span::call_site());
     let errors = ctx.check();
     quote!(#errors #out)
 }
@@ -56,31 +56,23 @@ fn parse_method(item: TokenStream) -> Result<TraitItemFn, String> {
     const HINT: &str = "#[fc_function] goes on a method declared in a trait whose supertraits include \
                         `fc_runtime::Invoke` (or inside an #[fc_service] trait), e.g. \
                         `async fn resize(&self, job: Resize) -> Result<Thumbnail, FcError>;`";
-    match syn::parse2::<Item>(item.clone()) {
-        Ok(Item::Fn(f)) if f.sig.receiver().is_none() => {
+    if let Ok(Item::Fn(f)) = syn::parse2::<Item>(item.clone()) {
+        if f.sig.receiver().is_none() {
             return Err(format!("#[fc_function] cannot be used on a free function: {HINT}"));
         }
-        Ok(Item::Fn(f)) if !matches!(f.vis, syn::Visibility::Inherited) => {
+        if !matches!(f.vis, syn::Visibility::Inherited) {
             return Err(format!("#[fc_function] cannot be used on a method of an `impl` block: {HINT}"));
         }
-        Ok(Item::Fn(_)) | Err(_) => {}
-        Ok(_) => return Err(format!("#[fc_function] cannot be used here: {HINT}")),
     }
     syn::parse2::<TraitItemFn>(item).map_err(|_| format!("#[fc_function] cannot be used here: {HINT}"))
 }
 
 /// Models, checks and expands one method (or emits its fallback).
-fn function_method(
-    ctx: &Ctxt,
-    item: &TraitItemFn,
-    settings: Settings,
-    attr_span: Span,
-    trait_generics: &[syn::Ident],
-) -> TokenStream {
+fn function_method(ctx: &Ctxt, item: &TraitItemFn, settings: Settings, attr_span: Span) -> TokenStream {
     let before = ctx.error_count();
     let model = ast::method(ctx, item, settings, attr_span);
     valid::check_method(ctx, &model);
-    if ctx.error_count() > before { fallback::method(item) } else { expand::method(&model, trait_generics) }
+    if ctx.error_count() > before { fallback::method(item) } else { expand::method(&model) }
 }
 
 /// Expands `#[fc_service(args)]` applied to `item`.
@@ -99,11 +91,9 @@ pub fn fc_service(args: TokenStream, item: TokenStream) -> TokenStream {
         Some(k) => k.value.to_token_stream(),
         None => quote!(::fc_runtime),
     };
-    let trait_generics: Vec<syn::Ident> = tr.generics.type_params().map(|t| t.ident.clone()).collect();
 
     struct Target {
         method: syn::Ident,
-        settings_key: String,
         bytes_event: bool,
     }
     let mut targets: HashMap<(String, String), Vec<Target>> = HashMap::new();
@@ -143,28 +133,13 @@ pub fn fc_service(args: TokenStream, item: TokenStream) -> TokenStream {
             None => (ast::unraw(&method.sig.ident), method.sig.ident.span()),
         };
         let service = settings.service.as_ref().map(|s| s.value.clone()).unwrap_or_default();
-        let settings_key = format!(
-            "{:?}/{:?}/{:?}",
-            settings.qualifier.as_ref().map(|q| &q.value),
-            settings.invocation.as_ref().map(|i| i.value),
-            settings.log.as_ref().map(|l| l.value),
-        );
         let bytes_event = method.sig.inputs.iter().any(|i| match i {
             syn::FnArg::Typed(pt) => ast::is_bytes_arg(&pt.ty) && !pt.attrs.iter().any(|a| a.path().is_ident("fc")),
             _ => false,
         });
         let same_function = targets.entry((service, function.clone())).or_default();
         for earlier in same_function.iter() {
-            if earlier.settings_key == settings_key {
-                ctx.error_at(
-                    method.sig.ident.span(),
-                    format!(
-                        "`{}` makes the same call as `{}` (function {function:?} with the same settings); \
-                         set a different `function`, qualifier, invocation or log, or remove one",
-                        method.sig.ident, earlier.method
-                    ),
-                );
-            } else if earlier.bytes_event != bytes_event {
+            if earlier.bytes_event != bytes_event {
                 ctx.error_at(
                     method.sig.ident.span(),
                     format!(
@@ -177,8 +152,8 @@ pub fn fc_service(args: TokenStream, item: TokenStream) -> TokenStream {
                 );
             }
         }
-        same_function.push(Target { method: method.sig.ident.clone(), settings_key, bytes_event });
-        items.push(function_method(&ctx, &method, settings, attr.span(), &trait_generics));
+        same_function.push(Target { method: method.sig.ident.clone(), bytes_event });
+        items.push(function_method(&ctx, &method, settings, attr.span()));
     }
 
     let has_invoke = tr.supertraits.iter().any(|b| match b {

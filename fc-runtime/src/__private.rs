@@ -122,11 +122,10 @@ pub fn call<'a, I, T, D>(
     invoker: &'a I,
     request: Result<InvokeRequest, FcError>,
     decode: D,
-) -> impl Future<Output = Result<T, FcError>> + Send + 'a
+) -> impl Future<Output = Result<T, FcError>> + Send
 where
     I: Invoke + ?Sized,
-    D: FnOnce(InvokeResponse) -> Result<T, FcError> + Send + 'a,
-    T: 'a,
+    D: FnOnce(InvokeResponse) -> Result<T, FcError> + Send,
 {
     async move {
         let response = invoker.invoke(request?).await?;
