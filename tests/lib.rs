@@ -82,12 +82,14 @@ pub fn http_response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec
     out
 }
 
+type Answer = dyn Fn(&InvokeRequest) -> Result<InvokeResponse, FcError> + Send + Sync;
+
 /// An `Invoke` that records requests and answers with a fixed response.
 #[derive(Clone)]
 pub struct Recorder {
     /// Every request received.
     pub requests: Arc<Mutex<Vec<InvokeRequest>>>,
-    answer: Arc<dyn Fn(&InvokeRequest) -> Result<InvokeResponse, FcError> + Send + Sync>,
+    answer: Arc<Answer>,
 }
 
 impl Recorder {

@@ -118,19 +118,13 @@ pub fn with_json(request: InvokeRequest, body: Result<Bytes, FcError>) -> Result
 
 /// Sends a request built by a stub and decodes its answer. Taking `&I` with `I: Invoke` here (not in the
 /// stub) makes a trait without the `Invoke` supertrait fail with one readable error.
-pub fn call<'a, I, T, D>(
-    invoker: &'a I,
-    request: Result<InvokeRequest, FcError>,
-    decode: D,
-) -> impl Future<Output = Result<T, FcError>> + Send
+pub async fn call<I, T, D>(invoker: &I, request: Result<InvokeRequest, FcError>, decode: D) -> Result<T, FcError>
 where
     I: Invoke + ?Sized,
-    D: FnOnce(InvokeResponse) -> Result<T, FcError> + Send,
+    D: FnOnce(InvokeResponse) -> Result<T, FcError>,
 {
-    async move {
-        let response = invoker.invoke(request?).await?;
-        decode(response)
-    }
+    let response = invoker.invoke(request?).await?;
+    decode(response)
 }
 
 fn decode_error(e: serde_json::Error, response: &InvokeResponse) -> FcError {
