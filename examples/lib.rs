@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use fc_runtime::local::{Context, HandlerError, LocalFc, LocalFcBuilder, bytes, json};
-use fc_runtime::{Client, FcError};
+use fc_runtime::{Client, ClientBuilder, FcError};
 use serde::{Deserialize, Serialize};
 
 /// The service the demo functions live in.
@@ -93,32 +93,47 @@ struct Sleep {
     ms: u64,
 }
 
-#[derive(Deserialize)]
-struct Lines {
-    lines: u64,
+/// Event of `demo/log`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Lines {
+    /// How many lines to log.
+    pub lines: u64,
 }
 
-/// Where an example sends its calls.
-pub enum Target {
-    /// An embedded `LocalFc` (kept alive as long as this value).
-    Local(LocalFc),
-    /// A real endpoint from the environment.
-    Remote,
+/// Where an example sends its calls: an embedded `LocalFc`, or a real endpoint from the environment.
+pub struct Target {
+    /// The embedded endpoint, when there is one (it stops when this value is dropped).
+    pub local: Option<LocalFc>,
 }
 
-/// Starts an embedded `LocalFc` with `setup` applied, unless `FC_ENDPOINT` or `FC_ACCOUNT_ID` is set, in which
-/// case the client comes from the environment. Prints which one is used.
-pub async fn connect(setup: impl FnOnce(LocalFcBuilder) -> LocalFcBuilder) -> Result<(Client, Target), FcError> {
-    let remote = ["FC_ENDPOINT", "FC_ACCOUNT_ID"].iter().any(|v| std::env::var(v).is_ok_and(|v| !v.is_empty()));
-    if remote {
-        let client = Client::from_env()?;
-        println!("using the endpoint from the environment: {}", client.endpoint());
-        return Ok((client, Target::Remote));
+impl Target {
+    /// Starts an embedded `LocalFc` with `setup` applied, unless `FC_ENDPOINT` or `FC_ACCOUNT_ID` is set, in
+    /// which case calls go to that endpoint with credentials from the environment. Prints which one is used.
+    pub async fn start(setup: impl FnOnce(LocalFcBuilder) -> LocalFcBuilder) -> Result<Self, FcError> {
+        let remote = ["FC_ENDPOINT", "FC_ACCOUNT_ID"].iter().any(|v| std::env::var(v).is_ok_and(|v| !v.is_empty()));
+        if remote {
+            let endpoint = Client::from_env()?.endpoint().to_owned();
+            println!("using the endpoint from the environment: {endpoint}");
+            return Ok(Target { local: None });
+        }
+        let fc = setup(LocalFc::builder())
+            .start()
+            .await
+            .map_err(|e| FcError::Config { setting: "LocalFc".into(), reason: e.to_string() })?;
+        println!("using an embedded LocalFc at {}", fc.endpoint());
+        Ok(Target { local: Some(fc) })
     }
-    let fc = setup(LocalFc::builder())
-        .start()
-        .await
-        .map_err(|e| FcError::Config { setting: "LocalFc".into(), reason: e.to_string() })?;
-    println!("using an embedded LocalFc at {}", fc.endpoint());
-    Ok((fc.client(), Target::Local(fc)))
+
+    /// A client builder for the target (adjust timeouts or retries, then build).
+    pub fn client_builder(&self) -> Result<ClientBuilder, FcError> {
+        match &self.local {
+            Some(fc) => Ok(fc.client_builder()),
+            None => Client::builder_from_env(),
+        }
+    }
+
+    /// A client with default settings.
+    pub fn client(&self) -> Result<Client, FcError> {
+        self.client_builder()?.build()
+    }
 }

@@ -103,14 +103,22 @@ pub trait Media {
     async fn configured_out(&self) -> Result<(), FcError>;
 }
 
-/// A generic trait, written with the `Invoke` supertrait and a lone `#[fc_function]` per method.
-pub trait Store<T>: Invoke {
+/// A generic trait, written with the `Invoke` supertrait and a lone `#[fc_function]` per method: a lone
+/// attribute does not see the trait's parameters, so the trait states their bounds.
+pub trait Store<T: Serialize + serde::de::DeserializeOwned>: Invoke {
     /// Stores a value of the trait's type parameter.
     #[fc_function(service = "store", function = "put")]
     async fn put(&self, key: String, value: T) -> Result<T, FcError>;
 }
 
 impl Store<Resize> for Client {}
+
+/// The same through `#[fc_service]`, which sees the trait's parameters and infers their bounds.
+#[fc_service(service = "store")]
+pub trait InferredStore<T> {
+    #[fc_function(function = "put")]
+    async fn put_inferred(&self, key: String, value: T) -> Result<T, FcError>;
+}
 
 async fn media_server() -> LocalFc {
     LocalFc::builder()
@@ -252,6 +260,8 @@ async fn generic_methods_and_generic_traits() {
     assert_eq!(echoed, [1, 2, 3]);
     let stored = client.put("k".into(), Resize { width: 1, height: 2 }).await.unwrap();
     assert_eq!(stored, Resize { width: 1, height: 2 });
+    let stored = InferredStore::<Vec<u8>>::put_inferred(&client, "k".into(), vec![1, 2]).await.unwrap();
+    assert_eq!(stored, [1, 2]);
 }
 
 #[tokio::test]

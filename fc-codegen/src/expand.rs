@@ -18,6 +18,25 @@ pub(crate) fn runtime_path(m: &Method<'_>) -> TokenStream {
     }
 }
 
+/// Whether a type names one of `generics` (so a bound must be added for it).
+fn mentions(ty: &Type, generics: &[syn::Ident]) -> bool {
+    struct Finder<'a> {
+        generics: &'a [syn::Ident],
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_path(&mut self, p: &'ast syn::Path) {
+            if p.leading_colon.is_none() && self.generics.iter().any(|g| p.segments[0].ident == *g) {
+                self.found = true;
+            }
+            syn::visit::visit_path(self, p);
+        }
+    }
+    let mut f = Finder { generics, found: false };
+    f.visit_type(ty);
+    f.found
+}
+
 /// Whether a type has a reference or `'_` without a named lifetime (such types cannot appear in where clauses).
 fn has_elided_lifetime(ty: &Type) -> bool {
     struct Finder(bool);
@@ -49,21 +68,38 @@ fn strip_refs(ty: &Type) -> &Type {
     }
 }
 
-/// The bound an argument or result type needs, as a where-clause predicate spanned at the type: generic
-/// parameters (of the method or of the trait) get their bounds this way, and a concrete type that lacks the
-/// trait is reported at the type itself. Types with elided lifetimes cannot appear in where clauses and are
-/// checked where they are used instead.
-fn inferred_bound(ty: &Type, bound: TokenStream) -> Option<WherePredicate> {
+/// The bound an argument or result type that mentions a generic parameter needs, as a where-clause predicate:
+/// the method's own parameters, and the trait's when `#[fc_service]` tells them. Concrete types are checked
+/// where the body uses them, with the error spanned at the type. Types with elided lifetimes cannot appear in
+/// where clauses and are also left to the body.
+fn inferred_bound(ty: &Type, generics: &[syn::Ident], bound: TokenStream) -> Option<WherePredicate> {
     let target = strip_refs(ty);
-    if has_elided_lifetime(target) {
+    if !mentions(target, generics) || has_elided_lifetime(target) {
         return None;
     }
-    let span = target.span();
-    Some(syn::parse_quote_spanned!(span=> #target: #bound))
+    let bound = respan(bound, target.span());
+    Some(syn::parse_quote!(#target: #bound))
+}
+
+/// Gives every token the span of the user's type, so that "`X: Serialize` is not satisfied" points at `X`.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let proc_macro2::TokenTree::Group(g) = &tt {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = proc_macro2::TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
 }
 
 /// The generated method, replacing the declaration.
-pub(crate) fn method(m: &Method<'_>) -> TokenStream {
+pub(crate) fn method(m: &Method<'_>, trait_generics: &[syn::Ident]) -> TokenStream {
     let rt = runtime_path(m);
     let p = quote!(#rt::__private);
     let item = m.item;
@@ -74,15 +110,18 @@ pub(crate) fn method(m: &Method<'_>) -> TokenStream {
             pt.attrs.retain(|a| !a.path().is_ident("fc"));
         }
     }
-    let ok = m.ok_type.expect("validated");
+    // The declared `Result<T, FcError>` is kept as written, so the user's imports stay used.
+    let declared = crate::ast::declared_output(item).expect("validated");
     sig.output = syn::parse_quote! {
-        -> impl #p::Future<Output = #p::Result<#ok, #p::FcError>> + #p::Send
+        -> impl #p::Future<Output = #declared> + #p::Send
     };
 
+    let mut generics: Vec<syn::Ident> = trait_generics.to_vec();
+    generics.extend(sig.generics.type_params().map(|t| t.ident.clone()));
     let mut bounds: Vec<WherePredicate> = Vec::new();
     for arg in &m.args {
         if arg.kind == ArgKind::Json {
-            bounds.extend(inferred_bound(arg.ty, quote!(#p::Serialize)));
+            bounds.extend(inferred_bound(arg.ty, &generics, quote!(#p::Serialize)));
         }
     }
     let decoded = match m.ret.expect("validated") {
@@ -90,7 +129,7 @@ pub(crate) fn method(m: &Method<'_>) -> TokenStream {
         _ => None,
     };
     if let Some(t) = decoded {
-        bounds.extend(inferred_bound(t, quote!(#p::DeserializeOwned)));
+        bounds.extend(inferred_bound(t, &generics, quote!(#p::DeserializeOwned)));
     }
     if !bounds.is_empty() {
         sig.generics.make_where_clause().predicates.extend(bounds);
@@ -137,7 +176,9 @@ pub(crate) fn method(m: &Method<'_>) -> TokenStream {
         }
     };
 
-    let decode = match m.ret.expect("validated") {
+    // A closure rather than the function item, so that a type lacking `DeserializeOwned` is reported once,
+    // at the type.
+    let decode_fn = match m.ret.expect("validated") {
         Ret::Json(t) => quote_spanned!(t.span()=> #p::decode_json::<#t>),
         Ret::Unit => quote!(#p::decode_unit),
         Ret::Bytes(t) => quote_spanned!(t.span()=> #p::decode_bytes::<#t>),
@@ -146,8 +187,10 @@ pub(crate) fn method(m: &Method<'_>) -> TokenStream {
         Ret::Invocation(InvocationInner::Bytes(t)) => quote_spanned!(t.span()=> #p::decode_invocation_bytes::<#t>),
         Ret::Accepted(_) => quote!(#p::decode_accepted),
     };
-    let call_span = item.sig.ident.span();
-    let call = quote_spanned!(call_span=> #p::call(self, __fc_request, #decode));
+    let decode = quote!(|__fc_response| #decode_fn(__fc_response));
+    // Spanned at the method name, so that a trait without the `Invoke` supertrait gets one error there.
+    let call_path = respan(quote!(#p::call), item.sig.ident.span());
+    let call = quote_spanned!(item.sig.ident.span()=> #call_path(self, __fc_request, #decode));
 
     let attrs = item.attrs.iter().filter(|a| !is_fc_function(a));
     quote! {

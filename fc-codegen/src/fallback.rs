@@ -22,6 +22,7 @@ pub(crate) fn method(item: &TraitItemFn) -> TokenStream {
     } else {
         quote!({ ::core::unimplemented!("this method has errors reported by #[fc_function]") })
     };
+    item.attrs.push(syn::parse_quote!(#[allow(unused_variables)]));
     item.default = Some(syn::parse2(body).expect("fallback body parses"));
     item.semi_token = None;
     if let Some(FnArg::Receiver(r)) = item.sig.inputs.first()

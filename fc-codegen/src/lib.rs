@@ -29,7 +29,9 @@ use crate::ctxt::Ctxt;
 /// Expands `#[fc_function(args)]` applied to `item`.
 pub fn fc_function(args: TokenStream, item: TokenStream) -> TokenStream {
     let ctx = Ctxt::new();
+    let before = ctx.error_count();
     let settings = attr::parse_settings(&ctx, AttrKind::Function, args);
+    let settings_ok = ctx.error_count() == before;
     let method = match parse_method(item.clone()) {
         Ok(method) => method,
         Err(message) => {
@@ -38,7 +40,7 @@ pub fn fc_function(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#errors #item);
         }
     };
-    let out = function_method(&ctx, &method, settings, Span::call_site());
+    let out = function_method(&ctx, &method, settings, settings_ok, Span::call_site(), &[]);
     let errors = ctx.check();
     quote!(#errors #out)
 }
@@ -68,11 +70,26 @@ fn parse_method(item: TokenStream) -> Result<TraitItemFn, String> {
 }
 
 /// Models, checks and expands one method (or emits its fallback).
-fn function_method(ctx: &Ctxt, item: &TraitItemFn, settings: Settings, attr_span: Span) -> TokenStream {
+fn function_method(
+    ctx: &Ctxt,
+    item: &TraitItemFn,
+    settings: Settings,
+    settings_ok: bool,
+    attr_span: Span,
+    trait_generics: &[syn::Ident],
+) -> TokenStream {
     let before = ctx.error_count();
     let model = ast::method(ctx, item, settings, attr_span);
-    valid::check_method(ctx, &model);
-    if ctx.error_count() > before { fallback::method(item) } else { expand::method(&model) }
+    // Checks of combinations would only echo a malformed attribute (a misspelt `invocation` is not "async"),
+    // so they run once the attribute itself is right.
+    if settings_ok {
+        valid::check_method(ctx, &model);
+    }
+    if !settings_ok || ctx.error_count() > before {
+        fallback::method(item)
+    } else {
+        expand::method(&model, trait_generics)
+    }
 }
 
 /// Expands `#[fc_service(args)]` applied to `item`.
@@ -91,6 +108,7 @@ pub fn fc_service(args: TokenStream, item: TokenStream) -> TokenStream {
         Some(k) => k.value.to_token_stream(),
         None => quote!(::fc_runtime),
     };
+    let trait_generics: Vec<syn::Ident> = tr.generics.type_params().map(|t| t.ident.clone()).collect();
 
     struct Target {
         method: syn::Ident,
@@ -98,13 +116,15 @@ pub fn fc_service(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     let mut targets: HashMap<(String, String), Vec<Target>> = HashMap::new();
     let mut items = Vec::new();
+    // The inner `#[fc_function]` attributes are consumed here; naming their paths once keeps the user's
+    // `use fc_runtime::fc_function` import used (it is needed for the attribute to resolve anyway).
+    let mut attr_paths: Vec<syn::Path> = Vec::new();
     for trait_item in std::mem::take(&mut tr.items) {
         let TraitItem::Fn(method) = trait_item else {
             ctx.error_spanned_by(
                 &trait_item,
                 "an #[fc_service] trait holds only #[fc_function] methods; move other items to another trait",
             );
-            items.push(trait_item.into_token_stream());
             continue;
         };
         let Some(attr) = method.attrs.iter().find(|a| expand::is_fc_function(a)) else {
@@ -118,6 +138,10 @@ pub fn fc_service(args: TokenStream, item: TokenStream) -> TokenStream {
             items.push(fallback::method(&method));
             continue;
         };
+        if !attr_paths.iter().any(|p| p.to_token_stream().to_string() == attr.path().to_token_stream().to_string()) {
+            attr_paths.push(attr.path().clone());
+        }
+        let before = ctx.error_count();
         let settings = match &attr.meta {
             syn::Meta::Path(_) => Settings::default(),
             syn::Meta::List(list) => attr::parse_settings(&ctx, AttrKind::Function, list.tokens.clone()),
@@ -127,6 +151,7 @@ pub fn fc_service(args: TokenStream, item: TokenStream) -> TokenStream {
             }
         }
         .or(&defaults);
+        let settings_ok = ctx.error_count() == before;
 
         let (function, _) = match &settings.function {
             Some(f) => (f.value.clone(), f.span),
@@ -153,7 +178,7 @@ pub fn fc_service(args: TokenStream, item: TokenStream) -> TokenStream {
             }
         }
         same_function.push(Target { method: method.sig.ident.clone(), bytes_event });
-        items.push(function_method(&ctx, &method, settings, attr.span()));
+        items.push(function_method(&ctx, &method, settings, settings_ok, attr.span(), &trait_generics));
     }
 
     let has_invoke = tr.supertraits.iter().any(|b| match b {
@@ -184,5 +209,8 @@ pub fn fc_service(args: TokenStream, item: TokenStream) -> TokenStream {
             #(#items)*
         }
         #impl_for_client
+        const _: () = {
+            #(#[allow(unused_imports)] use #attr_paths as _;)*
+        };
     }
 }

@@ -337,6 +337,19 @@ impl Client {
         ClientBuilder::default()
     }
 
+    /// A builder configured from the environment as [`Client::from_env`] describes, for adjusting timeouts,
+    /// retries or limits before building.
+    pub fn builder_from_env() -> Result<ClientBuilder, FcError> {
+        let get = |k: &str| std::env::var(k).ok();
+        let (endpoint, account_id) = endpoint_from_lookup(&get)?;
+        Credentials::from_env()?;
+        let mut builder = Client::builder().endpoint(endpoint).credentials_provider(EnvCredentials);
+        if let Some(id) = account_id {
+            builder = builder.account_id(id);
+        }
+        Ok(builder)
+    }
+
     /// A client configured from the environment:
     ///
     /// - endpoint: `FC_ENDPOINT` (an explicit URL), else `FC_ACCOUNT_ID` + `FC_REGION`
@@ -347,14 +360,7 @@ impl Client {
     ///
     /// A missing or malformed setting is a [`FcError::Config`] naming the variable.
     pub fn from_env() -> Result<Self, FcError> {
-        let get = |k: &str| std::env::var(k).ok();
-        let (endpoint, account_id) = endpoint_from_lookup(&get)?;
-        Credentials::from_env()?;
-        let mut builder = Client::builder().endpoint(endpoint).credentials_provider(EnvCredentials);
-        if let Some(id) = account_id {
-            builder = builder.account_id(id);
-        }
-        builder.build()
+        Self::builder_from_env()?.build()
     }
 
     /// The endpoint URL, without a trailing slash.

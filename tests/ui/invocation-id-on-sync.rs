@@ -1,0 +1,13 @@
+use fc_runtime::{fc_function, FcError, Invoke};
+
+#[derive(serde::Serialize)]
+pub struct Job { pub n: u32 }
+#[derive(serde::Deserialize)]
+pub struct Done { pub ok: bool }
+
+pub trait T: Invoke {
+    #[fc_function(service = "s")]
+    async fn a(&self, #[fc(invocation_id)] id: &str, job: Job) -> Result<Done, FcError>;
+}
+
+fn main() {}

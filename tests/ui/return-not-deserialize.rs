@@ -1,0 +1,18 @@
+use fc_runtime::{fc_function, FcError, Invoke};
+
+#[derive(serde::Serialize)]
+pub struct Job { pub n: u32 }
+#[derive(serde::Deserialize)]
+pub struct Done { pub ok: bool }
+
+pub struct Opaque;
+
+pub trait T: Invoke {
+    #[fc_function(service = "s")]
+    async fn a(&self, job: Job) -> Result<Opaque, FcError>;
+
+    #[fc_function(service = "s", log = "tail")]
+    async fn b(&self, job: Job) -> Result<fc_runtime::Invocation<Opaque>, FcError>;
+}
+
+fn main() {}
