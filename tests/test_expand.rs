@@ -80,3 +80,20 @@ fn expanded_demos_are_current() {
     }
     assert!(checked >= 2, "the demos are present");
 }
+
+/// With `crate = "…"`, nothing in the expansion names `fc_runtime`: a renamed dependency works.
+#[test]
+fn crate_key_replaces_every_runtime_path() {
+    let item: proc_macro2::TokenStream = r#"
+        pub trait Renamed {
+            #[fc_function(qualifier = "LATEST", log = "tail")]
+            async fn a(&self, x: u32, y: &[String]) -> Result<fc::Invocation<u32>, fc::FcError>;
+            #[fc_function(invocation = "async")]
+            async fn b(&self, #[fc(invocation_id)] id: &str) -> Result<fc::Accepted, fc::FcError>;
+        }"#
+    .parse()
+    .unwrap();
+    let out = fc_codegen::fc_service(r#"service = "s", crate = "::fc""#.parse().unwrap(), item).to_string();
+    assert!(!out.contains("fc_runtime"), "{out}");
+    assert!(out.contains(":: fc :: __private :: Invoke") && out.contains("for :: fc :: __private :: Client"), "{out}");
+}

@@ -95,3 +95,7 @@ pub trait Images: ::fc_runtime::__private::Invoke {
     }
 }
 impl Images for ::fc_runtime::__private::Client {}
+const _: () = {
+    #[allow(unused_imports)]
+    use fc_function as _;
+};

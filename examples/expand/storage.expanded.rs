@@ -79,6 +79,10 @@ pub trait Blobs<K>: ::fc_runtime::__private::Invoke {
     }
 }
 impl<K> Blobs<K> for ::fc_runtime::__private::Client {}
+const _: () = {
+    #[allow(unused_imports)]
+    use fc_function as _;
+};
 pub trait Health: Invoke {
     /// No argument: an empty event.
     fn ping(

@@ -1,16 +1,71 @@
 //! `#[fc_function]` and `#[fc_service]`: typed Function Compute stubs. Use them through `fc_runtime`, which
-//! re-exports both and documents the grammar.
+//! re-exports both.
 
 use proc_macro::TokenStream;
 
-/// Turns a trait method declaration into a typed Function Compute call. See `fc_runtime::fc_function`.
+/// Turns a trait method declaration into a typed Function Compute call.
+///
+/// ```text
+/// #[fc_function(service = "…", function = "…", qualifier = "…", invocation = "sync" | "async",
+///               log = "tail" | "none", crate = "…")]
+/// ```
+///
+/// Put it on a method declared (without a body) in a trait whose supertraits include `fc_runtime::Invoke`, or
+/// inside an `#[fc_service]` trait. The method becomes a default method
+/// `fn m(&self, …) -> impl Future<Output = Result<T, FcError>> + Send` that encodes the arguments, calls
+/// `Invoke::invoke` on `self` and decodes the answer; doc comments, `#[deprecated]`, `#[cfg]` and other
+/// attributes are kept.
+///
+/// # Keys
+///
+/// - `service`: the FC service (required here or on the trait's `#[fc_service]`).
+/// - `function`: the function; defaults to the method name, raw identifiers unrawed.
+/// - `qualifier`: `LATEST`, a version number or an alias; absent means the service's default (`LATEST`).
+/// - `invocation`: `"sync"` (default) waits for the result; `"async"` returns `Accepted` once FC queued it.
+/// - `log`: `"tail"` asks for the last 4 KB of the log (read it from `Invocation<T>::meta.log_tail`).
+/// - `crate`: the runtime crate's path when it is renamed in `Cargo.toml` (default `::fc_runtime`).
+///
+/// # Encoding
+///
+/// - No argument: an empty event. One argument: that value is the event (`&T` is serialized without a clone).
+///   Several: a JSON object keyed by argument name; `#[fc(rename = "…")]` renames a field.
+/// - A `Vec<u8>`, `&[u8]` or `Bytes` argument is the raw body (`application/octet-stream`).
+/// - `#[fc(invocation_id)]` on a `&str` or `String` argument of an async method sends it as the stateful
+///   invocation id header instead of a field.
+/// - Results: any `DeserializeOwned` type, `()` (body ignored), `Vec<u8>` or `Bytes` (raw), `Invocation<T>`
+///   (value and metadata), `Accepted` (async).
+/// - Generic parameters of the method (and of the trait, under `#[fc_service]`) get the `Serialize` /
+///   `DeserializeOwned` bounds they need.
+///
+/// # Compile errors
+///
+/// Each is reported at the offending tokens, all of them in one build, and the trait is still emitted:
+/// unknown key (listing the valid ones, with hints such as `name` → `function`), duplicate key, a value that is
+/// not a string, `invocation`/`log` values other than the allowed ones (with a hint for `"Async"`), empty or
+/// invalid service, function and qualifier names under FC's rules, missing `service`, `&mut self`, `self` or no
+/// receiver, a method body, `unsafe`/`const`/`extern` methods, pattern or `impl Trait` arguments,
+/// `#[fc(invocation_id)]` on a sync method, on a non-string argument or twice, unknown `#[fc(...)]` keys,
+/// `rename` on a lone argument or to an empty or duplicate field name, a raw-bytes argument next to other
+/// event arguments, `log = "tail"` on an async method, an async method not returning `Accepted`, `Accepted` on
+/// a sync method, a return type that is not `Result<_, FcError>`, argument types that are not `Serialize` and
+/// result types that are not `DeserializeOwned` (at the type), a trait without the `Invoke` supertrait, and use
+/// on a free function or outside a trait.
 #[proc_macro_attribute]
 pub fn fc_function(args: TokenStream, item: TokenStream) -> TokenStream {
     fc_codegen::fc_function(args.into(), item.into()).into()
 }
 
-/// Sets defaults for every `#[fc_function]` of a trait, adds the `Invoke` supertrait and implements the trait for
-/// `fc_runtime::Client`. See `fc_runtime::fc_service`.
+/// Makes a trait the contract with an FC service.
+///
+/// ```text
+/// #[fc_service(service = "…", qualifier = "…", crate = "…")]
+/// ```
+///
+/// Sets defaults for every `#[fc_function]` method inside (a method's own keys win), adds the
+/// `fc_runtime::Invoke` supertrait, and implements the trait for `fc_runtime::Client`. Every method must carry
+/// `#[fc_function]` (anything else in the trait is an error that says so), and two methods may not send the same
+/// function different kinds of event (JSON and raw bytes). The `#[fc_function]` attributes inside must resolve
+/// (import `fc_runtime::fc_function` or write its path).
 #[proc_macro_attribute]
 pub fn fc_service(args: TokenStream, item: TokenStream) -> TokenStream {
     fc_codegen::fc_service(args.into(), item.into()).into()

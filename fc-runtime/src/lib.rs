@@ -73,6 +73,11 @@ pub use fc_macros::{fc_function, fc_service};
 
 pub use bytes::Bytes;
 
+/// The README's code blocks, compiled as doctests so that they stay true.
+#[cfg(all(doctest, feature = "local"))]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 /// Support for the code `#[fc_function]` and `#[fc_service]` generate. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private;

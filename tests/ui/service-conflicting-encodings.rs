@@ -1,4 +1,4 @@
-use fc_runtime::{fc_service, FcError};
+use fc_runtime::{fc_function, fc_service, FcError};
 
 #[derive(serde::Serialize)]
 pub struct Job { pub n: u32 }

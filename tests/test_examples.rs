@@ -1,0 +1,173 @@
+//! Runs the examples and the official SDK conformance script as a user would: the example binaries that
+//! `cargo test --workspace` builds, and the official Python SDK (`aliyun-fc2==2.5.2`, installed into a
+//! virtualenv under `target/` on first use) against the `local_fc` example.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// `target/<profile>/examples`, next to this test's own `deps` directory.
+fn examples_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().and_then(Path::parent).unwrap().join("examples")
+}
+
+fn example(name: &str) -> Command {
+    let path = examples_dir().join(name);
+    assert!(path.exists(), "{} is missing: run the suite with `cargo test --workspace`", path.display());
+    let mut cmd = Command::new(path);
+    cmd.env_remove("FC_ENDPOINT").env_remove("FC_ACCOUNT_ID");
+    cmd
+}
+
+fn run_example(name: &str, expected: &[&str]) {
+    let out = example(name).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{name} failed: {}\n{stdout}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    for line in expected {
+        assert!(stdout.contains(line), "{name} did not print {line:?}:\n{stdout}");
+    }
+}
+
+#[test]
+fn quickstart() {
+    run_example(
+        "quickstart",
+        &[
+            "using an embedded LocalFc",
+            "greet -> Hello, Rust!",
+            "log -> 3 (request ",
+            "| line 3 of 3",
+            "fail -> handled error DemoError: the demo function failed on purpose",
+            "quickstart finished",
+        ],
+    );
+}
+
+#[test]
+fn video_pipeline() {
+    run_example(
+        "video_pipeline",
+        &[
+            "submitted movie_final_cut_",
+            "stopped interview_long_raw_",
+            "Succeeded in",
+            "Stopped",
+            "video_pipeline finished",
+        ],
+    );
+}
+
+#[test]
+fn errors() {
+    run_example(
+        "errors",
+        &[
+            "fail (the function reports an error): handled function error",
+            "crash (the function panics): unhandled function error",
+            "service error 404 FunctionNotFound",
+            "echo under a throttling burst: ok 7",
+            "the server saw 3 requests and ran the function 1 time(s)",
+            "timed out after 200ms, not re-sent",
+            "the function ran 1 time(s)",
+            "refused before sending: invocation id",
+            "errors finished",
+        ],
+    );
+}
+
+#[test]
+fn testing() {
+    run_example("testing", &["Hello, LocalFc!", "Hi from a fake", "could not greet nobody", "testing finished"]);
+}
+
+/// The `local_fc` example, killed on drop.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_local_fc(args: &[&str]) -> (Server, String) {
+    let mut child = example("local_fc").args(args).stdout(Stdio::piped()).spawn().unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let endpoint = first.trim().strip_prefix("LocalFc listening on ").unwrap_or_else(|| panic!("{first}")).to_owned();
+    (Server(child), endpoint)
+}
+
+fn sdk_python() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let venv = std::env::var_os("FC_SDK_VENV").map(PathBuf::from).unwrap_or_else(|| root.join("target/sdk-venv"));
+    let python = venv.join("bin/python");
+    let ready = Command::new(&python).args(["-c", "import fc2"]).status().is_ok_and(|s| s.success());
+    if !ready {
+        let ok = Command::new("python3").arg("-m").arg("venv").arg(&venv).status().unwrap().success()
+            && Command::new(&python)
+                .args(["-m", "pip", "install", "--quiet", "aliyun-fc2==2.5.2"])
+                .status()
+                .unwrap()
+                .success();
+        assert!(ok, "could not install the official SDK into {}", venv.display());
+    }
+    python
+}
+
+#[test]
+fn official_python_sdk_accepts_local_fc() {
+    let python = sdk_python();
+    let (_server, endpoint) = start_local_fc(&["--addr", "127.0.0.1:0"]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("sdk/conformance.py");
+    let out = Command::new(python).arg(script).arg(&endpoint).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(out.status.success(), "SDK conformance failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("sdk conformance: 14 passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn local_fc_flags_set_key_and_account() {
+    let (_server, endpoint) = start_local_fc(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--access-key-id",
+        "k1",
+        "--access-key-secret",
+        "s1",
+        "--account-id",
+        "42",
+    ]);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        use fc_runtime::{Client, Credentials, ErrorCode, FcError, InvokeRequest};
+        let client = |id: &str, secret: &str, account: &str| {
+            Client::builder()
+                .endpoint(&endpoint)
+                .credentials(Credentials::new(id, secret))
+                .account_id(account)
+                .use_env_proxy(false)
+                .build()
+                .unwrap()
+        };
+        let ok = client("k1", "s1", "42").invoke(InvokeRequest::new("demo", "echo").json("5")).await.unwrap();
+        assert_eq!(&ok.body[..], b"5");
+        let default_key = client("testKeyId", "testKeySecret", "42").invoke(InvokeRequest::new("demo", "echo")).await;
+        assert!(matches!(default_key, Err(FcError::Service(ref s)) if s.code == ErrorCode::InvalidAccessKeyID));
+        let other_account = client("k1", "s1", "7").invoke(InvokeRequest::new("demo", "echo")).await;
+        assert!(matches!(other_account, Err(FcError::Service(ref s)) if s.code == ErrorCode::AccessDenied));
+    });
+}
+
+#[test]
+fn readme_commands_are_the_ones_ci_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    for command in ["cargo run --example quickstart", "cargo test --workspace --all-features"] {
+        assert!(readme.contains(command), "README lacks `{command}`");
+        assert!(ci.contains(command), ".ci/run lacks `{command}`");
+    }
+}
