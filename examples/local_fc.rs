@@ -4,6 +4,7 @@
 //! cargo run --example local_fc -- --addr 127.0.0.1:9000 [--access-key-id ID --access-key-secret SECRET] [--account-id N]
 //! ```
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -64,11 +65,14 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("LocalFc listening on {}", fc.endpoint());
-    println!("service demo (also demo.LATEST, demo.1, demo.prod): echo greet fail crash sleep log");
-    println!("access key id {}; Ctrl-C stops", args.key_id);
+    // A closed stdout (the reader went away) must not stop the server: write errors are ignored.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "LocalFc listening on {}", fc.endpoint());
+    let _ = writeln!(out, "service demo (also demo.LATEST, demo.1, demo.prod): echo greet fail crash sleep log");
+    let _ = writeln!(out, "access key id {}; Ctrl-C stops", args.key_id);
+    let _ = out.flush();
     let _ = tokio::signal::ctrl_c().await;
     fc.shutdown().await;
-    println!("stopped");
+    let _ = writeln!(out, "stopped");
     ExitCode::SUCCESS
 }

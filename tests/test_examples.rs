@@ -94,7 +94,10 @@ impl Drop for Server {
 fn start_local_fc(args: &[&str]) -> (Server, String) {
     let mut child = example("local_fc").args(args).stdout(Stdio::piped()).spawn().unwrap();
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut first).unwrap();
+    // Keep draining what the server prints, so that it never writes to a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     let endpoint = first.trim().strip_prefix("LocalFc listening on ").unwrap_or_else(|| panic!("{first}")).to_owned();
     (Server(child), endpoint)
 }
