@@ -247,7 +247,7 @@ async fn refused_connections_are_retried_until_the_server_is_up() {
     let client = Client::builder()
         .endpoint(format!("http://{addr}"))
         .credentials(Credentials::new("testKeyId", "testKeySecret"))
-        .retry(RetryPolicy::attempts(30).with_backoff(Duration::from_millis(20), Duration::from_millis(40)))
+        .retry(RetryPolicy::attempts(200).with_backoff(Duration::from_millis(20), Duration::from_millis(40)))
         .use_env_proxy(false)
         .build()
         .unwrap();
@@ -420,7 +420,7 @@ async fn stateful_invocations_get_list_page_and_stop() {
     client.invoke(long).await.unwrap();
     let sleep = FunctionRef::new("demo", "sleep");
     // Wait for the short ones to finish.
-    for _ in 0..200 {
+    for _ in 0..1000 {
         let done = client
             .list_stateful_invocations(&ListInvocations::new(sleep.clone()).status(InvocationStatus::Succeeded))
             .await

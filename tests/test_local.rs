@@ -208,9 +208,12 @@ async fn concurrency_limit_answers_429() {
     let client = fc.client_builder().retry(RetryPolicy::none()).build().unwrap();
     let busy = tokio::spawn({
         let client = client.clone();
-        async move { client.invoke(InvokeRequest::new("s", "single").json("300")).await }
+        async move { client.invoke(InvokeRequest::new("s", "single").json("1000")).await }
     });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Wait until the first call is running on the server.
+    while fc.executions("s", "single") == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let err = client.invoke(InvokeRequest::new("s", "single").json("1")).await.unwrap_err();
     assert_eq!(code(&err), (429, ErrorCode::ResourceExhausted));
     assert!(busy.await.unwrap().is_ok());

@@ -431,7 +431,8 @@ fn accept_async(
     request_id: &str,
 ) -> Result<Response<Body>, Reject> {
     let stateful = target.function.config.stateful;
-    let id = invocation_id.map_or_else(|| request_id.to_owned(), str::to_owned);
+    // Generated ids follow the same rule as callers' ids (a request id may start with a digit).
+    let id = invocation_id.map_or_else(|| format!("async_{request_id}"), str::to_owned);
     ctx.invocation_id = Some(id.clone());
     if stateful {
         let info = StatefulInvocation {
