@@ -148,3 +148,35 @@ pub fn with_captured_tracing<T>(f: impl std::future::Future<Output = T>) -> (T, 
     });
     (out, captured.text())
 }
+
+/// A hand-signed request (key `testKeyId`/`testKeySecret`), to send what our client never would: an old
+/// `Date`, a signature made for another path, a method FC does not serve. Returns the status and the JSON body
+/// (`null` when the body is not JSON).
+pub async fn send_signed(
+    endpoint: &str,
+    method: &str,
+    signed_path: &str,
+    sent_path: &str,
+    date: &str,
+) -> (u16, serde_json::Value) {
+    let headers = [("date", date), ("content-type", "application/json")];
+    let auth = fc_runtime::sign::authorization(
+        "testKeyId",
+        "testKeySecret",
+        &fc_runtime::sign::SignableRequest { method, path: signed_path, headers: &headers, query: &[] },
+    );
+    let resp = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client builds")
+        .request(method.parse().expect("valid method"), format!("{endpoint}{sent_path}"))
+        .header("date", date)
+        .header("content-type", "application/json")
+        .header("authorization", auth)
+        .body("1")
+        .send()
+        .await
+        .expect("the server answers");
+    let status = resp.status().as_u16();
+    (status, serde_json::from_slice(&resp.bytes().await.unwrap_or_default()).unwrap_or_default())
+}

@@ -4,13 +4,12 @@
 use std::time::{Duration, SystemTime};
 
 use fc_runtime::local::{Fault, HandlerError, LocalFc, bytes, json};
-use fc_runtime::sign::{self, SignableRequest};
 use fc_runtime::{
     Client, Credentials, ErrorCode, FcError, FunctionErrorKind, FunctionRef, InvocationStatus, InvocationType,
     InvokeRequest, Limits, ListInvocations, LogType, RefreshingCredentials, RetryPolicy, SortOrder,
 };
 use futures_util::StreamExt as _;
-use support::{CannedServer, http_response, with_captured_tracing};
+use support::{CannedServer, http_response, send_signed, with_captured_tracing};
 
 async fn demo() -> LocalFc {
     LocalFc::builder()
@@ -366,42 +365,18 @@ async fn sts_tokens_and_account_ids_are_signed_and_checked() {
     assert!(refreshing.invoke(InvokeRequest::new("demo", "echo")).await.is_ok());
 }
 
-/// Sends a hand-signed request, to reach what our client never sends (old dates, replayed signatures).
-async fn send_signed(endpoint: &str, signed_path: &str, sent_path: &str, date: &str) -> (u16, serde_json::Value) {
-    let headers = [("date", date), ("content-type", "application/json")];
-    let auth = sign::authorization(
-        "testKeyId",
-        "testKeySecret",
-        &SignableRequest { method: "POST", path: signed_path, headers: &headers, query: &[] },
-    );
-    let resp = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .post(format!("{endpoint}{sent_path}"))
-        .header("date", date)
-        .header("content-type", "application/json")
-        .header("authorization", auth)
-        .body("1")
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap_or_default())
-}
-
 #[tokio::test]
 async fn skewed_dates_and_signatures_for_other_paths_are_refused() {
     let fc = demo().await;
     let path = "/2016-08-15/services/demo/functions/echo/invocations";
     let other = "/2016-08-15/services/demo/functions/fail/invocations";
     let now = httpdate::fmt_http_date(SystemTime::now());
-    let (status, _) = send_signed(&fc.endpoint(), path, path, &now).await;
+    let (status, _) = send_signed(&fc.endpoint(), "POST", path, path, &now).await;
     assert_eq!(status, 200);
     let old = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(16 * 60));
-    let (status, body) = send_signed(&fc.endpoint(), path, path, &old).await;
+    let (status, body) = send_signed(&fc.endpoint(), "POST", path, path, &old).await;
     assert_eq!((status, body["ErrorCode"].as_str()), (403, Some("RequestTimeTooSkewed")));
-    let (status, body) = send_signed(&fc.endpoint(), path, other, &now).await;
+    let (status, body) = send_signed(&fc.endpoint(), "POST", path, other, &now).await;
     assert_eq!((status, body["ErrorCode"].as_str()), (403, Some("SignatureNotMatch")));
     assert_eq!(fc.executions("demo", "fail"), 0);
 }

@@ -242,25 +242,7 @@ async fn latency_faults_delay_and_faults_can_target_one_function() {
 
 async fn raw(fc: &LocalFc, method: &str, path: &str) -> (u16, serde_json::Value) {
     let date = httpdate::fmt_http_date(std::time::SystemTime::now());
-    let headers = [("date", date.as_str()), ("content-type", "application/json")];
-    let auth = fc_runtime::sign::authorization(
-        "testKeyId",
-        "testKeySecret",
-        &fc_runtime::sign::SignableRequest { method, path, headers: &headers, query: &[] },
-    );
-    let resp = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .request(method.parse().unwrap(), format!("{}{path}", fc.endpoint()))
-        .header("date", &date)
-        .header("content-type", "application/json")
-        .header("authorization", auth)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap_or_default())
+    support::send_signed(&fc.endpoint(), method, path, path, &date).await
 }
 
 #[tokio::test]
