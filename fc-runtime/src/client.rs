@@ -478,20 +478,19 @@ impl Client {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
                     let body = response.bytes().await.map_err(|e| transport_error(e, ex.timeout))?;
-                    if matches!(status, 429 | 503) {
-                        let retry_after = headers
+                    let retry_after = || {
+                        headers
                             .get("retry-after")
                             .and_then(|v| v.to_str().ok())
-                            .and_then(crate::response::parse_retry_after);
-                        match inner.retry.backoff(attempt, retry_after) {
-                            Some(wait) => {
-                                tracing::debug!(status, attempt, ?wait, "throttled; retrying");
-                                tokio::time::sleep(wait).await;
-                                attempt += 1;
-                                continue;
-                            }
-                            None => return Ok(RawResponse { status, headers, body }),
-                        }
+                            .and_then(crate::response::parse_retry_after)
+                    };
+                    if matches!(status, 429 | 503)
+                        && let Some(wait) = inner.retry.backoff(attempt, retry_after())
+                    {
+                        tracing::debug!(status, attempt, ?wait, "throttled; retrying");
+                        tokio::time::sleep(wait).await;
+                        attempt += 1;
+                        continue;
                     }
                     return Ok(RawResponse { status, headers, body });
                 }
