@@ -57,7 +57,7 @@ pub fn string_to_sign(request: &SignableRequest<'_>) -> String {
     let headers = request.headers;
     let mut fc_headers: Vec<(String, &str)> = headers
         .iter()
-        .filter(|(name, _)| name.len() >= 5 && name[..5].eq_ignore_ascii_case("x-fc-"))
+        .filter(|(name, _)| name.as_bytes().get(..5).is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"x-fc-")))
         .map(|(name, value)| (name.to_ascii_lowercase(), *value))
         .collect();
     fc_headers.sort_by(|a, b| a.0.cmp(&b.0));
@@ -116,6 +116,12 @@ mod tests {
         assert!(is_proxy_path("/2016-08-15/proxy/svc/fn/"));
         assert!(!is_proxy_path("/2016-08-15/services/proxy/functions/f/invocations"));
         assert!(!is_proxy_path("/"));
+    }
+
+    #[test]
+    fn non_ascii_header_names_are_not_sliced_mid_character() {
+        let req = SignableRequest { method: "POST", path: "/p", headers: &[("x-fé-a", "1"), ("é", "2")], query: &[] };
+        assert_eq!(string_to_sign(&req), "POST\n\n\n\n/p");
     }
 
     #[test]
