@@ -66,6 +66,16 @@ fn canonical_string(method: &str, decoded_path: &str, raw_query: Option<&str>, h
     s
 }
 
+/// The string to sign as echoed in `SignatureNotMatch`, with the security token's value masked: error messages
+/// end up in logs, and the token is a credential.
+fn redact_token(string_to_sign: &str) -> String {
+    string_to_sign
+        .split('\n')
+        .map(|line| if line.starts_with("x-fc-security-token:") { "x-fc-security-token:***" } else { line })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -138,7 +148,7 @@ pub(crate) fn authenticate(
         return Err(Reject::new(
             403,
             "SignatureNotMatch",
-            format!("the request signature does not match; the server signed {string_to_sign:?}"),
+            format!("the request signature does not match; the server signed {:?}", redact_token(&string_to_sign)),
         ));
     }
     Ok(())
