@@ -322,6 +322,9 @@ pub(crate) struct Exchange<'a> {
     pub content_type: &'static str,
     pub body: Bytes,
     pub timeout: Duration,
+    /// Re-sending cannot run anything twice (a stateful async id makes the service refuse a duplicate), so a
+    /// failure after the request may have been delivered is retried too.
+    pub idempotent: bool,
 }
 
 /// A raw answer.
@@ -329,6 +332,8 @@ pub(crate) struct RawResponse {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// An earlier attempt failed after it may have been delivered.
+    pub resent: bool,
 }
 
 impl Client {
@@ -420,12 +425,22 @@ impl Client {
                     content_type: request.content_type.as_str(),
                     body: request.body.clone(),
                     timeout: request.timeout.unwrap_or(self.inner.timeout),
+                    idempotent: request.invocation_id.is_some(),
                 })
                 .await?;
             if let Some(id) = raw.headers.get(resp_headers::REQUEST_ID).and_then(|v| v.to_str().ok()) {
                 tracing::Span::current().record("request_id", id);
             }
-            let result = parse_invoke_response(raw.status, &raw.headers, raw.body);
+            let mut result = parse_invoke_response(raw.status, &raw.headers, raw.body);
+            if let Err(FcError::Service(e)) = &mut result
+                && raw.resent
+                && e.code == crate::ErrorCode::StatefulAsyncInvocationAlreadyExists
+            {
+                e.message.push_str(
+                    " (this call was re-sent after a connection failure: the earlier attempt was probably accepted \
+                     under this id; check it with get_stateful_invocation)",
+                );
+            }
             match &result {
                 Ok(r) => tracing::debug!(status = r.status, bytes = r.body.len(), "invocation answered"),
                 Err(e) => tracing::debug!(error = %e, "invocation failed"),
@@ -451,8 +466,10 @@ impl Client {
         let query: Vec<QueryParam<'_>> =
             ex.query.iter().map(|(k, v)| QueryParam { key: k, value: Some(v.as_str()) }).collect();
         let mut attempt = 1u32;
+        let mut resent = false;
         loop {
             let creds = inner.credentials.credentials().await?;
+            check_credentials(&creds)?;
             let date = httpdate::fmt_http_date(SystemTime::now());
             let mut headers: Vec<(&str, &str)> = Vec::with_capacity(ex.fc_headers.len() + 4);
             headers.push(("date", &date));
@@ -492,20 +509,44 @@ impl Client {
                         attempt += 1;
                         continue;
                     }
-                    return Ok(RawResponse { status, headers, body });
+                    return Ok(RawResponse { status, headers, body, resent });
                 }
                 Err(e) => transport_error(e, ex.timeout),
             };
-            match (&failure, inner.retry.backoff(attempt, None)) {
-                (FcError::Transport { before_send: true, .. }, Some(wait)) => {
-                    tracing::debug!(attempt, ?wait, error = %failure, "connection failed before sending; retrying");
+            let (safe, maybe_delivered) = match &failure {
+                FcError::Transport { before_send: true, .. } => (true, false),
+                FcError::Transport { before_send: false, .. } | FcError::Timeout { .. } => (ex.idempotent, true),
+                _ => (false, false),
+            };
+            match inner.retry.backoff(attempt, None) {
+                Some(wait) if safe => {
+                    tracing::debug!(attempt, ?wait, error = %failure, "request failed; safe to re-send, retrying");
                     tokio::time::sleep(wait).await;
+                    resent |= maybe_delivered;
                     attempt += 1;
                 }
                 _ => return Err(failure),
             }
         }
     }
+}
+
+/// The key id and token travel in headers: refuse what cannot be sent, without echoing the token.
+fn check_credentials(creds: &Credentials) -> Result<(), FcError> {
+    let token = creds.security_token.as_ref().map(|t| t.expose());
+    for (what, value) in [("access key id", Some(creds.access_key_id.as_str())), ("security token", token)] {
+        let Some(value) = value else { continue };
+        if value.is_empty() && what == "access key id" {
+            return Err(FcError::config("credentials", "the access key id is empty"));
+        }
+        if let Some(at) = value.chars().position(|c| !(' '..='~').contains(&c)) {
+            return Err(FcError::config(
+                "credentials",
+                format!("the {what} has a control or non-ASCII character at position {at}; it cannot be sent"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn transport_error(e: reqwest::Error, timeout: Duration) -> FcError {

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 /// Retries for failures that cannot have run the function: connections that were never established, and
 /// throttling/unavailable answers (429, 503). Everything else — including a timeout after the request was sent —
-/// is returned to the caller at once.
+/// is returned to the caller at once, with one exception: an async call that names a stateful invocation id (and a
+/// `GetStatefulAsyncInvocation`) is also re-sent after a connection failure or timeout, because FC refuses a second
+/// invocation with the same id. If the lost attempt had been accepted, the re-sent one is answered
+/// `409 StatefulAsyncInvocationAlreadyExists`, and the error says so: the function still runs once.
 ///
 /// The wait before retry `n` (1-based) is `initial_backoff * 2^(n-1)`, capped at `max_backoff`, with half of it
 /// randomised ("equal jitter"); a `Retry-After` header sets a floor. A `Retry-After` longer than `max_backoff`

@@ -379,6 +379,7 @@ impl Client {
         }
         let qualifier = self.qualifier_for(function.qualifier.as_deref());
         let path = crate::paths::stateful(&function.service, qualifier, &function.function, id);
+        let idempotent = method == http::Method::GET;
         let raw = self
             .execute(Exchange {
                 method,
@@ -388,6 +389,7 @@ impl Client {
                 content_type: "application/json",
                 body: bytes::Bytes::new(),
                 timeout: self.default_timeout(),
+                idempotent,
             })
             .await?;
         if !(200..300).contains(&raw.status) {
