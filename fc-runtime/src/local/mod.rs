@@ -475,6 +475,17 @@ impl LocalFc {
         self.state.function(service, function).map_or(0, |f| f.received.load(Ordering::SeqCst))
     }
 
+    /// Serves one HTTP/1 connection over any byte stream exactly as if it had arrived on the listening socket
+    /// (authentication, routing, faults and all). For in-memory tests over `tokio::io::duplex` and for fuzzing
+    /// the request parser; returns when the peer closes the stream or the server shuts down.
+    pub async fn serve_connection<IO>(&self, io: IO)
+    where
+        IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let io = hyper_util::rt::TokioIo::new(io);
+        server::serve_connection(io, self.state.clone(), self.shutdown.subscribe()).await;
+    }
+
     /// Stops accepting connections and waits for the accept loop to end; open connections finish their
     /// current request.
     pub async fn shutdown(mut self) {

@@ -47,20 +47,24 @@ pub(crate) async fn serve(listener: TcpListener, state: Arc<State>, mut shutdown
             }
         };
         let _ = stream.set_nodelay(true);
-        let state = state.clone();
-        let mut shutdown = shutdown.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req| handle(state.clone(), req));
-            let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = shutdown.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
-                }
-            }
-        });
+        tokio::spawn(serve_connection(TokioIo::new(stream), state.clone(), shutdown.clone()));
+    }
+}
+
+/// Serves one HTTP/1 connection until the peer closes it or the server shuts down.
+pub(crate) async fn serve_connection<IO>(io: TokioIo<IO>, state: Arc<State>, mut shutdown: watch::Receiver<bool>)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| handle(state.clone(), req));
+    let conn = http1::Builder::new().half_close(true).serve_connection(io, service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = shutdown.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
     }
 }
 
