@@ -1,0 +1,406 @@
+//! Bad input, one table: every case names the exact error kind it must produce and a phrase the message must
+//! contain (what was wrong, and where). Request-side cases must be refused before anything is sent: the server
+//! counts zero requests. Nothing panics.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use fc_runtime::local::{HandlerError, LocalFc, bytes};
+use fc_runtime::response::parse_invoke_response;
+use fc_runtime::{
+    Accepted, Client, Credentials, ErrorCode, FcError, FunctionErrorKind, FunctionRef, InvocationMeta, InvocationType,
+    InvokeRequest, InvokeResponse, Limits, RetryPolicy, fc_function, fc_service,
+};
+use http::{HeaderMap, HeaderName, HeaderValue};
+use serde::Deserialize;
+use support::{CannedServer, Recorder, http_response};
+
+/// What a case must produce.
+#[derive(Debug, Clone, PartialEq)]
+enum Expect {
+    Invalid(&'static str),
+    Config(&'static str),
+    Encode,
+    Decode,
+    Service(u16, ErrorCode),
+    Function(FunctionErrorKind),
+    Transport {
+        before_send: bool,
+    },
+    /// Not an error: the malformed part is reported as absent.
+    Absent,
+}
+
+type Outcome = Pin<Box<dyn Future<Output = Result<(), FcError>> + Send>>;
+
+struct Case {
+    name: &'static str,
+    expect: Expect,
+    mentions: &'static str,
+    run: Outcome,
+}
+
+fn case(
+    name: &'static str,
+    expect: Expect,
+    mentions: &'static str,
+    run: impl Future<Output = Result<(), FcError>> + Send + 'static,
+) -> Case {
+    Case { name, expect, mentions, run: Box::pin(run) }
+}
+
+fn kind_of(err: &FcError) -> Expect {
+    match err {
+        FcError::InvalidInput { field, .. } => Expect::Invalid(leak(field)),
+        FcError::Config { setting, .. } => Expect::Config(leak(setting)),
+        FcError::Encode { .. } => Expect::Encode,
+        FcError::Decode { .. } => Expect::Decode,
+        FcError::Service(s) => Expect::Service(s.status, s.code.clone()),
+        FcError::Function(f) => Expect::Function(f.kind),
+        FcError::Transport { before_send, .. } => Expect::Transport { before_send: *before_send },
+        other => panic!("unexpected error kind: {other:?}"),
+    }
+}
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_owned().into_boxed_str())
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct Thumbnail {
+    url: String,
+    width: u32,
+}
+
+#[fc_service(service = "demo")]
+trait Typed {
+    #[fc_function(function = "echo")]
+    async fn thumbnail(&self, key: &str) -> Result<Thumbnail, FcError>;
+
+    #[fc_function(function = "echo")]
+    async fn weird(&self, map: &HashMap<Vec<u8>, u8>) -> Result<(), FcError>;
+
+    #[fc_function(function = "echo", invocation = "async")]
+    async fn start(&self, #[fc(invocation_id)] id: &str, key: &str) -> Result<Accepted, FcError>;
+}
+
+impl Typed for Recorder {}
+
+fn answering(status: u16, headers: &[(&'static str, &'static str)], body: &'static [u8]) -> Recorder {
+    let headers = headers.to_vec();
+    Recorder::new(move |_| {
+        let mut map = HeaderMap::new();
+        for (k, v) in &headers {
+            map.insert(HeaderName::from_static(k), HeaderValue::from_static(v));
+        }
+        Ok(InvokeResponse::new(status, InvocationMeta::from_headers(&map), Bytes::from_static(body)))
+    })
+}
+
+/// Parses an answer with the client's own parser, without the network.
+async fn parse(status: u16, headers: Vec<(&'static str, String)>, body: &'static [u8]) -> Result<(), FcError> {
+    let mut map = HeaderMap::new();
+    for (k, v) in headers {
+        map.insert(HeaderName::from_static(k), HeaderValue::from_str(&v).unwrap());
+    }
+    let response = parse_invoke_response(status, &map, Bytes::from_static(body))?;
+    // Malformed metadata must be absent, never an error and never a made-up value.
+    let meta = &response.meta;
+    if meta.log_tail.is_none() && meta.duration.is_none() && meta.max_memory_mb.is_none() {
+        return Ok(());
+    }
+    panic!("malformed metadata was reported as present: {meta:?}");
+}
+
+/// Sends one call to a server answering `raw` bytes.
+async fn over_the_wire(raw: Vec<u8>) -> Result<(), FcError> {
+    let server = CannedServer::start(vec![raw]).await.unwrap();
+    server.client().invoke(InvokeRequest::new("demo", "echo")).await.map(drop)
+}
+
+fn with_credentials(endpoint: &str, creds: Credentials) -> Client {
+    Client::builder()
+        .endpoint(endpoint)
+        .credentials(creds)
+        .retry(RetryPolicy::none())
+        .use_env_proxy(false)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_bad_input_gets_its_exact_error() {
+    let fc = LocalFc::builder()
+        .function("demo", "echo", bytes(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .start()
+        .await
+        .unwrap();
+    let client = fc.client();
+    let c = move || client.clone();
+    let invoke = |client: Client, req: InvokeRequest| async move { client.invoke(req).await.map(drop) };
+    let req = InvokeRequest::new;
+    let over = |n: usize| Bytes::from(vec![b'1'; n]);
+
+    use Expect::*;
+    let mut cases = vec![
+        // Names.
+        case("service with a space", Invalid("service name"), "\"my svc\"", invoke(c(), req("my svc", "echo"))),
+        case("empty service", Invalid("service name"), "\"\"", invoke(c(), req("", "echo"))),
+        case("service starts with a digit", Invalid("service name"), "1svc", invoke(c(), req("1svc", "echo"))),
+        case(
+            "service too long",
+            Invalid("service name"),
+            "128",
+            invoke(c(), InvokeRequest::new("s".repeat(129), "echo")),
+        ),
+        case("non-ASCII service", Invalid("service name"), "sérvice", invoke(c(), req("sérvice", "echo"))),
+        case("function with a dot", Invalid("function name"), "echo.v2", invoke(c(), req("demo", "echo.v2"))),
+        case("empty function", Invalid("function name"), "\"\"", invoke(c(), req("demo", ""))),
+        case("function with a slash", Invalid("function name"), "a/b", invoke(c(), req("demo", "a/b"))),
+        case("function with CR/LF", Invalid("function name"), "\\r\\n", invoke(c(), req("demo", "e\r\nX-Evil: 1"))),
+        case(
+            "qualifier with a dot",
+            Invalid("qualifier"),
+            "pr.od",
+            invoke(c(), req("demo", "echo").qualifier("pr.od")),
+        ),
+        case("empty qualifier", Invalid("qualifier"), "\"\"", invoke(c(), req("demo", "echo").qualifier(""))),
+        case("qualifier with a slash", Invalid("qualifier"), "a/b", invoke(c(), req("demo", "echo").qualifier("a/b"))),
+        case("non-ASCII qualifier", Invalid("qualifier"), "prød", invoke(c(), req("demo", "echo").qualifier("prød"))),
+        case("with_qualifier refuses a bad alias", Invalid("qualifier"), "bad.q", {
+            let client = c();
+            async move { client.with_qualifier("bad.q").map(drop) }
+        }),
+        // Invocation ids.
+        case(
+            "id too long",
+            Invalid("invocation id"),
+            "128",
+            invoke(c(), req("demo", "echo").invocation_id("i".repeat(129))),
+        ),
+        case(
+            "id starts with a digit",
+            Invalid("invocation id"),
+            "9lives",
+            invoke(c(), req("demo", "echo").invocation_id("9lives")),
+        ),
+        case(
+            "id with CR/LF",
+            Invalid("invocation id"),
+            "\\r\\n",
+            invoke(c(), req("demo", "echo").invocation_id("a\r\nX-Evil: 1")),
+        ),
+        case("non-ASCII id", Invalid("invocation id"), "ïd", invoke(c(), req("demo", "echo").invocation_id("ïd"))),
+        case("empty id", Invalid("invocation id"), "\"\"", invoke(c(), req("demo", "echo").invocation_id(""))),
+        case("id from a typed stub", Invalid("invocation id"), "1job", {
+            let client = c();
+            async move { client.start("1job", "k").await.map(drop) }
+        }),
+        case("id in GetStatefulAsyncInvocation", Invalid("invocation id"), "a b", {
+            let client = c();
+            async move { client.get_stateful_invocation(&FunctionRef::new("demo", "echo"), "a b").await.map(drop) }
+        }),
+        // Header values.
+        case(
+            "trace id with LF",
+            Invalid("header X-Fc-Trace-Id"),
+            "control",
+            invoke(c(), req("demo", "echo").trace_id("t\n1")),
+        ),
+        case(
+            "trace id with BEL",
+            Invalid("header X-Fc-Trace-Id"),
+            "control",
+            invoke(c(), req("demo", "echo").trace_id("t\x07")),
+        ),
+        case(
+            "trace id with DEL",
+            Invalid("header X-Fc-Trace-Id"),
+            "position 1",
+            invoke(c(), req("demo", "echo").trace_id("t\x7f")),
+        ),
+        case(
+            "non-ASCII trace id",
+            Invalid("header X-Fc-Trace-Id"),
+            "non-ASCII",
+            invoke(c(), req("demo", "echo").trace_id("tré")),
+        ),
+        case("access key id with LF", Config("credentials"), "access key id", {
+            let client = with_credentials(&fc.endpoint(), Credentials::new("key\nid", "secret"));
+            invoke(client, req("demo", "echo"))
+        }),
+        case("security token with CR/LF", Config("credentials"), "security token", {
+            let creds = Credentials::new("testKeyId", "testKeySecret").with_security_token("tok\r\nX-Evil: 1");
+            invoke(with_credentials(&fc.endpoint(), creds), req("demo", "echo"))
+        }),
+        case("user agent with LF", Config("user agent"), "control", async {
+            Client::builder()
+                .endpoint("http://127.0.0.1:1")
+                .credentials(Credentials::new("a", "b"))
+                .user_agent("x\ny")
+                .build()
+                .map(drop)
+        }),
+        // Payloads one byte over each limit.
+        case(
+            "sync payload 32 MB + 1",
+            Invalid("payload"),
+            "33554433 bytes",
+            invoke(c(), req("demo", "echo").json(over(32 << 20 | 1))),
+        ),
+        case(
+            "async payload 128 KB + 1",
+            Invalid("payload"),
+            "131073 bytes",
+            invoke(c(), req("demo", "echo").invocation_type(InvocationType::Async).bytes(over(128 << 10 | 1))),
+        ),
+        case(
+            "stateful async payload 128 KB + 1",
+            Invalid("payload"),
+            "131073 bytes",
+            invoke(c(), req("demo", "echo").invocation_id("job_1").json(over(128 << 10 | 1))),
+        ),
+        case("configured sync limit + 1", Invalid("payload"), "101 bytes", {
+            let strict = fc.client_builder().limits(Limits::new(100, 10)).build().unwrap();
+            invoke(strict, req("demo", "echo").json(over(101)))
+        }),
+        // Events that cannot be encoded.
+        case("map with non-string keys", Encode, "key must be a string", {
+            let client = c();
+            async move { client.weird(&HashMap::from([(vec![1u8], 1u8)])).await }
+        }),
+        // Results that are not what the signature promises.
+        case("empty body where JSON is expected", Decode, "EOF", async {
+            answering(200, &[], b"").thumbnail("k").await.map(drop)
+        }),
+        case("non-UTF-8 body where JSON is expected", Decode, "not the expected JSON", async {
+            answering(200, &[], b"\xff\xfe\xfd").thumbnail("k").await.map(drop)
+        }),
+        case("JSON of the wrong shape", Decode, "missing field `width`", async {
+            answering(200, &[("x-fc-request-id", "r-9")], br#"{"url":"u"}"#).thumbnail("k").await.map(drop)
+        }),
+        case("sync stub answered 202", Decode, "expected a sync result", async {
+            answering(202, &[], b"").thumbnail("k").await.map(drop)
+        }),
+        case("async stub answered 200", Decode, "expected 202 Accepted", async {
+            answering(200, &[], b"{}").start("job_2", "k").await.map(drop)
+        }),
+        // Answers, parsed by the client's own parser.
+        case(
+            "handled function error",
+            Function(FunctionErrorKind::Handled),
+            "boom",
+            parse(200, vec![("x-fc-error-type", "HandledInvocationError".into())], br#"{"errorMessage":"boom"}"#),
+        ),
+        case(
+            "unhandled error with a binary body",
+            Function(FunctionErrorKind::Unhandled),
+            "\u{fffd}",
+            parse(200, vec![("x-fc-error-type", "UnhandledInvocationError".into())], b"\xff\xfe"),
+        ),
+        case(
+            "FC error body",
+            Service(404, ErrorCode::FunctionNotFound),
+            "nope",
+            parse(404, vec![], br#"{"ErrorCode":"FunctionNotFound","ErrorMessage":"nope"}"#),
+        ),
+        case(
+            "service error without a body",
+            Service(500, ErrorCode::Other(String::new())),
+            "(no error body)",
+            parse(500, vec![("x-fc-request-id", "r-1".into())], b""),
+        ),
+        case(
+            "HTML error page from a proxy",
+            Service(502, ErrorCode::Other(String::new())),
+            "not JSON: <html>",
+            parse(502, vec![("content-type", "text/html".into())], b"<html><body>Bad Gateway</body></html>"),
+        ),
+        case(
+            "error JSON of the wrong shape",
+            Service(400, ErrorCode::Other(String::new())),
+            "without a message",
+            parse(400, vec![], br#"{"ErrorCode":42}"#),
+        ),
+        case(
+            "error body that is a JSON array",
+            Service(400, ErrorCode::Other(String::new())),
+            "not JSON",
+            parse(400, vec![], b"[1,2]"),
+        ),
+        case(
+            "redirect",
+            Decode,
+            "unexpected HTTP status 302",
+            parse(302, vec![("location", "http://elsewhere/".into())], b""),
+        ),
+        case("invalid base64 log", Absent, "", parse(200, vec![("x-fc-log-result", "***not base64***".into())], b"ok")),
+        case(
+            "absurd metrics",
+            Absent,
+            "",
+            parse(
+                200,
+                vec![("x-fc-invocation-duration", "-5".into()), ("x-fc-max-memory-usage", "1e400".into())],
+                b"ok",
+            ),
+        ),
+        case(
+            "NaN metrics",
+            Absent,
+            "",
+            parse(
+                200,
+                vec![("x-fc-invocation-duration", "NaN".into()), ("x-fc-max-memory-usage", "inf".into())],
+                b"ok",
+            ),
+        ),
+        // Answers on the wire.
+        case(
+            "truncated body",
+            Transport { before_send: false },
+            "may have been delivered",
+            over_the_wire(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\ntruncated".to_vec()),
+        ),
+        case(
+            "not HTTP at all",
+            Transport { before_send: false },
+            "may have been delivered",
+            over_the_wire(b"SSH-2.0-OpenSSH_9.6\r\n\r\n".to_vec()),
+        ),
+        case(
+            "a 1 MB header",
+            Transport { before_send: false },
+            "may have been delivered",
+            over_the_wire(http_response("200 OK", &[("x-fc-request-id", &"r".repeat(1 << 20))], b"ok")),
+        ),
+        case(
+            "HTML 502 on the wire",
+            Service(502, ErrorCode::Other(String::new())),
+            "<html>",
+            over_the_wire(http_response(
+                "502 Bad Gateway",
+                &[("content-type", "text/html")],
+                b"<html>Bad Gateway</html>",
+            )),
+        ),
+    ];
+
+    let total = cases.len();
+    assert!(total >= 50, "the table has {total} cases");
+    for Case { name, expect, mentions, run } in cases.drain(..) {
+        match (run.await, &expect) {
+            (Ok(()), Absent) => {}
+            (Ok(()), _) => panic!("{name}: succeeded, expected {expect:?}"),
+            (Err(err), _) => {
+                assert_eq!(kind_of(&err), expect, "{name}: {err}");
+                let text = err.to_string();
+                assert!(text.contains(mentions), "{name}: {text:?} does not mention {mentions:?}");
+            }
+        }
+    }
+    assert_eq!(fc.requests("demo", "echo"), 0, "no refused request reached the server");
+}
