@@ -1,0 +1,25 @@
+//! Any answer, however malformed, becomes a response or a typed error; the typed decoders never panic.
+#![no_main]
+
+mod common;
+
+use bytes::Bytes;
+use fc_runtime::{Accepted, InvocationMeta, response};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let (status, headers, body) = common::split(data);
+    let _ = InvocationMeta::from_headers(&headers);
+    match response::parse_invoke_response(status, &headers, Bytes::copy_from_slice(body)) {
+        Ok(answer) => {
+            let _ = fc_runtime::__private::decode_json::<serde_json::Value>(answer.clone());
+            let _ = fc_runtime::__private::decode_invocation::<Vec<String>>(answer.clone());
+            let _ = Accepted::from_response(answer);
+        }
+        Err(error) => {
+            let _ = error.to_string();
+            let _ = format!("{error:?}");
+            let _ = (error.status(), error.request_id(), error.is_retryable());
+        }
+    }
+});
