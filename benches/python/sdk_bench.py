@@ -1,0 +1,69 @@
+"""The official aliyun-fc2 SDK's side of the benchmarks; prints one JSON object.
+
+    sdk_bench.py sign PATH HEADERS_JSON ITERATIONS
+    sdk_bench.py invoke ENDPOINT CALLS CONCURRENCY EVENT_JSON
+"""
+import json
+import sys
+import threading
+import time
+import timeit
+
+import fc2
+from fc2.auth import Auth
+
+
+def sign(path, headers_json, iterations):
+    headers = json.loads(headers_json)
+    auth = Auth("testKeyId", "testKeySecret")
+    signature = auth.sign_request("POST", path, headers)
+    timer = timeit.Timer(lambda: auth.sign_request("POST", path, headers))
+    best = min(timer.repeat(repeat=5, number=iterations)) / iterations
+    print(json.dumps({"ns_per_op": best * 1e9, "signature": signature}))
+
+
+def invoke(endpoint, calls, concurrency, event):
+    payload = event.encode()
+    latencies = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def worker(share):
+        client = fc2.Client(endpoint=endpoint, accessKeyID="testKeyId", accessKeySecret="testKeySecret")
+        mine = []
+        for _ in range(share):
+            started = time.perf_counter()
+            try:
+                r = client.invoke_function("bench", "echo", payload=payload)
+                ok = r.data == payload
+            except Exception:  # noqa: BLE001 - counted, not raised
+                ok = False
+            mine.append(int((time.perf_counter() - started) * 1e6))
+            if not ok:
+                with lock:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    def run(total):
+        shares = [total // concurrency + (1 if i < total % concurrency else 0) for i in range(concurrency)]
+        threads = [threading.Thread(target=worker, args=(s,)) for s in shares]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return time.perf_counter() - started
+
+    run(max(calls // 10, concurrency))  # warm-up
+    latencies.clear()
+    errors[0] = 0
+    secs = run(calls)
+    print(json.dumps({"calls": calls, "secs": secs, "errors": errors[0], "latencies_us": latencies}))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "sign":
+        sign(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    else:
+        invoke(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])

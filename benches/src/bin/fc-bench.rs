@@ -1,0 +1,548 @@
+//! The load program: measures every row of BENCHMARKS.md in one run and prints the table.
+//!
+//! ```text
+//! fc-bench [--quick] [--write BENCHMARKS.md] [--python PATH] [--skip-compile]   all measurements
+//! fc-bench server localfc|bare                                                 a server process (internal)
+//! fc-bench large ENDPOINT BYTES                                                one large round trip (internal)
+//! ```
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use fc_benches::stats::{Samples, median, peak_rss_bytes, rss_bytes};
+use fc_benches::{ACCESS_KEY_ID, ACCESS_KEY_SECRET, Bench as _, Event, NoIo, event_1kb, hand_written_echo};
+use fc_runtime::{Client, Credentials, RetryPolicy};
+use http_body_util::{BodyExt as _, Full};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+fn main() -> Result<(), BoxError> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("server") => server(args.get(1).map(String::as_str).unwrap_or("localfc")),
+        Some("large") => large(&args[1], args[2].parse()?),
+        _ => run(Options::parse(&args)?),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime")
+}
+
+fn client(endpoint: &str) -> Client {
+    Client::builder()
+        .endpoint(endpoint)
+        .credentials(Credentials::new(ACCESS_KEY_ID, ACCESS_KEY_SECRET))
+        .retry(RetryPolicy::none())
+        .use_env_proxy(false)
+        .build()
+        .expect("valid client")
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Server processes
+
+/// Serves until stdin closes, after printing `listening on http://ADDR`.
+fn server(kind: &str) -> Result<(), BoxError> {
+    let rt = runtime();
+    rt.block_on(async {
+        let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
+        let (endpoint, _guard): (String, Box<dyn std::any::Any>) = match kind {
+            "localfc" => {
+                let fc = fc_benches::start_local_fc(addr).await?;
+                (fc.endpoint(), Box::new(fc))
+            }
+            "bare" => {
+                let listener = tokio::net::TcpListener::bind(addr).await?;
+                let endpoint = format!("http://{}", listener.local_addr()?);
+                tokio::spawn(bare_server(listener));
+                (endpoint, Box::new(()))
+            }
+            other => return Err(format!("unknown server {other:?}").into()),
+        };
+        println!("listening on {endpoint}");
+        std::io::stdout().flush()?;
+        // Until the parent closes our stdin.
+        tokio::task::spawn_blocking(|| std::io::stdin().lines().count()).await?;
+        Ok(())
+    })
+}
+
+/// A bare hyper server that answers every request with its own body and the headers LocalFc sends.
+async fn bare_server(listener: tokio::net::TcpListener) {
+    use hyper::service::service_fn;
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(async move {
+            let service = service_fn(|req: http::Request<hyper::body::Incoming>| async move {
+                let body = req.into_body().collect().await?.to_bytes();
+                let response = http::Response::builder()
+                    .header("content-type", "application/json")
+                    .header("x-fc-request-id", "1-6741a0b2-3c1d2e4f5a6b7c8d9e0f1a2b")
+                    .header("x-fc-invocation-duration", "1")
+                    .header("x-fc-invocation-service-version", "LATEST")
+                    .header("x-fc-max-memory-usage", "12.50")
+                    .header("x-fc-instance-id", "c-0123456789abcdef")
+                    .header("x-fc-code-checksum", "1234567890")
+                    .body(Full::new(body))
+                    .expect("static response");
+                Ok::<_, hyper::Error>(response)
+            });
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+        });
+    }
+}
+
+/// A server child process; killed when dropped.
+struct ServerProcess {
+    child: Child,
+    endpoint: String,
+}
+
+impl ServerProcess {
+    fn start(kind: &str) -> Result<Self, BoxError> {
+        let mut child = Command::new(std::env::current_exe()?)
+            .args(["server", kind])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line)?;
+        let endpoint = line.trim().strip_prefix("listening on ").ok_or("server did not start")?.to_owned();
+        Ok(ServerProcess { child, endpoint })
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Large payload child
+
+fn large(endpoint: &str, size: usize) -> Result<(), BoxError> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async {
+        let client = client(endpoint);
+        // Warm the connection and the runtime so the baseline includes them.
+        client.echo_bytes(Bytes::from_static(b"warm")).await?;
+        let baseline = rss_bytes();
+        let payload: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+        let started = Instant::now();
+        let answer = client.echo_bytes(Bytes::from(payload)).await?;
+        let secs = started.elapsed().as_secs_f64();
+        let ok = answer.len() == size && answer.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8);
+        if !ok {
+            return Err("the large answer differs from the payload".into());
+        }
+        println!(
+            "{}",
+            serde_json::json!({"secs": secs, "baseline_rss": baseline, "peak_rss": peak_rss_bytes(), "size": size})
+        );
+        Ok(())
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Measurements
+
+struct Options {
+    quick: bool,
+    write: Option<PathBuf>,
+    python: Option<PathBuf>,
+    skip_compile: bool,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Self, BoxError> {
+        let mut o = Options { quick: false, write: None, python: None, skip_compile: false };
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            match arg.as_str() {
+                "--quick" => o.quick = true,
+                "--skip-compile" => o.skip_compile = true,
+                "--write" => o.write = Some(it.next().ok_or("--write needs a path")?.into()),
+                "--python" => o.python = Some(it.next().ok_or("--python needs a path")?.into()),
+                other => return Err(format!("unknown argument {other:?}").into()),
+            }
+        }
+        if o.python.is_none() {
+            let venv = workspace().join("target/sdk-venv/bin/python");
+            o.python = venv.exists().then_some(venv);
+        }
+        Ok(o)
+    }
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+/// One line of the results table.
+struct Row {
+    measurement: String,
+    ours: String,
+    other: String,
+    ratio: String,
+    target: &'static str,
+}
+
+fn row(measurement: impl Into<String>, ours: String, other: String, ratio: String, target: &'static str) -> Row {
+    Row { measurement: measurement.into(), ours, other, ratio, target }
+}
+
+fn run(options: Options) -> Result<(), BoxError> {
+    let mut rows = Vec::new();
+    let scale = if options.quick { 1 } else { 20 };
+    eprintln!("signing…");
+    rows.extend(signing(&options, scale)?);
+    eprintln!("stub overhead…");
+    rows.push(stub_overhead(scale)?);
+    eprintln!("loopback throughput…");
+    rows.extend(loopback(&options)?);
+    eprintln!("large payload…");
+    rows.push(large_payload(options.quick)?);
+    if !options.skip_compile {
+        eprintln!("compile time…");
+        rows.extend(compile_time(options.quick)?);
+    }
+    let table = render(&rows, options.quick);
+    println!("{table}");
+    if let Some(path) = &options.write {
+        let doc = std::fs::read_to_string(path)?;
+        let (start, end) = ("<!-- results:start -->", "<!-- results:end -->");
+        let (Some(a), Some(b)) = (doc.find(start), doc.find(end)) else {
+            return Err(format!("{} has no results markers", path.display()).into());
+        };
+        let updated = format!("{}{start}\n{table}\n{}", &doc[..a], &doc[b..]);
+        std::fs::write(path, updated)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn render(rows: &[Row], quick: bool) -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let rustc = Command::new("rustc").arg("-V").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    let mut s = format!(
+        "Measured {} on {cpu}, {cores} cores, {}{}.\n\n| Measurement | fc-runtime | Compared with | Ratio | Target |\n|---|---|---|---|---|\n",
+        httpdate::fmt_http_date(SystemTime::now()),
+        rustc.unwrap_or_default(),
+        if quick { " (quick smoke run: numbers are not meaningful)" } else { "" }
+    );
+    for r in rows {
+        s.push_str(&format!("| {} | {} | {} | {} | {} |\n", r.measurement, r.ours, r.other, r.ratio, r.target));
+    }
+    s
+}
+
+fn python(options: &Options, args: &[&str]) -> Result<Option<serde_json::Value>, BoxError> {
+    let Some(python) = &options.python else { return Ok(None) };
+    let script = workspace().join("benches/python/sdk_bench.py");
+    let out = Command::new(python).arg(script).args(args).stderr(Stdio::inherit()).output()?;
+    if !out.status.success() {
+        return Err(format!("sdk_bench.py {args:?} failed").into());
+    }
+    Ok(Some(serde_json::from_slice(&out.stdout)?))
+}
+
+fn signing(options: &Options, scale: usize) -> Result<Vec<Row>, BoxError> {
+    let date = httpdate::fmt_http_date(SystemTime::now());
+    let owned = fc_benches::typical_headers(&date);
+    let headers: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let iterations = 1_000 * scale;
+    let mut batches = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        for _ in 0..iterations {
+            std::hint::black_box(fc_benches::sign_typical(std::hint::black_box(&headers)));
+        }
+        batches.push(started.elapsed().as_nanos() as f64 / iterations as f64);
+    }
+    let ours = median(batches);
+    let headers_json = serde_json::to_string(
+        &owned.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<std::collections::BTreeMap<_, _>>(),
+    )?;
+    let iterations_py = (200 * scale).to_string();
+    let py = python(options, &["sign", fc_benches::TYPICAL_PATH, &headers_json, &iterations_py])?;
+    // Both sides must produce the same signature.
+    let (other, ratio) = match py {
+        Some(v) => {
+            let expected = fc_benches::sign_typical(&headers);
+            if v["signature"].as_str() != Some(expected.as_str()) {
+                return Err(format!("the SDK signed differently: {} vs {expected}", v["signature"]).into());
+            }
+            let ns = v["ns_per_op"].as_f64().unwrap_or(f64::NAN);
+            (format!("{ns:.0} ns (aliyun-fc2 `Auth.sign_request`)"), format!("{:.0}× faster", ns / ours))
+        }
+        None => ("n/a (no SDK virtualenv)".into(), "n/a".into()),
+    };
+    Ok(vec![row("1. Sign a typical invoke request", format!("{ours:.0} ns"), other, ratio, "< 1 µs; report ratio")])
+}
+
+fn stub_overhead(scale: usize) -> Result<Row, BoxError> {
+    let rt = tokio::runtime::Builder::new_current_thread().build()?;
+    let invoker = NoIo::default();
+    let event = event_1kb();
+    let iterations = 500 * scale;
+    let (mut typed, mut hand) = (Vec::new(), Vec::new());
+    rt.block_on(async {
+        for _ in 0..7 {
+            let started = Instant::now();
+            for _ in 0..iterations {
+                let out: Event = invoker.echo(std::hint::black_box(&event)).await?;
+                std::hint::black_box(out);
+            }
+            typed.push(started.elapsed().as_nanos() as f64 / iterations as f64);
+            let started = Instant::now();
+            for _ in 0..iterations {
+                let out = hand_written_echo(&invoker, std::hint::black_box(&event)).await?;
+                std::hint::black_box(out);
+            }
+            hand.push(started.elapsed().as_nanos() as f64 / iterations as f64);
+        }
+        Ok::<_, BoxError>(())
+    })?;
+    let (typed, hand) = (median(typed), median(hand));
+    Ok(row(
+        "2. Typed call without I/O (encode + sign + build + decode, 1 KB event)",
+        format!("{:.2} µs", typed / 1000.0),
+        format!("{:.2} µs (hand-written serde_json + `InvokeRequest`)", hand / 1000.0),
+        format!("{:.3}", typed / hand),
+        "≤ 1.05",
+    ))
+}
+
+struct Load {
+    calls: usize,
+    secs: f64,
+    samples: Samples,
+    errors: usize,
+}
+
+impl Load {
+    fn per_sec(&self) -> f64 {
+        self.calls as f64 / self.secs
+    }
+    fn describe(&mut self) -> String {
+        let (p50, p99) = (self.samples.percentile(50.0), self.samples.percentile(99.0));
+        let errors = if self.errors > 0 { format!(", {} errors", self.errors) } else { String::new() };
+        format!("{:.0}/s, p50 {} µs, p99 {} µs{errors}", self.per_sec(), p50, p99)
+    }
+}
+
+/// Runs `calls` calls split over `concurrency` tasks.
+async fn drive<F, Fut>(calls: usize, concurrency: usize, call: F) -> Load
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let call = Arc::new(call);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|t| {
+            let call = call.clone();
+            let share = calls / concurrency + usize::from(t < calls % concurrency);
+            tokio::spawn(async move {
+                let (mut samples, mut errors) = (Samples::with_capacity(share), 0);
+                for _ in 0..share {
+                    let at = Instant::now();
+                    if !call().await {
+                        errors += 1;
+                    }
+                    samples.push(at.elapsed());
+                }
+                (samples, errors)
+            })
+        })
+        .collect();
+    let mut load = Load { calls, secs: 0.0, samples: Samples::with_capacity(calls), errors: 0 };
+    for t in tasks {
+        let (samples, errors) = t.await.expect("load task");
+        load.samples.extend(samples);
+        load.errors += errors;
+    }
+    load.secs = started.elapsed().as_secs_f64();
+    load
+}
+
+async fn typed_load(endpoint: &str, calls: usize, concurrency: usize) -> Load {
+    let client = client(endpoint);
+    let event = Arc::new(event_1kb());
+    let call = move || {
+        let (client, event) = (client.clone(), event.clone());
+        async move { client.echo(&event).await.is_ok_and(|e| e.id == event.id) }
+    };
+    drive(calls / 10, concurrency, call.clone()).await; // warm-up: connections, allocator
+    drive(calls, concurrency, call).await
+}
+
+/// A bare hyper client sending one pre-signed request over and over.
+async fn bare_load(endpoint: &str, calls: usize, concurrency: usize) -> Load {
+    let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .pool_max_idle_per_host(usize::MAX)
+        .build_http::<Full<Bytes>>();
+    let request = NoIo::default().build(
+        &fc_runtime::InvokeRequest::new(fc_benches::SERVICE, "echo")
+            .json(serde_json::to_vec(&event_1kb()).expect("serializes")),
+    );
+    let (parts, body) = request.into_parts();
+    let uri: http::Uri = format!("{endpoint}{}", parts.uri.path()).parse().expect("uri");
+    let headers = Arc::new(parts.headers);
+    let call = move || {
+        let (http, headers, body, uri) = (http.clone(), headers.clone(), body.clone(), uri.clone());
+        async move {
+            let mut req = http::Request::post(uri).body(Full::new(body)).expect("request");
+            *req.headers_mut() = (*headers).clone();
+            match http.request(req).await {
+                Ok(resp) => resp.status() == 200 && resp.into_body().collect().await.is_ok(),
+                Err(_) => false,
+            }
+        }
+    };
+    drive(calls / 10, concurrency, call.clone()).await;
+    drive(calls, concurrency, call).await
+}
+
+fn python_load(options: &Options, endpoint: &str, calls: usize, concurrency: usize) -> Result<Option<Load>, BoxError> {
+    let event = serde_json::to_string(&event_1kb())?;
+    let v = python(options, &["invoke", endpoint, &calls.to_string(), &concurrency.to_string(), &event])?;
+    Ok(v.map(|v| {
+        let mut samples = Samples::with_capacity(calls);
+        for us in v["latencies_us"].as_array().into_iter().flatten() {
+            samples.push(Duration::from_micros(us.as_u64().unwrap_or(0)));
+        }
+        Load {
+            calls: v["calls"].as_u64().unwrap_or(0) as usize,
+            secs: v["secs"].as_f64().unwrap_or(f64::NAN),
+            samples,
+            errors: v["errors"].as_u64().unwrap_or(0) as usize,
+        }
+    }))
+}
+
+fn loopback(options: &Options) -> Result<Vec<Row>, BoxError> {
+    let rt = runtime();
+    let local = ServerProcess::start("localfc")?;
+    let bare_server = ServerProcess::start("bare")?;
+    let mut rows = Vec::new();
+    let mut capacity = None;
+    for concurrency in [1usize, 64] {
+        let calls = match (options.quick, concurrency) {
+            (true, _) => 200,
+            (false, 1) => 5_000,
+            (false, _) => 40_000,
+        };
+        let mut typed = rt.block_on(typed_load(&local.endpoint, calls, concurrency));
+        let mut bare = rt.block_on(bare_load(&local.endpoint, calls, concurrency));
+        let py_calls = if options.quick { 50 } else { 2_000 };
+        let mut py = python_load(options, &local.endpoint, py_calls, concurrency)?;
+        let ratio_bare = typed.per_sec() / bare.per_sec();
+        rows.push(row(
+            format!("3. Loopback sync echo, concurrency {concurrency}, typed stub vs bare hyper client"),
+            typed.describe(),
+            format!("{} (bare hyper, pre-signed)", bare.describe()),
+            format!("{ratio_bare:.2}"),
+            if concurrency == 64 { "≥ 0.9" } else { "report" },
+        ));
+        let (other, ratio) = match py.as_mut() {
+            Some(py) => (
+                format!("{} (aliyun-fc2, {concurrency} threads)", py.describe()),
+                format!("{:.1}", typed.per_sec() / py.per_sec()),
+            ),
+            None => ("n/a (no SDK virtualenv)".into(), "n/a".into()),
+        };
+        rows.push(row(
+            format!("3. Loopback sync echo, concurrency {concurrency}, typed stub vs official Python SDK"),
+            typed.describe(),
+            other,
+            ratio,
+            "≥ 20",
+        ));
+        if concurrency == 64 {
+            let mut against_bare = rt.block_on(bare_load(&bare_server.endpoint, calls, concurrency));
+            capacity = Some(row(
+                "4. Emulator capacity: LocalFc vs bare hyper server (same load generator, concurrency 64)",
+                bare.describe(),
+                format!("{} (bare hyper server, same bytes)", against_bare.describe()),
+                format!("{:.2}", bare.per_sec() / against_bare.per_sec()),
+                "≥ 0.5",
+            ));
+        }
+    }
+    rows.extend(capacity);
+    Ok(rows)
+}
+
+fn large_payload(quick: bool) -> Result<Row, BoxError> {
+    let local = ServerProcess::start("localfc")?;
+    let size = if quick { 4 << 20 } else { 32 << 20 };
+    let out = Command::new(std::env::current_exe()?)
+        .args(["large", &local.endpoint, &size.to_string()])
+        .stderr(Stdio::inherit())
+        .output()?;
+    if !out.status.success() {
+        return Err("the large round trip failed".into());
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let mb = |b: f64| b / (1024.0 * 1024.0);
+    let (peak, base) = (v["peak_rss"].as_f64().unwrap_or(0.0), v["baseline_rss"].as_f64().unwrap_or(0.0));
+    Ok(row(
+        format!("5. {} MB sync round trip: time, client peak RSS", size >> 20),
+        format!(
+            "{:.0} ms, peak RSS {:.0} MB ({:.0} MB before the payload)",
+            v["secs"].as_f64().unwrap_or(0.0) * 1000.0,
+            mb(peak),
+            mb(base)
+        ),
+        format!("payload {} MB", size >> 20),
+        format!("peak {:.2}× payload; growth {:.2}×", peak / size as f64, (peak - base) / size as f64),
+        "≤ 3× payload",
+    ))
+}
+
+fn compile_time(quick: bool) -> Result<Vec<Row>, BoxError> {
+    let work = workspace().join("target/bench-compile");
+    let (methods, rounds) = if quick { (20, 1) } else { (200, 3) };
+    let t = fc_benches::compile::measure(
+        &work,
+        &workspace().join("fc-runtime"),
+        &workspace().join("Cargo.lock"),
+        methods,
+        rounds,
+    )?;
+    let s = |d: Duration| format!("{:.2} s", d.as_secs_f64());
+    Ok(vec![
+        row(
+            format!("6. Compile {methods} `#[fc_function]` methods, clean build of the crate"),
+            s(t.cold_macro),
+            format!("{} (expansion pasted in)", s(t.cold_expanded)),
+            format!("{:.2}", t.cold_macro.as_secs_f64() / t.cold_expanded.as_secs_f64()),
+            "≤ 1.3",
+        ),
+        row(
+            format!("6. Compile {methods} `#[fc_function]` methods, incremental rebuild"),
+            s(t.incremental_macro),
+            format!("{} (expansion pasted in)", s(t.incremental_expanded)),
+            format!("{:.2}", t.incremental_macro.as_secs_f64() / t.incremental_expanded.as_secs_f64()),
+            "≤ 1.3",
+        ),
+    ])
+}

@@ -1,0 +1,164 @@
+//! Shared pieces of the benchmarks: the typical request, an invoker without I/O, the typed trait, and the two
+//! servers the load program compares (LocalFc and a bare hyper server answering the same bytes).
+
+use std::net::SocketAddr;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use fc_runtime::local::{HandlerError, LocalFc, bytes};
+use fc_runtime::response::parse_invoke_response;
+use fc_runtime::sign::{SignableRequest, authorization};
+use fc_runtime::{FcError, Invoke, InvokeRequest, InvokeResponse, Limits, fc_function, fc_service};
+use http::{HeaderMap, HeaderValue};
+use serde::{Deserialize, Serialize};
+
+pub mod compile;
+pub mod stats;
+
+/// LocalFc's default key, used by every benchmark.
+pub const ACCESS_KEY_ID: &str = "testKeyId";
+/// The secret of [`ACCESS_KEY_ID`].
+pub const ACCESS_KEY_SECRET: &str = "testKeySecret";
+/// The service every benchmark calls.
+pub const SERVICE: &str = "bench";
+/// The sync payload limit the benchmark servers accept (room for the 32 MB round trip).
+pub const LARGE_LIMIT: usize = 40 * 1024 * 1024;
+
+/// The event of the throughput benchmarks: about 1 KB of JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// A number.
+    pub id: u64,
+    /// A short string.
+    pub name: String,
+    /// A few short strings.
+    pub tags: Vec<String>,
+    /// Filler up to the target size.
+    pub payload: String,
+}
+
+/// An [`Event`] whose JSON is exactly 1024 bytes.
+pub fn event_1kb() -> Event {
+    let mut e = Event {
+        id: 42,
+        name: "thumbnail".into(),
+        tags: vec!["jpeg".into(), "720p".into(), "bench".into()],
+        payload: String::new(),
+    };
+    let base = serde_json::to_vec(&e).expect("serializes").len();
+    e.payload = "x".repeat(1024 - base);
+    e
+}
+
+/// The typed interface the benchmarks call.
+#[fc_service(service = "bench")]
+pub trait Bench {
+    /// Returns its event.
+    #[fc_function]
+    async fn echo(&self, event: &Event) -> Result<Event, FcError>;
+
+    /// Returns its bytes.
+    #[fc_function]
+    async fn echo_bytes(&self, data: Bytes) -> Result<Bytes, FcError>;
+}
+
+/// The signed headers of a typical sync invoke, as `(name, value)`.
+pub fn typical_headers(date: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("content-type", "application/json".into()),
+        ("date", date.to_owned()),
+        ("x-fc-account-id", "1234567890123456".into()),
+        ("x-fc-invocation-type", "Sync".into()),
+        ("x-fc-log-type", "None".into()),
+        ("x-fc-trace-id", "trace-7f3a9c2e".into()),
+        ("host", "1234567890123456.cn-hangzhou.fc.aliyuncs.com".into()),
+        ("user-agent", "fc-runtime-rust/0.1.0".into()),
+        ("content-length", "1024".into()),
+    ]
+}
+
+/// The path of a typical invoke.
+pub const TYPICAL_PATH: &str = "/2016-08-15/services/bench.LATEST/functions/echo/invocations";
+
+/// Signs the typical request once (what the signing benchmark times).
+pub fn sign_typical(headers: &[(&str, &str)]) -> String {
+    authorization(
+        ACCESS_KEY_ID,
+        ACCESS_KEY_SECRET,
+        &SignableRequest { method: "POST", path: TYPICAL_PATH, headers, query: &[] },
+    )
+}
+
+/// Everything a call does except the network: headers, signature, the `http::Request`, and parsing a canned
+/// answer that echoes the body. Both sides of the stub-overhead comparison call through it.
+#[derive(Debug, Clone)]
+pub struct NoIo {
+    answer_headers: HeaderMap,
+}
+
+impl Default for NoIo {
+    fn default() -> Self {
+        let mut h = HeaderMap::new();
+        h.insert("content-type", HeaderValue::from_static("application/json"));
+        h.insert("x-fc-request-id", HeaderValue::from_static("1-6741a0b2-3c1d2e4f5a6b"));
+        h.insert("x-fc-invocation-duration", HeaderValue::from_static("3"));
+        h.insert("x-fc-max-memory-usage", HeaderValue::from_static("21.5"));
+        h.insert("x-fc-invocation-service-version", HeaderValue::from_static("LATEST"));
+        NoIo { answer_headers: h }
+    }
+}
+
+impl NoIo {
+    /// Builds the signed request the client would send.
+    pub fn build(&self, request: &InvokeRequest) -> http::Request<Bytes> {
+        let path = request.path();
+        let date = httpdate::fmt_http_date(SystemTime::now());
+        let headers: [(&str, &str); 3] = [
+            ("date", &date),
+            ("content-type", request.content_type.as_str()),
+            ("x-fc-invocation-type", request.effective_type().as_str()),
+        ];
+        let auth = authorization(
+            ACCESS_KEY_ID,
+            ACCESS_KEY_SECRET,
+            &SignableRequest { method: "POST", path: &path, headers: &headers, query: &[] },
+        );
+        let mut builder = http::Request::post(format!("http://127.0.0.1{path}"));
+        for (name, value) in headers {
+            builder = builder.header(name, value);
+        }
+        builder.header("authorization", auth).body(request.body.clone()).expect("valid request")
+    }
+}
+
+impl Invoke for NoIo {
+    async fn invoke(&self, request: InvokeRequest) -> Result<InvokeResponse, FcError> {
+        let built = self.build(&request);
+        let body = built.into_body();
+        parse_invoke_response(200, &self.answer_headers, body)
+    }
+}
+
+impl Bench for NoIo {}
+
+/// What the hand-written caller does: serde_json and the low-level request, no generated code.
+pub async fn hand_written_echo<I: Invoke>(invoker: &I, event: &Event) -> Result<Event, FcError> {
+    let body = serde_json::to_vec(event).map_err(|e| FcError::Encode { message: e.to_string() })?;
+    let response = invoker.invoke(InvokeRequest::new(SERVICE, "echo").json(body)).await?;
+    serde_json::from_slice(&response.body).map_err(|e| FcError::Decode {
+        message: e.to_string(),
+        excerpt: String::from_utf8_lossy(&response.body[..response.body.len().min(200)]).into_owned(),
+        request_id: response.meta.request_id.clone(),
+    })
+}
+
+/// Starts the benchmark LocalFc: `bench/echo` and `bench/echo_bytes` return their event unchanged.
+pub async fn start_local_fc(addr: SocketAddr) -> std::io::Result<LocalFc> {
+    LocalFc::builder()
+        .addr(addr)
+        .limits(Limits::new(LARGE_LIMIT, 128 * 1024))
+        .function(SERVICE, "echo", bytes(|event: Bytes, _ctx| async move { Ok::<_, HandlerError>(event) }))
+        .function(SERVICE, "echo_bytes", bytes(|event: Bytes, _ctx| async move { Ok::<_, HandlerError>(event) }))
+        .start()
+        .await
+}
