@@ -223,6 +223,12 @@ async fn every_bad_input_gets_its_exact_error() {
             invoke(c(), req("demo", "echo").trace_id("t\x7f")),
         ),
         case(
+            "trace id with a trailing space",
+            Invalid("header X-Fc-Trace-Id"),
+            "trailing spaces",
+            invoke(c(), req("demo", "echo").trace_id("t ")),
+        ),
+        case(
             "non-ASCII trace id",
             Invalid("header X-Fc-Trace-Id"),
             "non-ASCII",
@@ -231,6 +237,10 @@ async fn every_bad_input_gets_its_exact_error() {
         case("access key id with LF", Config("credentials"), "access key id", {
             let client = with_credentials(&fc.endpoint(), Credentials::new("key\nid", "secret"));
             invoke(client, req("demo", "echo"))
+        }),
+        case("security token with a leading space", Config("credentials"), "leading or trailing spaces", {
+            let creds = Credentials::new("testKeyId", "testKeySecret").with_security_token(" tok");
+            invoke(with_credentials(&fc.endpoint(), creds), req("demo", "echo"))
         }),
         case("security token with CR/LF", Config("credentials"), "security token", {
             let creds = Credentials::new("testKeyId", "testKeySecret").with_security_token("tok\r\nX-Evil: 1");
@@ -390,7 +400,7 @@ async fn every_bad_input_gets_its_exact_error() {
     ];
 
     let total = cases.len();
-    assert!(total >= 50, "the table has {total} cases");
+    assert!(total >= 55, "the table has {total} cases");
     for Case { name, expect, mentions, run } in cases.drain(..) {
         match (run.await, &expect) {
             (Ok(()), Absent) => {}

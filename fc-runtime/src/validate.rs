@@ -56,13 +56,22 @@ pub(crate) fn invocation_id(value: &str) -> Result<(), FcError> {
     names::check_invocation_id(value).map_err(|e| name_error("invocation id", value, e))
 }
 
-/// A header value FC can sign and every proxy will pass: printable ASCII, no control characters.
+/// A header value FC can sign and every proxy will pass unchanged: printable ASCII, no control characters, no
+/// surrounding spaces.
 pub(crate) fn header_value(header: &str, value: &str) -> Result<(), FcError> {
     if let Some((at, c)) = value.char_indices().find(|(_, c)| !(' '..='~').contains(c)) {
         let what = if c.is_control() { "a control character" } else { "a non-ASCII character" };
         return Err(FcError::invalid(
             format!("header {header}"),
             format!("contains {what} ({}) at position {at}", c.escape_default()),
+        ));
+    }
+    // HTTP strips surrounding whitespace from header values: the service would verify a different value than the
+    // one signed.
+    if value.starts_with(' ') || value.ends_with(' ') {
+        return Err(FcError::invalid(
+            format!("header {header}"),
+            "has leading or trailing spaces, which HTTP strips in transit",
         ));
     }
     Ok(())
