@@ -52,18 +52,23 @@ fn header<'a>(headers: &'a [(&'a str, &'a str)], name: &str) -> &'a str {
     headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map_or("", |(_, v)| v)
 }
 
-/// Builds the string to sign for `request`.
-pub fn string_to_sign(request: &SignableRequest<'_>) -> String {
-    let headers = request.headers;
-    let mut fc_headers: Vec<(String, &str)> = headers
-        .iter()
-        .filter(|(name, _)| name.as_bytes().get(..5).is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"x-fc-")))
-        .map(|(name, value)| (name.to_ascii_lowercase(), *value))
-        .collect();
-    fc_headers.sort_by(|a, b| a.0.cmp(&b.0));
+fn is_fc_header(name: &str) -> bool {
+    name.as_bytes().get(..5).is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"x-fc-"))
+}
 
-    let mut out = String::with_capacity(256);
-    out.push_str(&request.method.to_ascii_uppercase());
+/// Compares header names as their lower-cased forms would compare, without building them.
+fn cmp_lowercase(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+/// Appends the string to sign for `request` to `out`.
+pub fn write_string_to_sign(request: &SignableRequest<'_>, out: &mut String) {
+    let headers = request.headers;
+    // A typical request has a handful of `x-fc-*` headers: sort references, not copies.
+    let mut fc_headers: Vec<&(&str, &str)> = headers.iter().filter(|(name, _)| is_fc_header(name)).collect();
+    fc_headers.sort_by(|a, b| cmp_lowercase(a.0, b.0));
+
+    out.extend(request.method.chars().map(|c| c.to_ascii_uppercase()));
     out.push('\n');
     out.push_str(header(headers, "content-md5"));
     out.push('\n');
@@ -71,8 +76,8 @@ pub fn string_to_sign(request: &SignableRequest<'_>) -> String {
     out.push('\n');
     out.push_str(header(headers, "date"));
     out.push('\n');
-    for (name, value) in &fc_headers {
-        out.push_str(name);
+    for (name, value) in fc_headers {
+        out.extend(name.chars().map(|c| c.to_ascii_lowercase()));
         out.push(':');
         out.push_str(value);
         out.push('\n');
@@ -91,20 +96,37 @@ pub fn string_to_sign(request: &SignableRequest<'_>) -> String {
         out.push('\n');
         out.push_str(&lines.join("\n"));
     }
+}
+
+/// Builds the string to sign for `request`.
+pub fn string_to_sign(request: &SignableRequest<'_>) -> String {
+    let mut out = String::with_capacity(256);
+    write_string_to_sign(request, &mut out);
     out
+}
+
+fn mac(secret: &str, string_to_sign: &str) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
+    mac.update(string_to_sign.as_bytes());
+    mac.finalize().into_bytes().into()
 }
 
 /// The base64 HMAC-SHA256 signature of `string_to_sign` under `secret`.
 pub fn signature(secret: &str, string_to_sign: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
-    mac.update(string_to_sign.as_bytes());
-    STANDARD.encode(mac.finalize().into_bytes())
+    STANDARD.encode(mac(secret, string_to_sign))
 }
 
 /// The `Authorization` header value: `FC {access_key_id}:{signature}`.
 pub fn authorization(access_key_id: &str, secret: &str, request: &SignableRequest<'_>) -> String {
-    let sts = string_to_sign(request);
-    format!("FC {}:{}", access_key_id, signature(secret, &sts))
+    let mut buf = String::with_capacity(320);
+    write_string_to_sign(request, &mut buf);
+    let digest = mac(secret, &buf);
+    buf.clear();
+    buf.push_str("FC ");
+    buf.push_str(access_key_id);
+    buf.push(':');
+    STANDARD.encode_string(digest, &mut buf);
+    buf
 }
 
 #[cfg(test)]
