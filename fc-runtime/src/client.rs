@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http::{HeaderMap, Method};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use tracing::Instrument as _;
 
 use crate::credentials::{CredentialsProvider, EnvCredentials, StaticCredentials};
@@ -41,6 +41,8 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     endpoint: String,
+    /// The endpoint, parsed once: each request only sets its path.
+    base_url: reqwest::Url,
     credentials: Arc<dyn CredentialsProvider>,
     account_id: Option<String>,
     timeout: Duration,
@@ -238,10 +240,12 @@ impl ClientBuilder {
             http = http.no_proxy();
         }
         let http = http.build().map_err(|e| FcError::config("http client", e.to_string()))?;
+        let base_url = reqwest::Url::parse(&endpoint).map_err(|e| FcError::config("endpoint", e.to_string()))?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 endpoint,
+                base_url,
                 credentials,
                 account_id: self.account_id,
                 timeout: self.timeout,
@@ -454,14 +458,10 @@ impl Client {
     /// Signs and sends one request, retrying what is safe to retry.
     pub(crate) async fn execute(&self, ex: Exchange<'_>) -> Result<RawResponse, FcError> {
         let inner = &*self.inner;
-        let mut url = String::with_capacity(inner.endpoint.len() + ex.path.len() + 64);
-        url.push_str(&inner.endpoint);
-        url.push_str(ex.path);
+        let mut url = inner.base_url.clone();
+        url.set_path(ex.path);
         if !ex.query.is_empty() {
-            let mut q = reqwest::Url::parse("http://q/").expect("static URL parses");
-            q.query_pairs_mut().extend_pairs(ex.query.iter().map(|(k, v)| (*k, v.as_str())));
-            url.push('?');
-            url.push_str(q.query().unwrap_or_default());
+            url.query_pairs_mut().extend_pairs(ex.query.iter().map(|(k, v)| (*k, v.as_str())));
         }
         let query: Vec<QueryParam<'_>> =
             ex.query.iter().map(|(k, v)| QueryParam { key: k, value: Some(v.as_str()) }).collect();
@@ -471,7 +471,7 @@ impl Client {
             let creds = inner.credentials.credentials().await?;
             check_credentials(&creds)?;
             let date = httpdate::fmt_http_date(SystemTime::now());
-            let mut headers: Vec<(&str, &str)> = Vec::with_capacity(ex.fc_headers.len() + 4);
+            let mut headers: Vec<(&'static str, &str)> = Vec::with_capacity(ex.fc_headers.len() + 4);
             headers.push(("date", &date));
             headers.push(("content-type", ex.content_type));
             headers.extend(ex.fc_headers.iter().map(|(k, v)| (*k, *v)));
@@ -484,11 +484,17 @@ impl Client {
             let signable =
                 SignableRequest { method: ex.method.as_str(), path: ex.path, headers: &headers, query: &query };
             let authorization = sign::authorization(&creds.access_key_id, creds.access_key_secret.expose(), &signable);
-            let mut builder = inner.http.request(ex.method.clone(), &url).timeout(ex.timeout).body(ex.body.clone());
+            let mut header_map = HeaderMap::with_capacity(headers.len() + 1);
             for (name, value) in &headers {
-                builder = builder.header(*name, *value);
+                header_map.append(HeaderName::from_static(name), header_value(value)?);
             }
-            builder = builder.header("authorization", authorization);
+            header_map.append(http::header::AUTHORIZATION, header_value(&authorization)?);
+            let builder = inner
+                .http
+                .request(ex.method.clone(), url.clone())
+                .timeout(ex.timeout)
+                .headers(header_map)
+                .body(ex.body.clone());
 
             let failure = match builder.send().await {
                 Ok(response) => {
@@ -531,6 +537,12 @@ impl Client {
     }
 }
 
+/// A header value that was validated (or built from validated parts) before; anything else is refused, not sent.
+fn header_value(value: &str) -> Result<HeaderValue, FcError> {
+    HeaderValue::from_str(value)
+        .map_err(|_| FcError::invalid("header value", "has a control or non-ASCII character and cannot be sent"))
+}
+
 /// The key id and token travel in headers: refuse what cannot be sent, without echoing the token.
 fn check_credentials(creds: &Credentials) -> Result<(), FcError> {
     let token = creds.security_token.as_ref().map(|t| t.expose());
@@ -543,6 +555,12 @@ fn check_credentials(creds: &Credentials) -> Result<(), FcError> {
             return Err(FcError::config(
                 "credentials",
                 format!("the {what} has a control or non-ASCII character at position {at}; it cannot be sent"),
+            ));
+        }
+        if value.starts_with(' ') || value.ends_with(' ') {
+            return Err(FcError::config(
+                "credentials",
+                format!("the {what} has leading or trailing spaces, which HTTP strips in transit"),
             ));
         }
     }

@@ -31,8 +31,9 @@ pub enum FcError {
     /// Function Compute refused or failed the call (HTTP 4xx/5xx).
     #[error(transparent)]
     Service(Box<ServiceError>),
-    /// No answer within the call's timeout. The request may have been delivered, so it is never re-sent.
-    #[error("no answer within {timeout:?}; the request may have been delivered and was not re-sent")]
+    /// No answer within the call's timeout. The request may have been delivered, so a sync call is never re-sent
+    /// (an async call with a stateful id is: FC refuses a duplicate id).
+    #[error("no answer within {timeout:?}; the request may have been delivered")]
     Timeout {
         /// The timeout that expired.
         timeout: Duration,
