@@ -77,6 +77,23 @@ async fn a_stateful_async_call_resent_after_a_lost_answer_runs_once() {
     assert_eq!(fc.requests("svc", "job"), 4);
 }
 
+#[tokio::test]
+async fn a_retry_after_within_the_policy_is_waited_out() {
+    let fc = jobs().await;
+    let client = fc
+        .client_builder()
+        .retry(RetryPolicy::attempts(3).with_backoff(Duration::from_millis(1), Duration::from_secs(2)))
+        .build()
+        .unwrap();
+    fc.inject(Fault::throttle(1, 503).retry_after(Duration::from_secs(1)));
+    let started = std::time::Instant::now();
+    let answer = client.invoke(InvokeRequest::new("svc", "plain").json("1")).await.unwrap();
+    assert_eq!(&answer.body[..], b"1");
+    // A lower bound only: the backoff alone (at most 2 ms here) could not have waited this long.
+    assert!(started.elapsed() >= Duration::from_secs(1), "retried after {:?}", started.elapsed());
+    assert_eq!((fc.requests("svc", "plain"), fc.executions("svc", "plain")), (2, 1));
+}
+
 fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
 }

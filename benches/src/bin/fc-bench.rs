@@ -4,6 +4,7 @@
 //! fc-bench [--quick] [--write BENCHMARKS.md] [--python PATH] [--skip-compile]   all measurements
 //! fc-bench server localfc|bare                                                 a server process (internal)
 //! fc-bench large ENDPOINT BYTES                                                one large round trip (internal)
+//! fc-bench load typed|bare ENDPOINT CALLS CONCURRENCY                           one client's load, for profiling
 //! ```
 
 use std::io::{BufRead as _, BufReader, Write as _};
@@ -26,6 +27,15 @@ fn main() -> Result<(), BoxError> {
     match args.first().map(String::as_str) {
         Some("server") => server(args.get(1).map(String::as_str).unwrap_or("localfc")),
         Some("large") => large(&args[1], args[2].parse()?),
+        Some("load") => {
+            let (endpoint, calls, concurrency) = (&args[2], args[3].parse()?, args[4].parse()?);
+            let mut load = match args[1].as_str() {
+                "typed" => runtime().block_on(typed_load(endpoint, calls, concurrency)),
+                _ => runtime().block_on(bare_load(endpoint, calls, concurrency)),
+            };
+            println!("{}", load.describe());
+            Ok(())
+        }
         _ => run(Options::parse(&args)?),
     }
 }
