@@ -4,7 +4,7 @@
 //! fc-bench [--quick] [--write BENCHMARKS.md] [--python PATH] [--skip-compile]   all measurements
 //! fc-bench server localfc|bare                                                 a server process (internal)
 //! fc-bench large ENDPOINT BYTES                                                one large round trip (internal)
-//! fc-bench load typed|bare ENDPOINT CALLS CONCURRENCY                           one client's load, for profiling
+//! fc-bench load typed|reqwest|bare ENDPOINT CALLS CONCURRENCY                   one client's load, for profiling
 //! ```
 
 use std::io::{BufRead as _, BufReader, Write as _};
@@ -31,6 +31,7 @@ fn main() -> Result<(), BoxError> {
             let (endpoint, calls, concurrency) = (&args[2], args[3].parse()?, args[4].parse()?);
             let mut load = match args[1].as_str() {
                 "typed" => runtime().block_on(typed_load(endpoint, calls, concurrency)),
+                "reqwest" => runtime().block_on(reqwest_load(endpoint, calls, concurrency)),
                 _ => runtime().block_on(bare_load(endpoint, calls, concurrency)),
             };
             println!("{}", load.describe());
@@ -431,6 +432,31 @@ async fn bare_load(endpoint: &str, calls: usize, concurrency: usize) -> Load {
     drive(calls, concurrency, call).await
 }
 
+/// reqwest (the HTTP client under `Client`) sending the same pre-signed request: separates what the stub adds
+/// from what the HTTP client costs.
+async fn reqwest_load(endpoint: &str, calls: usize, concurrency: usize) -> Load {
+    let http = reqwest::Client::builder().no_proxy().tcp_nodelay(true).build().expect("reqwest client");
+    let request = NoIo::default().build(
+        &fc_runtime::InvokeRequest::new(fc_benches::SERVICE, "echo")
+            .json(serde_json::to_vec(&event_1kb()).expect("serializes")),
+    );
+    let (parts, body) = request.into_parts();
+    let url = format!("{endpoint}{}", parts.uri.path());
+    let headers = Arc::new(parts.headers);
+    let call = move || {
+        let (http, headers, body, url) = (http.clone(), headers.clone(), body.clone(), url.clone());
+        async move {
+            let sent = http.post(url).headers((*headers).clone()).body(body).send().await;
+            match sent {
+                Ok(resp) => resp.status() == 200 && resp.bytes().await.is_ok(),
+                Err(_) => false,
+            }
+        }
+    };
+    drive(calls / 10, concurrency, call.clone()).await;
+    drive(calls, concurrency, call).await
+}
+
 fn python_load(options: &Options, endpoint: &str, calls: usize, concurrency: usize) -> Result<Option<Load>, BoxError> {
     let event = serde_json::to_string(&event_1kb())?;
     let v = python(options, &["invoke", endpoint, &calls.to_string(), &concurrency.to_string(), &event])?;
@@ -462,6 +488,7 @@ fn loopback(options: &Options) -> Result<Vec<Row>, BoxError> {
         };
         let mut typed = rt.block_on(typed_load(&local.endpoint, calls, concurrency));
         let mut bare = rt.block_on(bare_load(&local.endpoint, calls, concurrency));
+        let mut plain_reqwest = rt.block_on(reqwest_load(&local.endpoint, calls, concurrency));
         let py_calls = if options.quick { 50 } else { 2_000 };
         let mut py = python_load(options, &local.endpoint, py_calls, concurrency)?;
         let ratio_bare = typed.per_sec() / bare.per_sec();
@@ -471,6 +498,13 @@ fn loopback(options: &Options) -> Result<Vec<Row>, BoxError> {
             format!("{} (bare hyper, pre-signed)", bare.describe()),
             format!("{ratio_bare:.2}"),
             if concurrency == 64 { "≥ 0.9" } else { "report" },
+        ));
+        rows.push(row(
+            format!("3. Loopback sync echo, concurrency {concurrency}, typed stub vs bare reqwest (its HTTP client)"),
+            typed.describe(),
+            format!("{} (reqwest, pre-signed)", plain_reqwest.describe()),
+            format!("{:.2}", typed.per_sec() / plain_reqwest.per_sec()),
+            "report",
         ));
         let (other, ratio) = match py.as_mut() {
             Some(py) => (
