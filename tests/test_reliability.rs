@@ -205,7 +205,6 @@ async fn soak_with_one_percent_faults() {
     // Closing the client closes every connection it pooled, and LocalFc's side of each ends with it: any descriptor
     // still open after that was leaked. (The pool itself may hold a few more idle connections after the soak than
     // after the warm-up: connections replaced after dropped ones are kept until they idle out.)
-    drop(run);
     drop(client);
     let mut fds_closed = open_fds();
     for _ in 0..500 {
