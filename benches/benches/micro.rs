@@ -3,13 +3,21 @@
 use std::time::SystemTime;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fc_benches::{Bench as _, NoIo, event_1kb, hand_written_echo, sign_typical, typical_headers};
+use fc_benches::{
+    ACCESS_KEY_SECRET, Bench as _, NoIo, event_1kb, hand_written_echo, sign_typical, sign_typical_from_secret,
+    typical_headers,
+};
+use fc_runtime::sign::SigningKey;
 
 fn signing(c: &mut Criterion) {
     let date = httpdate::fmt_http_date(SystemTime::now());
     let owned = typical_headers(&date);
     let headers: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    c.bench_function("sign typical invoke", |b| b.iter(|| sign_typical(std::hint::black_box(&headers))));
+    let key = SigningKey::new(ACCESS_KEY_SECRET);
+    c.bench_function("sign typical invoke", |b| b.iter(|| sign_typical(&key, std::hint::black_box(&headers))));
+    c.bench_function("sign typical invoke, key from the secret", |b| {
+        b.iter(|| sign_typical_from_secret(std::hint::black_box(&headers)))
+    });
 }
 
 fn stub_overhead(c: &mut Criterion) {

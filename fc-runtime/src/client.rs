@@ -44,6 +44,8 @@ struct Inner {
     /// The endpoint, parsed once: each request only sets its path.
     base_url: reqwest::Url,
     credentials: Arc<dyn CredentialsProvider>,
+    /// Set when the credentials are fixed: signed with in place, without asking the provider for a copy.
+    fixed_credentials: Option<(Credentials, sign::SigningKey)>,
     account_id: Option<String>,
     timeout: Duration,
     retry: RetryPolicy,
@@ -91,6 +93,7 @@ pub struct ClientBuilder {
     endpoint: Option<EndpointSpec>,
     account_id: Option<String>,
     credentials: Option<Arc<dyn CredentialsProvider>>,
+    fixed_credentials: Option<Credentials>,
     timeout: Duration,
     connect_timeout: Duration,
     pool_idle_timeout: Duration,
@@ -107,6 +110,7 @@ impl Default for ClientBuilder {
             endpoint: None,
             account_id: None,
             credentials: None,
+            fixed_credentials: None,
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
@@ -150,12 +154,15 @@ impl ClientBuilder {
 
     /// Fixed credentials.
     pub fn credentials(self, credentials: Credentials) -> Self {
-        self.credentials_provider(StaticCredentials::new(credentials))
+        let mut builder = self.credentials_provider(StaticCredentials::new(credentials.clone()));
+        builder.fixed_credentials = Some(credentials);
+        builder
     }
 
     /// A credentials provider, asked before each request.
     pub fn credentials_provider(mut self, provider: impl CredentialsProvider + 'static) -> Self {
         self.credentials = Some(Arc::new(provider));
+        self.fixed_credentials = None;
         self
     }
 
@@ -247,6 +254,10 @@ impl ClientBuilder {
                 endpoint,
                 base_url,
                 credentials,
+                fixed_credentials: self.fixed_credentials.map(|c| {
+                    let key = sign::SigningKey::new(c.access_key_secret.expose());
+                    (c, key)
+                }),
                 account_id: self.account_id,
                 timeout: self.timeout,
                 retry: self.retry,
@@ -468,8 +479,17 @@ impl Client {
         let mut attempt = 1u32;
         let mut resent = false;
         loop {
-            let creds = inner.credentials.credentials().await?;
-            check_credentials(&creds)?;
+            let provided;
+            let (creds, key) = match &inner.fixed_credentials {
+                Some((fixed, key)) => (fixed, key),
+                None => {
+                    let creds = inner.credentials.credentials().await?;
+                    let key = sign::SigningKey::new(creds.access_key_secret.expose());
+                    provided = (creds, key);
+                    (&provided.0, &provided.1)
+                }
+            };
+            check_credentials(creds)?;
             let date = httpdate::fmt_http_date(SystemTime::now());
             let mut headers: Vec<(&'static str, &str)> = Vec::with_capacity(ex.fc_headers.len() + 4);
             headers.push(("date", &date));
@@ -483,7 +503,7 @@ impl Client {
             }
             let signable =
                 SignableRequest { method: ex.method.as_str(), path: ex.path, headers: &headers, query: &query };
-            let authorization = sign::authorization(&creds.access_key_id, creds.access_key_secret.expose(), &signable);
+            let authorization = key.authorization(&creds.access_key_id, &signable);
             let mut header_map = HeaderMap::with_capacity(headers.len() + 1);
             for (name, value) in &headers {
                 header_map.append(HeaderName::from_static(name), header_value(value)?);

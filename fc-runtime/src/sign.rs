@@ -105,33 +105,73 @@ pub fn string_to_sign(request: &SignableRequest<'_>) -> String {
     out
 }
 
-fn mac(secret: &str, string_to_sign: &str) -> [u8; 32] {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
-    mac.update(string_to_sign.as_bytes());
-    mac.finalize().into_bytes().into()
+/// An access key secret made ready for signing: the HMAC key schedule (two SHA-256 blocks) is computed once,
+/// not for every request. [`Client`](crate::Client) keeps one for fixed credentials.
+#[derive(Clone)]
+pub struct SigningKey {
+    mac: Hmac<Sha256>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(***)")
+    }
+}
+
+impl SigningKey {
+    /// Prepares `secret`.
+    pub fn new(secret: &str) -> Self {
+        SigningKey { mac: Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length") }
+    }
+
+    fn mac(&self, string_to_sign: &str) -> [u8; 32] {
+        let mut mac = self.mac.clone();
+        mac.update(string_to_sign.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The base64 HMAC-SHA256 signature of `string_to_sign`.
+    pub fn signature(&self, string_to_sign: &str) -> String {
+        STANDARD.encode(self.mac(string_to_sign))
+    }
+
+    /// The `Authorization` header value: `FC {access_key_id}:{signature}`.
+    pub fn authorization(&self, access_key_id: &str, request: &SignableRequest<'_>) -> String {
+        let mut buf = String::with_capacity(320);
+        write_string_to_sign(request, &mut buf);
+        let digest = self.mac(&buf);
+        buf.clear();
+        buf.push_str("FC ");
+        buf.push_str(access_key_id);
+        buf.push(':');
+        STANDARD.encode_string(digest, &mut buf);
+        buf
+    }
 }
 
 /// The base64 HMAC-SHA256 signature of `string_to_sign` under `secret`.
 pub fn signature(secret: &str, string_to_sign: &str) -> String {
-    STANDARD.encode(mac(secret, string_to_sign))
+    SigningKey::new(secret).signature(string_to_sign)
 }
 
 /// The `Authorization` header value: `FC {access_key_id}:{signature}`.
 pub fn authorization(access_key_id: &str, secret: &str, request: &SignableRequest<'_>) -> String {
-    let mut buf = String::with_capacity(320);
-    write_string_to_sign(request, &mut buf);
-    let digest = mac(secret, &buf);
-    buf.clear();
-    buf.push_str("FC ");
-    buf.push_str(access_key_id);
-    buf.push(':');
-    STANDARD.encode_string(digest, &mut buf);
-    buf
+    SigningKey::new(secret).authorization(access_key_id, request)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prepared_key_signs_like_the_secret_and_does_not_print_it() {
+        let req =
+            SignableRequest { method: "POST", path: "/p", headers: &[("Date", "d"), ("X-Fc-A", "1")], query: &[] };
+        let key = SigningKey::new("s3cr3t");
+        assert_eq!(key.authorization("id", &req), authorization("id", "s3cr3t", &req));
+        assert_eq!(key.authorization("id", &req), key.authorization("id", &req), "a key signs any number of times");
+        assert_eq!(format!("{key:?}"), "SigningKey(***)");
+    }
 
     #[test]
     fn proxy_paths_are_recognised() {
