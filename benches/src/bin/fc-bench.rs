@@ -24,16 +24,21 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |i: usize, what: &str| args.get(i).map(String::as_str).ok_or_else(|| format!("missing {what}"));
     match args.first().map(String::as_str) {
-        Some("server") => server(args.get(1).map(String::as_str).unwrap_or("localfc")),
-        Some("large") => large(&args[1], args[2].parse()?),
+        Some("server") => server(arg(1, "server kind (localfc or bare)")?),
+        Some("large") => large(arg(1, "endpoint")?, arg(2, "payload size in bytes")?.parse()?),
         Some("load") => {
-            let (endpoint, calls, concurrency) = (&args[2], args[3].parse()?, args[4].parse()?);
-            let mut load = match args[1].as_str() {
-                "typed" => runtime().block_on(typed_load(endpoint, calls, concurrency)),
-                "reqwest" => runtime().block_on(reqwest_load(endpoint, calls, concurrency)),
-                "raw" => runtime().block_on(raw_load(endpoint, calls, concurrency)),
-                _ => runtime().block_on(bare_load(endpoint, calls, concurrency)),
+            let endpoint = arg(2, "endpoint")?;
+            let calls = arg(3, "number of calls")?.parse()?;
+            let concurrency = arg(4, "concurrency")?.parse::<usize>()?.max(1);
+            let rt = runtime();
+            let mut load = match arg(1, "client (typed, raw, reqwest or bare)")? {
+                "typed" => rt.block_on(typed_load(endpoint, calls, concurrency)),
+                "raw" => rt.block_on(raw_load(endpoint, calls, concurrency)),
+                "reqwest" => rt.block_on(reqwest_load(endpoint, calls, concurrency)),
+                "bare" => rt.block_on(bare_load(endpoint, calls, concurrency)),
+                other => return Err(format!("unknown client {other:?}: typed, raw, reqwest or bare").into()),
             };
             println!("{}", load.describe());
             Ok(())
