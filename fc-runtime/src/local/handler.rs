@@ -135,7 +135,7 @@ impl<E: std::error::Error> From<E> for HandlerError {
 /// The outcome of one execution of a hosted function.
 pub type HandlerResult = Result<Bytes, HandlerError>;
 
-/// A function `LocalFc` can host. Build one with [`json`] or [`bytes`].
+/// A function `LocalFc` can host. Build one with [`json()`] or [`bytes()`].
 pub trait Handler: Send + Sync + 'static {
     /// Runs the function on `event`.
     fn call(&self, event: Bytes, ctx: Context) -> BoxFuture<'static, HandlerResult>;
