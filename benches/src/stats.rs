@@ -66,3 +66,20 @@ pub fn rss_bytes() -> u64 {
 pub fn peak_rss_bytes() -> u64 {
     status_kib("VmHWM:").unwrap_or(0) * 1024
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles_and_medians() {
+        let mut s = Samples::with_capacity(100);
+        for us in (1..=100).rev() {
+            s.push(Duration::from_micros(us));
+        }
+        assert_eq!((s.percentile(50.0), s.percentile(99.0), s.percentile(100.0), s.percentile(0.0)), (50, 99, 100, 1));
+        assert_eq!(Samples::default().percentile(50.0), 0);
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert!(median(Vec::new()).is_nan());
+    }
+}
