@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use tracing::Instrument as _;
 
-use crate::credentials::{CredentialsProvider, EnvCredentials, StaticCredentials};
+use crate::credentials::{CredentialsProvider, EnvCredentials};
 use crate::response::{headers as resp_headers, parse_invoke_response};
 use crate::sign::{self, QueryParam, SignableRequest};
 use crate::validate::{self, Limits};
@@ -43,9 +43,7 @@ struct Inner {
     endpoint: String,
     /// The endpoint, parsed once: each request only sets its path.
     base_url: reqwest::Url,
-    credentials: Arc<dyn CredentialsProvider>,
-    /// Set when the credentials are fixed: signed with in place, without asking the provider for a copy.
-    fixed_credentials: Option<(Credentials, sign::SigningKey)>,
+    credentials: CredentialSource,
     account_id: Option<String>,
     timeout: Duration,
     retry: RetryPolicy,
@@ -64,6 +62,15 @@ impl fmt::Debug for Client {
             .field("qualifier_override", &self.qualifier_override)
             .finish()
     }
+}
+
+/// Where request credentials come from.
+#[derive(Debug, Clone)]
+enum CredentialSource {
+    /// Fixed credentials, with their signing key prepared once.
+    Fixed(Box<(Credentials, sign::SigningKey)>),
+    /// Asked before each request (rotating or temporary credentials).
+    Provider(Arc<dyn CredentialsProvider>),
 }
 
 /// Where the client sends requests.
@@ -92,8 +99,7 @@ enum EndpointSpec {
 pub struct ClientBuilder {
     endpoint: Option<EndpointSpec>,
     account_id: Option<String>,
-    credentials: Option<Arc<dyn CredentialsProvider>>,
-    fixed_credentials: Option<Credentials>,
+    credentials: Option<CredentialSource>,
     timeout: Duration,
     connect_timeout: Duration,
     pool_idle_timeout: Duration,
@@ -110,7 +116,6 @@ impl Default for ClientBuilder {
             endpoint: None,
             account_id: None,
             credentials: None,
-            fixed_credentials: None,
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
@@ -153,16 +158,15 @@ impl ClientBuilder {
     }
 
     /// Fixed credentials.
-    pub fn credentials(self, credentials: Credentials) -> Self {
-        let mut builder = self.credentials_provider(StaticCredentials::new(credentials.clone()));
-        builder.fixed_credentials = Some(credentials);
-        builder
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        let key = sign::SigningKey::new(credentials.access_key_secret.expose());
+        self.credentials = Some(CredentialSource::Fixed(Box::new((credentials, key))));
+        self
     }
 
     /// A credentials provider, asked before each request.
     pub fn credentials_provider(mut self, provider: impl CredentialsProvider + 'static) -> Self {
-        self.credentials = Some(Arc::new(provider));
-        self.fixed_credentials = None;
+        self.credentials = Some(CredentialSource::Provider(Arc::new(provider)));
         self
     }
 
@@ -254,10 +258,6 @@ impl ClientBuilder {
                 endpoint,
                 base_url,
                 credentials,
-                fixed_credentials: self.fixed_credentials.map(|c| {
-                    let key = sign::SigningKey::new(c.access_key_secret.expose());
-                    (c, key)
-                }),
                 account_id: self.account_id,
                 timeout: self.timeout,
                 retry: self.retry,
@@ -480,10 +480,10 @@ impl Client {
         let mut resent = false;
         loop {
             let provided;
-            let (creds, key) = match &inner.fixed_credentials {
-                Some((fixed, key)) => (fixed, key),
-                None => {
-                    let creds = inner.credentials.credentials().await?;
+            let (creds, key) = match &inner.credentials {
+                CredentialSource::Fixed(fixed) => (&fixed.0, &fixed.1),
+                CredentialSource::Provider(provider) => {
+                    let creds = provider.credentials().await?;
                     let key = sign::SigningKey::new(creds.access_key_secret.expose());
                     provided = (creds, key);
                     (&provided.0, &provided.1)
@@ -565,23 +565,13 @@ fn header_value(value: &str) -> Result<HeaderValue, FcError> {
 
 /// The key id and token travel in headers: refuse what cannot be sent, without echoing the token.
 fn check_credentials(creds: &Credentials) -> Result<(), FcError> {
+    if creds.access_key_id.is_empty() {
+        return Err(FcError::config("credentials", "the access key id is empty"));
+    }
     let token = creds.security_token.as_ref().map(|t| t.expose());
     for (what, value) in [("access key id", Some(creds.access_key_id.as_str())), ("security token", token)] {
-        let Some(value) = value else { continue };
-        if value.is_empty() && what == "access key id" {
-            return Err(FcError::config("credentials", "the access key id is empty"));
-        }
-        if let Some(at) = value.chars().position(|c| !(' '..='~').contains(&c)) {
-            return Err(FcError::config(
-                "credentials",
-                format!("the {what} has a control or non-ASCII character at position {at}; it cannot be sent"),
-            ));
-        }
-        if value.starts_with(' ') || value.ends_with(' ') {
-            return Err(FcError::config(
-                "credentials",
-                format!("the {what} has leading or trailing spaces, which HTTP strips in transit"),
-            ));
+        if let Some(problem) = value.and_then(validate::header_value_problem) {
+            return Err(FcError::config("credentials", format!("the {what} {problem}; it cannot be sent")));
         }
     }
     Ok(())

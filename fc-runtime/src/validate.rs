@@ -56,25 +56,26 @@ pub(crate) fn invocation_id(value: &str) -> Result<(), FcError> {
     names::check_invocation_id(value).map_err(|e| name_error("invocation id", value, e))
 }
 
-/// A header value FC can sign and every proxy will pass unchanged: printable ASCII, no control characters, no
-/// surrounding spaces.
-pub(crate) fn header_value(header: &str, value: &str) -> Result<(), FcError> {
+/// What keeps `value` from travelling as a header value FC can sign and every proxy passes unchanged: a control
+/// or non-ASCII character, or surrounding spaces (HTTP strips them, so the service would verify a value other than
+/// the one signed). `None` when it is fit. Never quotes the value, which may be a credential.
+pub(crate) fn header_value_problem(value: &str) -> Option<String> {
     if let Some((at, c)) = value.char_indices().find(|(_, c)| !(' '..='~').contains(c)) {
         let what = if c.is_control() { "a control character" } else { "a non-ASCII character" };
-        return Err(FcError::invalid(
-            format!("header {header}"),
-            format!("contains {what} ({}) at position {at}", c.escape_default()),
-        ));
+        return Some(format!("contains {what} at position {at}"));
     }
-    // HTTP strips surrounding whitespace from header values: the service would verify a different value than the
-    // one signed.
     if value.starts_with(' ') || value.ends_with(' ') {
-        return Err(FcError::invalid(
-            format!("header {header}"),
-            "has leading or trailing spaces, which HTTP strips in transit",
-        ));
+        return Some("has leading or trailing spaces, which HTTP strips in transit".to_owned());
     }
-    Ok(())
+    None
+}
+
+/// Checks a header value; see [`header_value_problem`].
+pub(crate) fn header_value(header: &str, value: &str) -> Result<(), FcError> {
+    match header_value_problem(value) {
+        Some(problem) => Err(FcError::invalid(format!("header {header}"), problem)),
+        None => Ok(()),
+    }
 }
 
 /// Everything about an invoke request that can be checked without the network.
