@@ -374,10 +374,25 @@ impl Load {
         self.calls as f64 / self.secs
     }
     fn describe(&mut self) -> String {
-        let (p50, p99) = (self.samples.percentile(50.0), self.samples.percentile(99.0));
-        let errors = if self.errors > 0 { format!(", {} errors", self.errors) } else { String::new() };
-        format!("{:.0}/s, p50 {} µs, p99 {} µs{errors}", self.per_sec(), p50, p99)
+        summary(self.per_sec(), &mut self.samples, self.errors)
     }
+}
+
+/// `rate/s, p50, p99[, errors]`.
+fn summary(rate: f64, samples: &mut Samples, errors: usize) -> String {
+    let (p50, p99) = (samples.percentile(50.0), samples.percentile(99.0));
+    let errors = if errors > 0 { format!(", {errors} errors") } else { String::new() };
+    format!("{rate:.0}/s, p50 {p50} µs, p99 {p99} µs{errors}")
+}
+
+/// A warm-up of a tenth of the calls (connections, allocator), then the measured run.
+async fn warm_then_drive<F, Fut>(calls: usize, concurrency: usize, call: F) -> Load
+where
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    drive(calls / 10, concurrency, call.clone()).await;
+    drive(calls, concurrency, call).await
 }
 
 /// Runs `calls` calls split over `concurrency` tasks.
@@ -422,8 +437,15 @@ async fn typed_load(endpoint: &str, calls: usize, concurrency: usize) -> Load {
         let (client, event) = (client.clone(), event.clone());
         async move { client.echo(&event).await.is_ok_and(|e| e.id == event.id) }
     };
-    drive(calls / 10, concurrency, call.clone()).await; // warm-up: connections, allocator
-    drive(calls, concurrency, call).await
+    warm_then_drive(calls, concurrency, call).await
+}
+
+/// The typed stub's echo request, signed once, for the clients that replay it: URL, headers, body.
+fn presigned_echo(endpoint: &str) -> (String, Arc<http::HeaderMap>, Bytes) {
+    let event = serde_json::to_vec(&event_1kb()).expect("serializes");
+    let request = NoIo::default().build(&fc_runtime::InvokeRequest::new(fc_benches::SERVICE, "echo").json(event));
+    let (parts, body) = request.into_parts();
+    (format!("{endpoint}{}", parts.uri.path()), Arc::new(parts.headers), body)
 }
 
 /// A bare hyper client sending one pre-signed request over and over.
@@ -431,13 +453,8 @@ async fn bare_load(endpoint: &str, calls: usize, concurrency: usize) -> Load {
     let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .pool_max_idle_per_host(usize::MAX)
         .build_http::<Full<Bytes>>();
-    let request = NoIo::default().build(
-        &fc_runtime::InvokeRequest::new(fc_benches::SERVICE, "echo")
-            .json(serde_json::to_vec(&event_1kb()).expect("serializes")),
-    );
-    let (parts, body) = request.into_parts();
-    let uri: http::Uri = format!("{endpoint}{}", parts.uri.path()).parse().expect("uri");
-    let headers = Arc::new(parts.headers);
+    let (url, headers, body) = presigned_echo(endpoint);
+    let uri: http::Uri = url.parse().expect("uri");
     let call = move || {
         let (http, headers, body, uri) = (http.clone(), headers.clone(), body.clone(), uri.clone());
         async move {
@@ -449,8 +466,7 @@ async fn bare_load(endpoint: &str, calls: usize, concurrency: usize) -> Load {
             }
         }
     };
-    drive(calls / 10, concurrency, call.clone()).await;
-    drive(calls, concurrency, call).await
+    warm_then_drive(calls, concurrency, call).await
 }
 
 /// `Client::invoke` with a pre-encoded event: the client without the typed layer.
@@ -464,21 +480,14 @@ async fn raw_load(endpoint: &str, calls: usize, concurrency: usize) -> Load {
             client.invoke(request).await.is_ok()
         }
     };
-    drive(calls / 10, concurrency, call.clone()).await;
-    drive(calls, concurrency, call).await
+    warm_then_drive(calls, concurrency, call).await
 }
 
 /// reqwest (the HTTP client under `Client`) sending the same pre-signed request: separates what the stub adds
 /// from what the HTTP client costs.
 async fn reqwest_load(endpoint: &str, calls: usize, concurrency: usize) -> Load {
     let http = reqwest::Client::builder().no_proxy().tcp_nodelay(true).build().expect("reqwest client");
-    let request = NoIo::default().build(
-        &fc_runtime::InvokeRequest::new(fc_benches::SERVICE, "echo")
-            .json(serde_json::to_vec(&event_1kb()).expect("serializes")),
-    );
-    let (parts, body) = request.into_parts();
-    let url = format!("{endpoint}{}", parts.uri.path());
-    let headers = Arc::new(parts.headers);
+    let (url, headers, body) = presigned_echo(endpoint);
     let call = move || {
         let (http, headers, body, url) = (http.clone(), headers.clone(), body.clone(), url.clone());
         async move {
@@ -489,8 +498,7 @@ async fn reqwest_load(endpoint: &str, calls: usize, concurrency: usize) -> Load 
             }
         }
     };
-    drive(calls / 10, concurrency, call.clone()).await;
-    drive(calls, concurrency, call).await
+    warm_then_drive(calls, concurrency, call).await
 }
 
 fn python_load(options: &Options, endpoint: &str, calls: usize, concurrency: usize) -> Result<Option<Load>, BoxError> {
@@ -521,14 +529,12 @@ impl Runs {
     }
 
     fn describe(&mut self) -> String {
-        let mut all = Load { calls: 0, secs: 0.0, samples: Samples::default(), errors: 0 };
+        let (mut samples, mut errors) = (Samples::default(), 0);
         for load in &mut self.loads {
-            all.samples.extend(std::mem::take(&mut load.samples));
-            all.errors += load.errors;
+            samples.extend(std::mem::take(&mut load.samples));
+            errors += load.errors;
         }
-        let (p50, p99) = (all.samples.percentile(50.0), all.samples.percentile(99.0));
-        let errors = if all.errors > 0 { format!(", {} errors", all.errors) } else { String::new() };
-        format!("{:.0}/s, p50 {p50} µs, p99 {p99} µs{errors}", self.median_rate())
+        summary(self.median_rate(), &mut samples, errors)
     }
 }
 
