@@ -13,8 +13,10 @@ mod attr;
 mod ctxt;
 mod expand;
 mod fallback;
-pub mod names;
 mod valid;
+
+/// Function Compute's naming rules (the `fc-names` crate), shared with the runtime's checks.
+pub use fc_names as names;
 
 use std::collections::HashMap;
 

@@ -1,6 +1,6 @@
 //! Checks made before anything is sent: a refused call costs nothing and changes nothing.
 
-use fc_codegen::names::{self, NameError};
+use fc_names::{self as names, NameError};
 
 use crate::{FcError, InvocationType, InvokeRequest};
 

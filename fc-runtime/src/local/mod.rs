@@ -338,8 +338,8 @@ impl LocalFcBuilder {
         let mut services: HashMap<String, Service> = HashMap::new();
         let seed = random_seed();
         for (service, function, config, handler) in self.functions {
-            fc_codegen::names::check_service(&service).map_err(|e| invalid(format!("service name {service:?} {e}")))?;
-            fc_codegen::names::check_function(&function)
+            fc_names::check_service(&service).map_err(|e| invalid(format!("service name {service:?} {e}")))?;
+            fc_names::check_function(&function)
                 .map_err(|e| invalid(format!("function name {function:?} {e}")))?;
             let code = {
                 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -362,7 +362,7 @@ impl LocalFcBuilder {
             services.entry(service).or_default().versions = count;
         }
         for (service, alias, version) in self.aliases {
-            fc_codegen::names::check_service(&alias).map_err(|e| invalid(format!("alias {alias:?} {e}")))?;
+            fc_names::check_service(&alias).map_err(|e| invalid(format!("alias {alias:?} {e}")))?;
             let s = services.entry(service.clone()).or_default();
             let ok = version == "LATEST" || version.parse::<u32>().is_ok_and(|v| v >= 1 && v <= s.versions);
             if !ok {

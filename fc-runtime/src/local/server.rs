@@ -242,7 +242,7 @@ async fn invoke(
         }
     };
     if let Some(id) = invocation_id {
-        fc_codegen::names::check_invocation_id(id)
+        fc_names::check_invocation_id(id)
             .map_err(|e| Reject::new(400, "InvalidArgument", format!("stateful async invocation id {id:?} {e}")))?;
         ty = InvocationType::Async;
     }
