@@ -405,6 +405,11 @@ async fn stateful_invocations_get_list_page_and_stop() {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    let done = client
+        .list_stateful_invocations(&ListInvocations::new(sleep.clone()).status(InvocationStatus::Succeeded))
+        .await
+        .unwrap();
+    assert_eq!(done.invocations.len(), 5, "the five short invocations finished");
     let one = client.get_stateful_invocation(&sleep, "job_3").await.unwrap();
     assert_eq!(one.status, Some(InvocationStatus::Succeeded));
     assert_eq!(one.return_payload.as_deref(), Some("10"));
@@ -415,6 +420,26 @@ async fn stateful_invocations_get_list_page_and_stop() {
     assert_eq!(page.invocations.len(), 2);
     assert!(page.next_token.is_some());
     assert!(page.invocations[0].invocation_payload.is_none(), "payloads only when asked");
+
+    // Paging by hand, as the field's documentation says: the last page's token is `None`, so the loop ends.
+    let mut query = ListInvocations::new(sleep.clone()).limit(2);
+    let mut seen = 0;
+    let mut pages = 0;
+    loop {
+        let page = client.list_stateful_invocations(&query).await.unwrap();
+        seen += page.invocations.len();
+        pages += 1;
+        assert!(pages <= 3, "paging by hand did not end");
+        match page.next_token {
+            Some(token) => query = query.next_token(token),
+            None => break,
+        }
+    }
+    assert_eq!((seen, pages), (6, 3));
+    // LocalFc marks the last page as FC does, with an empty token.
+    let path = "/2016-08-15/services/demo/functions/sleep/stateful-async-invocations";
+    let (status, body) = send_signed(&fc.endpoint(), "GET", path, path, &httpdate::fmt_http_date(SystemTime::now())).await;
+    assert_eq!((status, body["nextToken"].as_str()), (200, Some("")), "{body}");
 
     let all: Vec<_> = client
         .stateful_invocations(ListInvocations::new(sleep.clone()).limit(2).sort(SortOrder::Desc).include_payload(true))

@@ -110,11 +110,19 @@ pub(crate) fn method(m: &Method<'_>, trait_generics: &[syn::Ident]) -> TokenStre
             pt.attrs.retain(|a| !a.path().is_ident("fc"));
         }
     }
-    // The declared `Result<T, FcError>` is kept as written, so the user's imports stay used.
+    // What the user wrote is kept, so that their imports (`Future`, `FcError`, …) stay used: an `async fn`
+    // becomes `fn … -> impl Future<Output = …> + Send`, and a written `impl Future<…>` only gains `+ Send`.
     let declared = crate::ast::declared_output(item).expect("validated");
-    sig.output = syn::parse_quote! {
-        -> impl #p::Future<Output = #declared> + #p::Send
-    };
+    if item.sig.asyncness.is_some() {
+        sig.output = syn::parse_quote! {
+            -> impl #p::Future<Output = #declared> + #p::Send
+        };
+    } else if let syn::ReturnType::Type(_, ty) = &mut sig.output
+        && let Type::ImplTrait(imp) = &mut **ty
+        && !imp.bounds.iter().any(|b| matches!(b, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "Send")))
+    {
+        imp.bounds.push(syn::parse_quote!(#p::Send));
+    }
 
     let mut generics: Vec<syn::Ident> = trait_generics.to_vec();
     generics.extend(sig.generics.type_params().map(|t| t.ident.clone()));

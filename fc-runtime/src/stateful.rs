@@ -353,9 +353,19 @@ impl ListInvocations {
 pub struct InvocationPage {
     /// The invocations on this page.
     pub invocations: Vec<StatefulInvocation>,
-    /// Token for the next page; `None` on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Token for the next page; `None` on the last page (FC marks it with `"nextToken": ""`, which is read as
+    /// `None` and written back the same way).
+    #[serde(serialize_with = "token_out", deserialize_with = "token_in")]
     pub next_token: Option<String>,
+}
+
+fn token_out<S: Serializer>(token: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(token.as_deref().unwrap_or(""))
+}
+
+fn token_in<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let token = Option::<String>::deserialize(d)?;
+    Ok(token.filter(|t| !t.is_empty()))
 }
 
 impl InvocationPage {
@@ -428,7 +438,7 @@ impl Client {
             let State::Next(query) = state else { return None };
             match self.list_stateful_invocations(&query).await {
                 Ok(page) => {
-                    let next = match page.next_token.filter(|t| !t.is_empty()) {
+                    let next = match page.next_token {
                         Some(token) => State::Next(query.next_token(token)),
                         None => State::Done,
                     };
@@ -453,4 +463,22 @@ fn decode_json<T: serde::de::DeserializeOwned>(raw: &crate::client::RawResponse)
         let request_id = raw.headers.get("x-fc-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
         FcError::decode(e.to_string(), &raw.body, request_id)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_next_token_marks_the_last_page() {
+        let last: InvocationPage = serde_json::from_str(r#"{"invocations":[],"nextToken":""}"#).unwrap();
+        assert_eq!(last.next_token, None);
+        let absent: InvocationPage = serde_json::from_str(r#"{"invocations":[]}"#).unwrap();
+        assert_eq!(absent.next_token, None);
+        let null: InvocationPage = serde_json::from_str(r#"{"nextToken":null}"#).unwrap();
+        assert_eq!(null.next_token, None);
+        let more: InvocationPage = serde_json::from_str(r#"{"invocations":[],"nextToken":"2"}"#).unwrap();
+        assert_eq!(more.next_token.as_deref(), Some("2"));
+        assert_eq!(serde_json::to_string(&last).unwrap(), r#"{"invocations":[],"nextToken":""}"#);
+    }
 }
