@@ -41,9 +41,9 @@ fn show(what: &str, result: Result<impl std::fmt::Debug, FcError>) {
             let kind = if e.kind == FunctionErrorKind::Handled { "handled" } else { "unhandled" };
             println!("{what}: {kind} function error: {}", e.message);
         }
-        Err(FcError::Service(e)) => println!("{what}: service error {} {}: {}", e.status, e.code, e.message),
-        Err(FcError::Timeout { timeout }) => println!("{what}: timed out after {timeout:?}, not re-sent"),
-        Err(FcError::InvalidInput { field, reason }) => println!("{what}: refused before sending: {field} {reason}"),
+        Err(FcError::Service(e)) => println!("{what}: service error {} {}: {}", e.status.as_u16(), e.code, e.message),
+        Err(FcError::Timeout(t)) => println!("{what}: timed out after {:?}, not re-sent", t.timeout),
+        Err(FcError::InvalidInput(e)) => println!("{what}: refused before sending: {} {}", e.field, e.reason),
         Err(other) => println!("{what}: {other}"),
     }
 }
@@ -69,9 +69,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("echo under a throttling burst: skipped (fault injection needs the embedded LocalFc)");
     }
 
-    let impatient =
-        target.client_builder()?.timeout(Duration::from_millis(200)).retry(RetryPolicy::attempts(4)).build()?;
-    show("sleep 1 s with a 200 ms timeout", impatient.sleep(Sleep { ms: 1000 }).await);
+    // The same client, with a shorter timeout for one call.
+    show(
+        "sleep 1 s with a 200 ms timeout",
+        client.with_timeout(Duration::from_millis(200)).sleep(Sleep { ms: 1000 }).await,
+    );
     if let Some(fc) = &target.local {
         tokio::time::sleep(Duration::from_millis(900)).await;
         println!("  the function ran {} time(s)", fc.executions("demo", "sleep"));

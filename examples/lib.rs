@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use fc_runtime::local::{Context, HandlerError, LocalFc, LocalFcBuilder, bytes, json};
+use fc_runtime::local::{Context, HandlerError, LocalFc, LocalFcBuilder, bytes_fn, json_fn};
 use fc_runtime::{Client, ClientBuilder, FcError};
 use serde::{Deserialize, Serialize};
 
@@ -35,11 +35,11 @@ pub struct Greeting {
 /// - `log`: `{"lines": N}` → logs N lines, returns N
 pub fn demo_functions(builder: LocalFcBuilder) -> LocalFcBuilder {
     builder
-        .function(DEMO_SERVICE, "echo", bytes(|event, _ctx| async move { Ok::<_, HandlerError>(event) }))
+        .function(DEMO_SERVICE, "echo", bytes_fn(|event, _ctx| async move { Ok::<_, HandlerError>(event) }))
         .function(
             DEMO_SERVICE,
             "greet",
-            json(|event: Greet, ctx: Context| async move {
+            json_fn(|event: Greet, ctx: Context| async move {
                 ctx.log(format!("greeting {}", event.name));
                 Ok::<_, HandlerError>(Greeting { greeting: format!("Hello, {}!", event.name) })
             }),
@@ -47,7 +47,7 @@ pub fn demo_functions(builder: LocalFcBuilder) -> LocalFcBuilder {
         .function(
             DEMO_SERVICE,
             "fail",
-            json(|_: serde_json::Value, ctx: Context| async move {
+            json_fn(|_: serde_json::Value, ctx: Context| async move {
                 ctx.log("about to fail");
                 Err::<(), _>(
                     HandlerError::new("the demo function failed on purpose")
@@ -59,7 +59,7 @@ pub fn demo_functions(builder: LocalFcBuilder) -> LocalFcBuilder {
         .function(
             DEMO_SERVICE,
             "crash",
-            json(|_: serde_json::Value, _ctx| async move {
+            json_fn(|_: serde_json::Value, _ctx| async move {
                 if std::hint::black_box(true) {
                     panic!("the demo function crashed");
                 }
@@ -69,7 +69,7 @@ pub fn demo_functions(builder: LocalFcBuilder) -> LocalFcBuilder {
         .function(
             DEMO_SERVICE,
             "sleep",
-            json(|event: Sleep, _ctx| async move {
+            json_fn(|event: Sleep, _ctx| async move {
                 tokio::time::sleep(Duration::from_millis(event.ms)).await;
                 Ok::<_, HandlerError>(serde_json::json!({ "slept_ms": event.ms }))
             }),
@@ -77,7 +77,7 @@ pub fn demo_functions(builder: LocalFcBuilder) -> LocalFcBuilder {
         .function(
             DEMO_SERVICE,
             "log",
-            json(|event: Lines, ctx: Context| async move {
+            json_fn(|event: Lines, ctx: Context| async move {
                 for i in 1..=event.lines {
                     ctx.log(format!("line {i} of {}", event.lines));
                 }
@@ -109,17 +109,16 @@ pub struct Target {
 impl Target {
     /// Starts an embedded `LocalFc` with `setup` applied, unless `FC_ENDPOINT` or `FC_ACCOUNT_ID` is set, in
     /// which case calls go to that endpoint with credentials from the environment. Prints which one is used.
-    pub async fn start(setup: impl FnOnce(LocalFcBuilder) -> LocalFcBuilder) -> Result<Self, FcError> {
+    pub async fn start(
+        setup: impl FnOnce(LocalFcBuilder) -> LocalFcBuilder,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
         let remote = ["FC_ENDPOINT", "FC_ACCOUNT_ID"].iter().any(|v| std::env::var(v).is_ok_and(|v| !v.is_empty()));
         if remote {
             let endpoint = Client::from_env()?.endpoint().to_owned();
             println!("using the endpoint from the environment: {endpoint}");
             return Ok(Target { local: None });
         }
-        let fc = setup(LocalFc::builder())
-            .start()
-            .await
-            .map_err(|e| FcError::Config { setting: "LocalFc".into(), reason: e.to_string() })?;
+        let fc = setup(LocalFc::builder()).start().await?;
         println!("using an embedded LocalFc at {}", fc.endpoint());
         Ok(Target { local: Some(fc) })
     }

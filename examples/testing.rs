@@ -46,7 +46,7 @@ impl Invoke for Unreachable {
 
 impl Greeter for Unreachable {
     async fn greet(&self, _event: Greet) -> Result<Greeting, FcError> {
-        Err(FcError::Timeout { timeout: std::time::Duration::from_secs(1) })
+        Err(FcError::timeout(std::time::Duration::from_secs(1)))
     }
 }
 

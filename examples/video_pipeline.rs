@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use examples::Target;
-use fc_runtime::local::{Context, HandlerError, json};
+use fc_runtime::local::{Context, HandlerError, json_fn};
 use fc_runtime::{
     Accepted, FcError, FunctionRef, InvocationStatus, ListInvocations, SortOrder, fc_function, fc_service,
 };
@@ -40,7 +40,7 @@ fn transcoder(builder: fc_runtime::local::LocalFcBuilder) -> fc_runtime::local::
     builder.function(
         "video",
         "transcode",
-        json(|job: Job, ctx: Context| async move {
+        json_fn(|job: Job, ctx: Context| async move {
             ctx.log(format!("transcoding {} to {}", job.source, job.preset));
             let ms = if job.source.contains("long") { 60_000 } else { 30 };
             tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -61,7 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for name in &names {
         let source = format!("oss://media/{name}.mov");
         let accepted = client.transcode(name, source, "720p".into()).await?;
-        println!("submitted {name}: request {}", accepted.request_id.as_deref().unwrap_or("?"));
+        println!("submitted {name}: request {}", accepted.request_id().unwrap_or("?"));
     }
 
     let long = &names[2];

@@ -7,11 +7,11 @@ use std::future::Future;
 use std::pin::Pin;
 
 use bytes::Bytes;
-use fc_runtime::local::{HandlerError, LocalFc, bytes};
+use fc_runtime::local::{HandlerError, LocalFc, bytes_fn};
 use fc_runtime::response::parse_invoke_response;
 use fc_runtime::{
-    Accepted, Client, Credentials, ErrorCode, FcError, FunctionErrorKind, FunctionRef, InvocationMeta, InvocationType,
-    InvokeRequest, InvokeResponse, Limits, RetryPolicy, fc_function, fc_service,
+    Accepted, Client, Credentials, CredentialsProvider, Delivery, ErrorCode, FcError, FunctionErrorKind, FunctionRef,
+    InvocationMeta, InvocationType, InvokeRequest, InvokeResponse, Limits, RetryPolicy, fc_function, fc_service,
 };
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
@@ -53,13 +53,13 @@ fn case(
 
 fn kind_of(err: &FcError) -> Expect {
     match err {
-        FcError::InvalidInput { field, .. } => Expect::Invalid(leak(field)),
-        FcError::Config { setting, .. } => Expect::Config(leak(setting)),
-        FcError::Encode { .. } => Expect::Encode,
-        FcError::Decode { .. } => Expect::Decode,
-        FcError::Service(s) => Expect::Service(s.status, s.code.clone()),
+        FcError::InvalidInput(e) => Expect::Invalid(leak(&e.field.to_string())),
+        FcError::Config(e) => Expect::Config(leak(&e.setting.to_string())),
+        FcError::Encode(_) => Expect::Encode,
+        FcError::Decode(_) => Expect::Decode,
+        FcError::Service(s) => Expect::Service(s.status.as_u16(), s.code.clone()),
         FcError::Function(f) => Expect::Function(f.kind),
-        FcError::Transport { before_send, .. } => Expect::Transport { before_send: *before_send },
+        FcError::Transport(e) => Expect::Transport { before_send: e.delivery == Delivery::NotSent },
         other => panic!("unexpected error kind: {other:?}"),
     }
 }
@@ -121,20 +121,36 @@ async fn over_the_wire(raw: Vec<u8>) -> Result<(), FcError> {
     server.client().invoke(InvokeRequest::new("demo", "echo")).await.map(drop)
 }
 
-fn with_credentials(endpoint: &str, creds: Credentials) -> Client {
+/// Fixed credentials are checked once, when the client is built; nothing is sent with them.
+fn with_credentials(endpoint: &str, creds: Credentials) -> Result<Client, FcError> {
+    Client::builder().endpoint(endpoint).credentials(creds).retry(RetryPolicy::none()).use_env_proxy(false).build()
+}
+
+/// A provider's answer is checked each time it is asked, before anything is sent.
+#[derive(Debug)]
+struct Handing(Credentials);
+
+impl CredentialsProvider for Handing {
+    fn credentials(&self) -> std::pin::Pin<Box<dyn Future<Output = Result<Credentials, FcError>> + Send + '_>> {
+        let creds = self.0.clone();
+        Box::pin(async move { Ok(creds) })
+    }
+}
+
+fn with_provider(endpoint: &str, creds: Credentials) -> Client {
     Client::builder()
         .endpoint(endpoint)
-        .credentials(creds)
+        .credentials_provider(Handing(creds))
         .retry(RetryPolicy::none())
         .use_env_proxy(false)
         .build()
-        .unwrap()
+        .expect("a provider is asked per call, not at build")
 }
 
 #[tokio::test]
 async fn every_bad_input_gets_its_exact_error() {
     let fc = LocalFc::builder()
-        .function("demo", "echo", bytes(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .function("demo", "echo", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
         .start()
         .await
         .unwrap();
@@ -235,16 +251,33 @@ async fn every_bad_input_gets_its_exact_error() {
             invoke(c(), req("demo", "echo").trace_id("tré")),
         ),
         case("access key id with LF", Config("credentials"), "access key id", {
-            let client = with_credentials(&fc.endpoint(), Credentials::new("key\nid", "secret"));
-            invoke(client, req("demo", "echo"))
+            let built = with_credentials(&fc.endpoint(), Credentials::new("key\nid", "secret"));
+            async move { built.map(drop) }
         }),
         case("security token with a leading space", Config("credentials"), "leading or trailing spaces", {
             let creds = Credentials::new("testKeyId", "testKeySecret").with_security_token(" tok");
-            invoke(with_credentials(&fc.endpoint(), creds), req("demo", "echo"))
+            let built = with_credentials(&fc.endpoint(), creds);
+            async move { built.map(drop) }
         }),
         case("security token with CR/LF", Config("credentials"), "security token", {
             let creds = Credentials::new("testKeyId", "testKeySecret").with_security_token("tok\r\nX-Evil: 1");
-            invoke(with_credentials(&fc.endpoint(), creds), req("demo", "echo"))
+            let built = with_credentials(&fc.endpoint(), creds);
+            async move { built.map(drop) }
+        }),
+        case("access key id with a space inside", Config("credentials"), "contains a space at position 3", {
+            let built = with_credentials(&fc.endpoint(), Credentials::new("key id", "secret"));
+            async move { built.map(drop) }
+        }),
+        case("empty access key secret", Config("credentials"), "secret is empty", {
+            let built = with_credentials(&fc.endpoint(), Credentials::new("testKeyId", ""));
+            async move { built.map(drop) }
+        }),
+        case("provider hands out a token with CR/LF", Config("credentials"), "control character", {
+            let creds = Credentials::new("testKeyId", "testKeySecret").with_security_token("tok\r\nX-Evil: 1");
+            invoke(with_provider(&fc.endpoint(), creds), req("demo", "echo"))
+        }),
+        case("provider hands out an empty key id", Config("credentials"), "access key id is empty", {
+            invoke(with_provider(&fc.endpoint(), Credentials::new("", "testKeySecret")), req("demo", "echo"))
         }),
         case("user agent with LF", Config("user agent"), "control", async {
             Client::builder()
@@ -259,7 +292,7 @@ async fn every_bad_input_gets_its_exact_error() {
             "sync payload 32 MB + 1",
             Invalid("payload"),
             "33554433 bytes",
-            invoke(c(), req("demo", "echo").json(over(32 << 20 | 1))),
+            invoke(c(), req("demo", "echo").json_bytes(over(32 << 20 | 1))),
         ),
         case(
             "async payload 128 KB + 1",
@@ -271,11 +304,11 @@ async fn every_bad_input_gets_its_exact_error() {
             "stateful async payload 128 KB + 1",
             Invalid("payload"),
             "131073 bytes",
-            invoke(c(), req("demo", "echo").invocation_id("job_1").json(over(128 << 10 | 1))),
+            invoke(c(), req("demo", "echo").invocation_id("job_1").json_bytes(over(128 << 10 | 1))),
         ),
         case("configured sync limit + 1", Invalid("payload"), "101 bytes", {
             let strict = fc.client_builder().limits(Limits::new(100, 10)).build().unwrap();
-            invoke(strict, req("demo", "echo").json(over(101)))
+            invoke(strict, req("demo", "echo").json_bytes(over(101)))
         }),
         // Events that cannot be encoded.
         case("map with non-string keys", Encode, "key must be a string", {
@@ -407,7 +440,14 @@ async fn every_bad_input_gets_its_exact_error() {
             (Ok(()), _) => panic!("{name}: succeeded, expected {expect:?}"),
             (Err(err), _) => {
                 assert_eq!(kind_of(&err), expect, "{name}: {err}");
-                let text = err.to_string();
+                // What an error reporter prints: the message and each source, once.
+                let mut text = err.to_string();
+                let mut source = std::error::Error::source(&err);
+                while let Some(cause) = source {
+                    text.push_str(": ");
+                    text.push_str(&cause.to_string());
+                    source = cause.source();
+                }
                 assert!(text.contains(mentions), "{name}: {text:?} does not mention {mentions:?}");
             }
         }

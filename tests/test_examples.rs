@@ -155,7 +155,7 @@ fn local_fc_flags_set_key_and_account() {
                 .build()
                 .unwrap()
         };
-        let ok = client("k1", "s1", "42").invoke(InvokeRequest::new("demo", "echo").json("5")).await.unwrap();
+        let ok = client("k1", "s1", "42").invoke(InvokeRequest::new("demo", "echo").json_bytes("5")).await.unwrap();
         assert_eq!(&ok.body[..], b"5");
         let default_key = client("testKeyId", "testKeySecret", "42").invoke(InvokeRequest::new("demo", "echo")).await;
         assert!(matches!(default_key, Err(FcError::Service(ref s)) if s.code == ErrorCode::InvalidAccessKeyID));

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use fc_runtime::local::{Fault, FunctionConfig, HandlerError, LocalFc, bytes, json};
+use fc_runtime::local::{Fault, FunctionConfig, HandlerError, LocalFc, bytes_fn, json_fn};
 use fc_runtime::{
     ErrorCode, FcError, FunctionErrorKind, FunctionRef, InvocationStatus, InvocationType, InvokeRequest, LogType,
     RetryPolicy,
@@ -12,7 +12,7 @@ use fc_runtime::{
 
 fn code(err: &FcError) -> (u16, ErrorCode) {
     match err {
-        FcError::Service(s) => (s.status, s.code.clone()),
+        FcError::Service(s) => (s.status.as_u16(), s.code.clone()),
         other => panic!("expected a service error, got {other:?}"),
     }
 }
@@ -40,7 +40,7 @@ async fn panics_and_timeouts_are_unhandled_errors_and_the_server_keeps_serving()
         .function(
             "s",
             "panics",
-            json(|_: (), _| async move {
+            json_fn(|_: (), _| async move {
                 if std::hint::black_box(true) {
                     panic!("kaboom");
                 }
@@ -51,12 +51,12 @@ async fn panics_and_timeouts_are_unhandled_errors_and_the_server_keeps_serving()
             "s",
             "slow",
             FunctionConfig::new().timeout(Duration::from_millis(50)),
-            json(|_: (), _| async move {
+            json_fn(|_: (), _| async move {
                 tokio::time::sleep(Duration::from_secs(5)).await;
                 Ok::<(), HandlerError>(())
             }),
         )
-        .function("s", "ok", json(|_: (), _| async move { Ok::<_, HandlerError>("fine") }))
+        .function("s", "ok", json_fn(|_: (), _| async move { Ok::<_, HandlerError>("fine") }))
         .start()
         .await
         .unwrap();
@@ -79,7 +79,7 @@ async fn log_tail_is_the_last_4_kb_base64() {
         .function(
             "s",
             "chatty",
-            json(|n: u32, ctx| async move {
+            json_fn(|n: u32, ctx| async move {
                 for i in 0..n {
                     ctx.log(format!("{i:05}"));
                 }
@@ -90,11 +90,11 @@ async fn log_tail_is_the_last_4_kb_base64() {
         .await
         .unwrap();
     let resp =
-        fc.client().invoke(InvokeRequest::new("s", "chatty").json("2000").log_type(LogType::Tail)).await.unwrap();
+        fc.client().invoke(InvokeRequest::new("s", "chatty").json_bytes("2000").log_type(LogType::Tail)).await.unwrap();
     let tail = resp.meta.log_tail.unwrap();
     assert_eq!(tail.len(), 4096);
     assert!(tail.ends_with(&format!("01999\nFC Invoke End RequestId: {}\n", resp.meta.request_id.unwrap())));
-    let none = fc.client().invoke(InvokeRequest::new("s", "chatty").json("1")).await.unwrap();
+    let none = fc.client().invoke(InvokeRequest::new("s", "chatty").json_bytes("1")).await.unwrap();
     assert_eq!(none.meta.log_tail, None, "no tail unless asked");
 }
 
@@ -107,7 +107,7 @@ async fn failed_async_invocations_are_retried_as_fc_does() {
             "s",
             "flaky",
             FunctionConfig::new().retry_delay(Duration::from_millis(1)),
-            json(move |_: (), ctx| {
+            json_fn(move |_: (), ctx| {
                 seen.fetch_add(1, Ordering::SeqCst);
                 async move { if ctx.attempt() < 3 { Err(HandlerError::new("not yet")) } else { Ok(ctx.attempt()) } }
             }),
@@ -116,7 +116,7 @@ async fn failed_async_invocations_are_retried_as_fc_does() {
             "s",
             "broken",
             FunctionConfig::new().retry_delay(Duration::from_millis(1)),
-            json(|_: (), _| async move { Err::<(), _>(HandlerError::new("always")) }),
+            json_fn(|_: (), _| async move { Err::<(), _>(HandlerError::new("always")) }),
         )
         .start()
         .await
@@ -138,7 +138,7 @@ async fn failed_async_invocations_are_retried_as_fc_does() {
 #[tokio::test]
 async fn duplicate_invocation_ids_are_rejected_and_the_first_runs_once() {
     let fc = LocalFc::builder()
-        .function("s", "job", json(|_: (), _| async move { Ok::<_, HandlerError>(()) }))
+        .function("s", "job", json_fn(|_: (), _| async move { Ok::<_, HandlerError>(()) }))
         .start()
         .await
         .unwrap();
@@ -153,7 +153,7 @@ async fn duplicate_invocation_ids_are_rejected_and_the_first_runs_once() {
 #[tokio::test]
 async fn async_without_an_id_gets_a_generated_one() {
     let fc = LocalFc::builder()
-        .function("s", "job", json(|_: (), _| async move { Ok::<_, HandlerError>(()) }))
+        .function("s", "job", json_fn(|_: (), _| async move { Ok::<_, HandlerError>(()) }))
         .start()
         .await
         .unwrap();
@@ -170,7 +170,7 @@ async fn a_running_invocation_can_be_stopped() {
         .function(
             "s",
             "forever",
-            json(|_: (), _| async move {
+            json_fn(|_: (), _| async move {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
                 Ok::<(), HandlerError>(())
             }),
@@ -197,7 +197,7 @@ async fn concurrency_limit_answers_429() {
             "s",
             "single",
             FunctionConfig::new().concurrency(1),
-            json(|ms: u64, _| async move {
+            json_fn(|ms: u64, _| async move {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
                 Ok::<_, HandlerError>(ms)
             }),
@@ -208,23 +208,23 @@ async fn concurrency_limit_answers_429() {
     let client = fc.client_builder().retry(RetryPolicy::none()).build().unwrap();
     let busy = tokio::spawn({
         let client = client.clone();
-        async move { client.invoke(InvokeRequest::new("s", "single").json("1000")).await }
+        async move { client.invoke(InvokeRequest::new("s", "single").json_bytes("1000")).await }
     });
     // Wait until the first call is running on the server.
     while fc.executions("s", "single") == 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let err = client.invoke(InvokeRequest::new("s", "single").json("1")).await.unwrap_err();
+    let err = client.invoke(InvokeRequest::new("s", "single").json_bytes("1")).await.unwrap_err();
     assert_eq!(code(&err), (429, ErrorCode::ResourceExhausted));
     assert!(busy.await.unwrap().is_ok());
-    assert!(client.invoke(InvokeRequest::new("s", "single").json("1")).await.is_ok());
+    assert!(client.invoke(InvokeRequest::new("s", "single").json_bytes("1")).await.is_ok());
 }
 
 #[tokio::test]
 async fn latency_faults_delay_and_faults_can_target_one_function() {
     let fc = LocalFc::builder()
-        .function("s", "a", bytes(|e, _| async move { Ok::<_, HandlerError>(e) }))
-        .function("s", "b", bytes(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .function("s", "a", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .function("s", "b", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
         .start()
         .await
         .unwrap();
@@ -232,7 +232,7 @@ async fn latency_faults_delay_and_faults_can_target_one_function() {
     fc.inject(Fault::throttle(1, 503).for_function("s", "b"));
     assert!(client.invoke(InvokeRequest::new("s", "a")).await.is_ok(), "a is not targeted");
     assert_eq!(code(&client.invoke(InvokeRequest::new("s", "b")).await.unwrap_err()).0, 503);
-    fc.inject(Fault::latency(Duration::from_millis(300), 1));
+    fc.inject(Fault::latency(1, Duration::from_millis(300)));
     let err = client.invoke(InvokeRequest::new("s", "a").timeout(Duration::from_millis(100))).await.unwrap_err();
     assert!(matches!(err, FcError::Timeout { .. }));
     fc.inject(Fault::throttle(3, 429));
@@ -248,7 +248,7 @@ async fn raw(fc: &LocalFc, method: &str, path: &str) -> (u16, serde_json::Value)
 #[tokio::test]
 async fn other_paths_and_methods_get_fc_errors() {
     let fc = LocalFc::builder()
-        .function("s", "f", bytes(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .function("s", "f", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
         .start()
         .await
         .unwrap();
@@ -271,13 +271,13 @@ async fn other_paths_and_methods_get_fc_errors() {
 #[tokio::test]
 async fn start_rejects_invalid_configuration() {
     let err = LocalFc::builder()
-        .function("bad name", "f", bytes(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .function("bad name", "f", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
         .start()
         .await
         .unwrap_err();
     assert!(err.to_string().contains("service name"), "{err}");
     let err = LocalFc::builder()
-        .function("s", "f", bytes(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .function("s", "f", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
         .alias("s", "prod", "3")
         .start()
         .await

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use fc_runtime::local::{Context, HandlerError, LocalFc, bytes as raw, json};
+use fc_runtime::local::{Context, HandlerError, LocalFc, bytes_fn as raw, json_fn};
 use fc_runtime::{
-    Accepted, Client, ContentType, FcError, FunctionRef, Invocation, InvocationMeta, InvocationStatus, InvocationType,
-    Invoke, InvokeResponse, LogType, fc_function, fc_service,
+    Accepted, Client, ContentType, FcError, FunctionRef, InputField, Invocation, InvocationMeta, InvocationStatus,
+    InvocationType, Invoke, InvokeResponse, LogType, fc_function, fc_service,
 };
 use serde::{Deserialize, Serialize};
 use support::Recorder;
@@ -125,7 +125,7 @@ async fn media_server() -> LocalFc {
         .function(
             "media",
             "resize",
-            json(|job: Resize, ctx: Context| async move {
+            json_fn(|job: Resize, ctx: Context| async move {
                 ctx.log(format!("resizing to {}x{}", job.width, job.height));
                 Ok::<_, HandlerError>(Thumbnail { url: format!("thumb/{}x{}.png", job.width, job.height) })
             }),
@@ -151,7 +151,7 @@ async fn media_server() -> LocalFc {
         .function(
             "video",
             "transcode",
-            json(|event: serde_json::Value, ctx: Context| async move {
+            json_fn(|event: serde_json::Value, ctx: Context| async move {
                 tokio::time::sleep(Duration::from_millis(5)).await;
                 Ok::<_, HandlerError>(serde_json::json!({ "id": ctx.invocation_id(), "event": event }))
             }),
@@ -159,7 +159,7 @@ async fn media_server() -> LocalFc {
         .function(
             "store",
             "put",
-            json(|event: serde_json::Value, _| async move { Ok::<_, HandlerError>(event["value"].clone()) }),
+            json_fn(|event: serde_json::Value, _| async move { Ok::<_, HandlerError>(event["value"].clone()) }),
         )
         .versions("media", 1)
         .alias("media", "prod", "1")
@@ -222,12 +222,12 @@ async fn stateful_async_calls_name_their_invocation() {
     let fc = media_server().await;
     let client = fc.client();
     let accepted = client.transcode("movie_2024", "s3://in.mp4".into(), "720p".into()).await.unwrap();
-    assert_eq!(accepted.invocation_id.as_deref(), Some("movie_2024"));
-    assert!(accepted.request_id.is_some());
+    assert_eq!(accepted.invocation_id(), Some("movie_2024"));
+    assert!(accepted.request_id().is_some());
     let owned = client.transcode_owned("movie_2025".to_owned(), "s3://b.mp4".into()).await.unwrap();
-    assert_eq!(owned.invocation_id.as_deref(), Some("movie_2025"));
+    assert_eq!(owned.invocation_id(), Some("movie_2025"));
     let anonymous = client.transcode_anonymous("s3://c.mp4".into()).await.unwrap();
-    assert!(anonymous.invocation_id.is_some());
+    assert!(anonymous.invocation_id().is_some());
 
     let f = FunctionRef::new("video", "transcode");
     let mut done = None;
@@ -249,7 +249,7 @@ async fn stateful_async_calls_name_their_invocation() {
     );
 
     let err = client.transcode("9_starts_with_digit", "x".into(), "y".into()).await.unwrap_err();
-    assert!(matches!(err, FcError::InvalidInput { ref field, .. } if field == "invocation id"), "{err}");
+    assert!(matches!(&err, FcError::InvalidInput(e) if e.field == InputField::InvocationId), "{err}");
 }
 
 #[tokio::test]
@@ -273,9 +273,10 @@ async fn decode_failures_are_typed_with_an_excerpt() {
         .unwrap();
     let err = fc.client().resize(Resize { width: 1, height: 1 }).await.unwrap_err();
     match err {
-        FcError::Decode { excerpt, request_id, .. } => {
-            assert_eq!(excerpt, "not json at all");
-            assert!(request_id.is_some());
+        FcError::Decode(e) => {
+            assert_eq!(e.excerpt, "not json at all");
+            assert!(e.request_id.is_some());
+            assert!(e.source.is_some(), "the JSON error is kept as the source");
         }
         other => panic!("{other:?}"),
     }
@@ -294,7 +295,7 @@ async fn stubs_build_exactly_the_documented_requests() {
     let req = rec.last();
     assert_eq!((&*req.service, &*req.function, req.qualifier.as_deref()), ("media", "resize", Some("LATEST")));
     assert_eq!(
-        (req.invocation_type, req.log_type, req.content_type),
+        (req.invocation.invocation_type(), req.log_type, req.content_type),
         (InvocationType::Sync, LogType::None, ContentType::Json)
     );
     assert_eq!(&req.body[..], br#"{"width":1,"height":2}"#);
@@ -317,8 +318,8 @@ async fn stubs_build_exactly_the_documented_requests() {
     });
     accepted.transcode("clip_1", "a".into(), "b".into()).await.unwrap();
     let req = accepted.last();
-    assert_eq!((&*req.service, req.invocation_id.as_deref()), ("video", Some("clip_1")));
-    assert_eq!(req.invocation_type, InvocationType::Async);
+    assert_eq!((&*req.service, req.invocation.id()), ("video", Some("clip_1")));
+    assert_eq!(req.invocation.invocation_type(), InvocationType::Async);
     assert_eq!(&req.body[..], br#"{"source":"a","preset":"b"}"#);
 
     // A sync stub that receives 202 (or an async stub that receives 200) reports it instead of guessing.
@@ -351,9 +352,11 @@ impl Fragile for Recorder {}
 async fn serialization_failures_are_errors_and_nothing_is_sent() {
     let rec = ok(b"");
     let err = rec.fragile(Unserializable).await.unwrap_err();
-    assert!(matches!(&err, FcError::Encode { message } if message.contains("refuses")), "{err}");
+    let source = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
+    assert!(matches!(&err, FcError::Encode(e) if e.argument.is_none()) && source.contains("refuses"), "{err}");
     let err = rec.fragile_pair(1, Unserializable).await.unwrap_err();
-    assert!(matches!(&err, FcError::Encode { message } if message.contains("argument `value`")), "{err}");
+    assert!(matches!(&err, FcError::Encode(e) if e.argument == Some("value")), "{err}");
+    assert_eq!(err.to_string(), "could not encode argument `value` of the event");
     assert!(rec.requests.lock().unwrap().is_empty());
 }
 
@@ -364,4 +367,65 @@ async fn futures_are_send() {
     let client = fc.client();
     let handle = tokio::spawn(async move { client.resize(Resize { width: 2, height: 2 }).await });
     assert!(handle.await.unwrap().is_ok());
+}
+
+#[fc_service(service = "slow", timeout = "2s")]
+pub trait Slow {
+    /// The service's timeout applies.
+    #[fc_function(function = "sleep")]
+    async fn sleep_default(&self, ms: u64) -> Result<u64, FcError>;
+    /// The method's own.
+    #[fc_function(function = "sleep", timeout = "150ms")]
+    async fn sleep_briefly(&self, ms: u64) -> Result<u64, FcError>;
+    /// A long-running function.
+    #[fc_function(function = "sleep", timeout = "1h30m")]
+    async fn sleep_long(&self, ms: u64) -> Result<u64, FcError>;
+}
+
+impl Slow for Recorder {}
+
+#[tokio::test]
+async fn timeouts_from_the_attribute_and_per_call() {
+    let rec = Recorder::new(|_| Ok(InvokeResponse::new(200, InvocationMeta::default(), Bytes::from_static(b"1"))));
+    rec.sleep_default(1).await.unwrap();
+    assert_eq!(rec.last().timeout, Some(Duration::from_secs(2)));
+    rec.sleep_briefly(1).await.unwrap();
+    assert_eq!(rec.last().timeout, Some(Duration::from_millis(150)));
+    rec.sleep_long(1).await.unwrap();
+    assert_eq!(rec.last().timeout, Some(Duration::from_secs(5400)));
+
+    let fc = LocalFc::builder()
+        .function(
+            "slow",
+            "sleep",
+            json_fn(|ms: u64, _ctx: Context| async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Ok::<_, HandlerError>(ms)
+            }),
+        )
+        .start()
+        .await
+        .unwrap();
+    let client = fc.client_builder().retry(fc_runtime::RetryPolicy::none()).build().unwrap();
+    let err = client.sleep_briefly(600).await.unwrap_err();
+    assert!(matches!(&err, FcError::Timeout(t) if t.timeout == Duration::from_millis(150)), "{err:?}");
+    // `with_timeout` wins over the stub's 150 ms, for this client only.
+    assert_eq!(client.with_timeout(Duration::from_secs(5)).sleep_briefly(300).await.unwrap(), 300);
+    let err = client.with_timeout(Duration::from_millis(100)).sleep_default(600).await.unwrap_err();
+    assert!(matches!(&err, FcError::Timeout(t) if t.timeout == Duration::from_millis(100)), "{err:?}");
+}
+
+/// A real client or a fake behind one type, chosen at run time: the `#[fc_service]` trait works on both.
+#[tokio::test]
+async fn a_type_erased_client_serves_fc_service_traits() {
+    let fc = LocalFc::builder()
+        .function("slow", "sleep", json_fn(|ms: u64, _ctx: Context| async move { Ok::<_, HandlerError>(ms + 1) }))
+        .start()
+        .await
+        .unwrap();
+    let fake = Recorder::new(|_| Ok(InvokeResponse::new(200, InvocationMeta::default(), Bytes::from_static(b"7"))));
+    for (backend, expected) in [(fc_runtime::DynInvoke::new(fc.client()), 2), (fc_runtime::DynInvoke::new(fake), 7)] {
+        let shared: fc_runtime::DynInvoke = backend.clone();
+        assert_eq!(shared.sleep_default(1).await.unwrap(), expected);
+    }
 }

@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use fc_runtime::local::{HandlerError, LocalFc, bytes};
+use fc_runtime::local::{HandlerError, LocalFc, bytes_fn};
 use fc_runtime::response::{function_error, parse_invoke_response, service_error};
 use fc_runtime::sign::{SignableRequest, authorization};
 use fc_runtime::{
@@ -34,7 +34,7 @@ fn valid_request() -> impl Strategy<Value = InvokeRequest> {
             if let Some(q) = qualifier {
                 req = req.qualifier(q);
             }
-            req = if raw { req.bytes(body) } else { req.json(body) };
+            req = if raw { req.bytes(body) } else { req.json_bytes(body) };
             match id {
                 Some(id) => req = req.invocation_id(id),
                 None if tail => req = req.log_type(LogType::Tail),
@@ -57,7 +57,7 @@ fn what_the_client_signs_local_fc_verifies() {
     let mut runner = TestRunner::new(Config { cases: 128, ..Config::default() });
     runner
         .run(&valid_request(), |req| {
-            let async_call = req.effective_type() == InvocationType::Async;
+            let async_call = req.invocation.invocation_type() == InvocationType::Async;
             let err = rt.block_on(client.invoke(req)).expect_err("no service exists");
             match &err {
                 FcError::Service(s) => {
@@ -99,7 +99,9 @@ fn any_change_to_a_signed_part_is_refused() {
     let rt = runtime();
     let fc = rt
         .block_on(
-            LocalFc::builder().function("demo", "echo", bytes(|e, _| async move { Ok::<_, HandlerError>(e) })).start(),
+            LocalFc::builder()
+                .function("demo", "echo", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
+                .start(),
         )
         .unwrap();
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
@@ -217,7 +219,7 @@ proptest! {
         match parse_invoke_response(status, &headers, body) {
             Ok(answer) => {
                 prop_assert!((200..300).contains(&status));
-                let _ = fc_runtime::__private::decode_json::<serde_json::Value>(answer.clone());
+                let _ = fc_runtime::__private::decode_json::<serde_json::Value>(&answer);
                 let _ = Accepted::from_response(answer);
             }
             Err(e) => {

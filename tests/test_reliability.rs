@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-use fc_runtime::local::{Fault, FunctionConfig, HandlerError, LocalFc, bytes};
+use fc_runtime::local::{Fault, FunctionConfig, HandlerError, LocalFc, bytes_fn};
 use fc_runtime::{
-    Credentials, ErrorCode, FcError, FunctionRef, InvocationStatus, InvocationType, InvokeRequest, RetryPolicy,
+    Credentials, Delivery, ErrorCode, FcError, FunctionRef, InvocationStatus, InvocationType, InvokeRequest,
+    RetryPolicy,
 };
 use support::{send_signed, with_captured_tracing};
 
@@ -23,13 +24,13 @@ async fn jobs() -> LocalFc {
             "svc",
             "job",
             FunctionConfig::new().retry_delay(Duration::from_millis(1)),
-            bytes(|e, _| async move { Ok::<_, HandlerError>(e) }),
+            bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }),
         )
         .function_with(
             "svc",
             "plain",
             FunctionConfig::new().stateful(false),
-            bytes(|e, _| async move { Ok::<_, HandlerError>(e) }),
+            bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }),
         )
         .start()
         .await
@@ -42,10 +43,10 @@ async fn a_stateful_async_call_resent_after_a_lost_answer_runs_once() {
     let client = fc.client_builder().retry(fast_retries(3)).build().unwrap();
     // The first attempt is accepted, then the connection drops before the 202 reaches the client.
     fc.inject(Fault::drop_after_handler(1).for_function("svc", "job"));
-    let err = client.invoke(InvokeRequest::new("svc", "job").invocation_id("job_1").json("1")).await.unwrap_err();
+    let err = client.invoke(InvokeRequest::new("svc", "job").invocation_id("job_1").json_bytes("1")).await.unwrap_err();
     match &err {
         FcError::Service(s) => {
-            assert_eq!((s.status, &s.code), (409, &ErrorCode::StatefulAsyncInvocationAlreadyExists));
+            assert_eq!((s.status.as_u16(), &s.code), (409, &ErrorCode::StatefulAsyncInvocationAlreadyExists));
             assert!(s.message.contains("re-sent after a connection failure"), "{}", s.message);
         }
         other => panic!("expected the duplicate-id answer, got {other:?}"),
@@ -53,26 +54,29 @@ async fn a_stateful_async_call_resent_after_a_lost_answer_runs_once() {
     assert_eq!(fc.requests("svc", "job"), 2, "the call was re-sent once");
     // The invocation the first attempt created finishes, and the handler ran exactly once.
     let function = FunctionRef::new("svc", "job");
-    for _ in 0..200 {
+    let mut last = None;
+    for _ in 0..500 {
         let info = client.get_stateful_invocation(&function, "job_1").await.unwrap();
+        last = info.status.clone();
         if info.status.as_ref().is_some_and(InvocationStatus::is_terminal) {
-            assert_eq!(info.status, Some(InvocationStatus::Succeeded));
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    assert_eq!(last, Some(InvocationStatus::Succeeded), "the accepted invocation finished");
     assert_eq!(fc.executions("svc", "job"), 1);
 
     // Without an id nothing protects against a duplicate, so the same failure is reported, not re-sent.
     fc.inject(Fault::drop_after_handler(1).for_function("svc", "plain"));
-    let async_call = InvokeRequest::new("svc", "plain").invocation_type(InvocationType::Async).json("1");
+    let async_call = InvokeRequest::new("svc", "plain").invocation_type(InvocationType::Async).json_bytes("1");
     let err = client.invoke(async_call).await.unwrap_err();
-    assert!(matches!(err, FcError::Transport { before_send: false, .. }), "{err:?}");
+    assert!(matches!(&err, FcError::Transport(e) if e.delivery == Delivery::MaybeDelivered), "{err:?}");
     assert_eq!(fc.requests("svc", "plain"), 1);
 
     // A re-sent id-bearing call whose first attempt never reached the handler is simply accepted.
     fc.inject(Fault::drop_before_handler(1).for_function("svc", "job"));
-    let accepted = client.invoke(InvokeRequest::new("svc", "job").invocation_id("job_2").json("2")).await.unwrap();
+    let accepted =
+        client.invoke(InvokeRequest::new("svc", "job").invocation_id("job_2").json_bytes("2")).await.unwrap();
     assert_eq!(accepted.status, 202);
     assert_eq!(fc.requests("svc", "job"), 4);
 }
@@ -87,7 +91,7 @@ async fn a_retry_after_within_the_policy_is_waited_out() {
         .unwrap();
     fc.inject(Fault::throttle(1, 503).retry_after(Duration::from_secs(1)));
     let started = std::time::Instant::now();
-    let answer = client.invoke(InvokeRequest::new("svc", "plain").json("1")).await.unwrap();
+    let answer = client.invoke(InvokeRequest::new("svc", "plain").json_bytes("1")).await.unwrap();
     assert_eq!(&answer.body[..], b"1");
     // A lower bound only: the backoff alone (at most 2 ms here) could not have waited this long.
     assert!(started.elapsed() >= Duration::from_secs(1), "retried after {:?}", started.elapsed());
@@ -125,7 +129,7 @@ async fn soak_with_one_percent_faults() {
     const CONCURRENCY: u64 = 64;
     let fc = Arc::new(
         LocalFc::builder()
-            .function("svc", "echo", bytes(|e, _| async move { Ok::<_, HandlerError>(e) }))
+            .function("svc", "echo", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
             .start()
             .await
             .unwrap(),
@@ -166,7 +170,7 @@ async fn soak_with_one_percent_faults() {
                                     assert_eq!(answer.body, event, "an answer carries its own call's body");
                                     tally.ok.fetch_add(1, Ordering::Relaxed);
                                 }
-                                Err(FcError::Transport { before_send: false, .. }) => {
+                                Err(FcError::Transport(e)) if e.delivery == Delivery::MaybeDelivered => {
                                     tally.transport_after_send.fetch_add(1, Ordering::Relaxed);
                                 }
                                 Err(e) if e.is_throttling() => {
@@ -249,7 +253,7 @@ fn secrets_and_tokens_never_reach_errors_debug_or_logs() {
     let ((), logs) = with_captured_tracing(async {
         let fc = LocalFc::builder()
             .sts_key("STS.id", SECRET, TOKEN)
-            .function("demo", "echo", bytes(|e, _| async move { Ok::<_, HandlerError>(e) }))
+            .function("demo", "echo", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
             .start()
             .await
             .unwrap();
@@ -271,19 +275,22 @@ fn secrets_and_tokens_never_reach_errors_debug_or_logs() {
             .credentials(Credentials::new("STS.id", SECRET).with_security_token(format!("{TOKEN}x")))
             .build()
             .unwrap();
+        // A token that cannot be sent is refused when the client is built.
         let unsendable = fc
             .client_builder()
             .credentials(Credentials::new("STS.id", SECRET).with_security_token(format!("{TOKEN}\n")))
             .build()
-            .unwrap();
+            .unwrap_err();
+        texts.push(format!("{unsendable}"));
+        texts.push(format!("{unsendable:?}"));
         let refused = fc_runtime::Client::builder()
             .endpoint("http://127.0.0.1:1")
             .credentials(Credentials::new("STS.id", SECRET).with_security_token(TOKEN))
             .retry(RetryPolicy::none())
             .build()
             .unwrap();
-        for client in [&wrong_secret, &wrong_token, &unsendable, &refused] {
-            let err = client.invoke(InvokeRequest::new("demo", "echo").json("1")).await.unwrap_err();
+        for client in [&wrong_secret, &wrong_token, &refused] {
+            let err = client.invoke(InvokeRequest::new("demo", "echo").json_bytes("1")).await.unwrap_err();
             texts.push(format!("{err}"));
             texts.push(format!("{err:?}"));
             texts.push(format!("{client:?}"));
@@ -301,7 +308,7 @@ fn secrets_and_tokens_never_reach_errors_debug_or_logs() {
 async fn local_fc_refuses_what_it_cannot_authenticate() {
     let fc = LocalFc::builder()
         .account_id("1234567890")
-        .function("demo", "echo", bytes(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .function("demo", "echo", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
         .start()
         .await
         .unwrap();

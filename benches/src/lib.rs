@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use fc_runtime::local::{HandlerError, LocalFc, bytes};
+use fc_runtime::local::{HandlerError, LocalFc, bytes_fn};
 use fc_runtime::response::parse_invoke_response;
 use fc_runtime::sign::{SignableRequest, SigningKey, authorization};
 use fc_runtime::{FcError, Invoke, InvokeRequest, InvokeResponse, Limits, fc_function, fc_service};
@@ -121,7 +121,7 @@ impl NoIo {
         let headers: [(&str, &str); 3] = [
             ("date", &date),
             ("content-type", request.content_type.as_str()),
-            ("x-fc-invocation-type", request.effective_type().as_str()),
+            ("x-fc-invocation-type", request.invocation.invocation_type().as_str()),
         ];
         let auth = authorization(
             ACCESS_KEY_ID,
@@ -148,22 +148,20 @@ impl Bench for NoIo {}
 
 /// What the hand-written caller does: serde_json and the low-level request, no generated code.
 pub async fn hand_written_echo<I: Invoke>(invoker: &I, event: &Event) -> Result<Event, FcError> {
-    let body = serde_json::to_vec(event).map_err(|e| FcError::Encode { message: e.to_string() })?;
-    let response = invoker.invoke(InvokeRequest::new(SERVICE, "echo").json(body)).await?;
-    serde_json::from_slice(&response.body).map_err(|e| FcError::Decode {
-        message: e.to_string(),
-        excerpt: String::from_utf8_lossy(&response.body[..response.body.len().min(200)]).into_owned(),
-        request_id: response.meta.request_id.clone(),
+    let body = serde_json::to_vec(event).map_err(|e| FcError::encode(None, e))?;
+    let response = invoker.invoke(InvokeRequest::new(SERVICE, "echo").json_bytes(body)).await?;
+    serde_json::from_slice(&response.body).map_err(|e| {
+        FcError::decode_json("the result is not the expected JSON", e, &response.body, response.meta.request_id.clone())
     })
 }
 
 /// Starts the benchmark LocalFc: `bench/echo` and `bench/echo_bytes` return their event unchanged.
-pub async fn start_local_fc(addr: SocketAddr) -> std::io::Result<LocalFc> {
+pub async fn start_local_fc(addr: SocketAddr) -> Result<LocalFc, fc_runtime::local::StartError> {
     LocalFc::builder()
         .addr(addr)
         .limits(Limits::new(LARGE_LIMIT, 128 * 1024))
-        .function(SERVICE, "echo", bytes(|event: Bytes, _ctx| async move { Ok::<_, HandlerError>(event) }))
-        .function(SERVICE, "echo_bytes", bytes(|event: Bytes, _ctx| async move { Ok::<_, HandlerError>(event) }))
+        .function(SERVICE, "echo", bytes_fn(|event: Bytes, _ctx| async move { Ok::<_, HandlerError>(event) }))
+        .function(SERVICE, "echo_bytes", bytes_fn(|event: Bytes, _ctx| async move { Ok::<_, HandlerError>(event) }))
         .start()
         .await
 }

@@ -54,5 +54,5 @@ fn the_compile_benchmark_crates_have_the_same_methods() {
     assert_eq!(methods(&with_macros), methods(&expanded));
     let text = quote::ToTokens::to_token_stream(&expanded).to_string();
     assert!(!text.contains("# [fc_function") && !text.contains("# [fc_service"), "no attribute is left: {text}");
-    assert!(text.contains("__private :: call"), "the expansion is pasted in: {text}");
+    assert!(text.contains("__private :: Invoke :: invoke"), "the expansion is pasted in: {text}");
 }

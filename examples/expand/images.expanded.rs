@@ -21,22 +21,18 @@ pub trait Images: ::fc_runtime::__private::Invoke {
     ) -> impl ::fc_runtime::__private::Future<
         Output = Result<Thumbnail, FcError>,
     > + ::fc_runtime::__private::Send {
-        let __fc_request = ::fc_runtime::__private::InvokeRequest::new(
-                "images",
-                "resize",
-            )
-            .qualifier("prod");
-        let __fc_request = ::fc_runtime::__private::with_json(
-            __fc_request,
-            ::fc_runtime::__private::encode_json::<Resize>(&job),
-        );
-        ::fc_runtime::__private::call(
-            self,
-            __fc_request,
-            |__fc_response| ::fc_runtime::__private::decode_json::<
-                Thumbnail,
-            >(__fc_response),
-        )
+        let __fc_call = ::fc_runtime::__private::encode_json::<Resize>(&job)
+            .map(|__fc_event| ::fc_runtime::__private::Invoke::invoke(
+                self,
+                ::fc_runtime::__private::InvokeRequest::new("images", "resize")
+                    .qualifier("prod")
+                    .json_bytes(__fc_event),
+            ));
+        async move {
+            let __fc_response = __fc_call?.await?;
+            ::fc_runtime::__private::sync_result(&__fc_response)?;
+            ::fc_runtime::__private::decode_json::<Thumbnail>(&__fc_response)
+        }
     }
     /// Metadata (request id, decoded log tail, duration, memory, version) next to the value.
     fn resize_traced(
@@ -45,23 +41,24 @@ pub trait Images: ::fc_runtime::__private::Invoke {
     ) -> impl ::fc_runtime::__private::Future<
         Output = Result<Invocation<Thumbnail>, FcError>,
     > + ::fc_runtime::__private::Send {
-        let __fc_request = ::fc_runtime::__private::InvokeRequest::new(
-                "images",
-                "resize",
+        let __fc_call = ::fc_runtime::__private::encode_json::<Resize>(&job)
+            .map(|__fc_event| ::fc_runtime::__private::Invoke::invoke(
+                self,
+                ::fc_runtime::__private::InvokeRequest::new("images", "resize")
+                    .qualifier("prod")
+                    .log_type(::fc_runtime::__private::LogType::Tail)
+                    .json_bytes(__fc_event),
+            ));
+        async move {
+            let __fc_response = __fc_call?.await?;
+            ::fc_runtime::__private::sync_result(&__fc_response)?;
+            ::fc_runtime::__private::Ok(
+                ::fc_runtime::__private::Invocation::new(
+                    ::fc_runtime::__private::decode_json::<Thumbnail>(&__fc_response)?,
+                    __fc_response.meta,
+                ),
             )
-            .qualifier("prod")
-            .log_type(::fc_runtime::__private::LogType::Tail);
-        let __fc_request = ::fc_runtime::__private::with_json(
-            __fc_request,
-            ::fc_runtime::__private::encode_json::<Resize>(&job),
-        );
-        ::fc_runtime::__private::call(
-            self,
-            __fc_request,
-            |__fc_response| ::fc_runtime::__private::decode_invocation::<
-                Thumbnail,
-            >(__fc_response),
-        )
+        }
     }
     /// Several arguments become a JSON object keyed by name; the marked one becomes the
     /// stateful async invocation id header instead of a body field.
@@ -73,28 +70,25 @@ pub trait Images: ::fc_runtime::__private::Invoke {
     ) -> impl ::fc_runtime::__private::Future<
         Output = Result<Accepted, FcError>,
     > + ::fc_runtime::__private::Send {
-        let __fc_request = ::fc_runtime::__private::InvokeRequest::new(
-                "video",
-                "transcode",
-            )
-            .qualifier("LATEST")
-            .invocation_type(::fc_runtime::__private::InvocationType::Async)
-            .invocation_id(::fc_runtime::__private::invocation_id(name));
-        let __fc_request = ::fc_runtime::__private::with_json(
-            __fc_request,
-            ::fc_runtime::__private::JsonObject::new()
-                .field::<String>("source", &source)
-                .field::<String>("preset", &preset)
-                .finish(),
-        );
-        ::fc_runtime::__private::call(
-            self,
-            __fc_request,
-            |__fc_response| ::fc_runtime::__private::decode_accepted(__fc_response),
-        )
+        let __fc_call = ::fc_runtime::__private::JsonObject::new()
+            .field::<String>("source", &source)
+            .field::<String>("preset", &preset)
+            .finish()
+            .map(|__fc_event| ::fc_runtime::__private::Invoke::invoke(
+                self,
+                ::fc_runtime::__private::InvokeRequest::new("video", "transcode")
+                    .qualifier("LATEST")
+                    .invocation_id(::fc_runtime::__private::AsRef::<str>::as_ref(&name))
+                    .json_bytes(__fc_event),
+            ));
+        async move {
+            let __fc_response = __fc_call?.await?;
+            ::fc_runtime::__private::Accepted::from_response(__fc_response)
+        }
     }
 }
 impl Images for ::fc_runtime::__private::Client {}
+impl Images for ::fc_runtime::__private::DynInvoke {}
 const _: () = {
     #[allow(unused_imports)]
     use fc_function as _;

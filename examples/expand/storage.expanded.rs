@@ -11,18 +11,15 @@ pub trait Blobs<K>: ::fc_runtime::__private::Invoke {
     ) -> impl ::fc_runtime::__private::Future<
         Output = Result<(), FcError>,
     > + ::fc_runtime::__private::Send {
-        let __fc_request = ::fc_runtime::__private::InvokeRequest::new(
-            "storage",
-            "put_blob",
-        );
-        let __fc_request = ::fc_runtime::__private::Ok(
-            __fc_request.bytes(::fc_runtime::__private::IntoBody::into_body(data)),
-        );
-        ::fc_runtime::__private::call(
+        let __fc_call = ::fc_runtime::__private::Invoke::invoke(
             self,
-            __fc_request,
-            |__fc_response| ::fc_runtime::__private::decode_unit(__fc_response),
-        )
+            ::fc_runtime::__private::InvokeRequest::new("storage", "put_blob")
+                .bytes(::fc_runtime::__private::IntoBody::into_body(data)),
+        );
+        async move {
+            let __fc_response = __fc_call.await?;
+            ::fc_runtime::__private::sync_result(&__fc_response)
+        }
     }
     /// Raw bytes back.
     fn get_blob(
@@ -34,19 +31,19 @@ pub trait Blobs<K>: ::fc_runtime::__private::Invoke {
     where
         K: ::fc_runtime::__private::Serialize,
     {
-        let __fc_request = ::fc_runtime::__private::InvokeRequest::new(
-            "storage",
-            "get_blob",
-        );
-        let __fc_request = ::fc_runtime::__private::with_json(
-            __fc_request,
-            ::fc_runtime::__private::encode_json::<K>(&key),
-        );
-        ::fc_runtime::__private::call(
-            self,
-            __fc_request,
-            |__fc_response| ::fc_runtime::__private::decode_bytes::<Bytes>(__fc_response),
-        )
+        let __fc_call = ::fc_runtime::__private::encode_json::<K>(&key)
+            .map(|__fc_event| ::fc_runtime::__private::Invoke::invoke(
+                self,
+                ::fc_runtime::__private::InvokeRequest::new("storage", "get_blob")
+                    .json_bytes(__fc_event),
+            ));
+        async move {
+            let __fc_response = __fc_call?.await?;
+            ::fc_runtime::__private::sync_result(&__fc_response)?;
+            ::fc_runtime::__private::Ok(
+                ::fc_runtime::__private::from_body::<Bytes>(__fc_response.body),
+            )
+        }
     }
     /// A generic method: bounds are inferred.
     fn get_as<T>(
@@ -60,42 +57,38 @@ pub trait Blobs<K>: ::fc_runtime::__private::Invoke {
         K: ::fc_runtime::__private::Serialize,
         T: ::fc_runtime::__private::DeserializeOwned,
     {
-        let __fc_request = ::fc_runtime::__private::InvokeRequest::new(
-            "storage",
-            "get_json",
-        );
-        let __fc_request = ::fc_runtime::__private::with_json(
-            __fc_request,
-            ::fc_runtime::__private::JsonObject::new()
-                .field::<K>("key", &key)
-                .field::<&str>("type", &r#type)
-                .finish(),
-        );
-        ::fc_runtime::__private::call(
-            self,
-            __fc_request,
-            |__fc_response| ::fc_runtime::__private::decode_json::<T>(__fc_response),
-        )
+        let __fc_call = ::fc_runtime::__private::JsonObject::new()
+            .field::<K>("key", &key)
+            .field::<&str>("type", &r#type)
+            .finish()
+            .map(|__fc_event| ::fc_runtime::__private::Invoke::invoke(
+                self,
+                ::fc_runtime::__private::InvokeRequest::new("storage", "get_json")
+                    .json_bytes(__fc_event),
+            ));
+        async move {
+            let __fc_response = __fc_call?.await?;
+            ::fc_runtime::__private::sync_result(&__fc_response)?;
+            ::fc_runtime::__private::decode_json::<T>(&__fc_response)
+        }
     }
 }
 impl<K> Blobs<K> for ::fc_runtime::__private::Client {}
+impl<K> Blobs<K> for ::fc_runtime::__private::DynInvoke {}
 const _: () = {
     #[allow(unused_imports)]
     use fc_function as _;
 };
 pub trait Health: Invoke {
     /// No argument: an empty event.
-    fn ping(
-        &self,
-    ) -> impl ::fc_runtime::__private::Future<
-        Output = Result<(), FcError>,
-    > + ::fc_runtime::__private::Send {
-        let __fc_request = ::fc_runtime::__private::InvokeRequest::new("ops", "ping");
-        let __fc_request = ::fc_runtime::__private::Ok(__fc_request);
-        ::fc_runtime::__private::call(
+    fn ping(&self) -> impl Future<Output = Result<(), FcError>> + Send {
+        let __fc_call = ::fc_runtime::__private::Invoke::invoke(
             self,
-            __fc_request,
-            |__fc_response| ::fc_runtime::__private::decode_unit(__fc_response),
-        )
+            ::fc_runtime::__private::InvokeRequest::new("ops", "ping"),
+        );
+        async move {
+            let __fc_response = __fc_call.await?;
+            ::fc_runtime::__private::sync_result(&__fc_response)
+        }
     }
 }

@@ -36,6 +36,8 @@ pub(crate) struct Settings {
     pub qualifier: Option<Spanned<String>>,
     pub invocation: Option<Spanned<Invocation>>,
     pub log: Option<Spanned<Log>>,
+    /// Milliseconds.
+    pub timeout: Option<Spanned<u64>>,
     pub krate: Option<Spanned<syn::Path>>,
 }
 
@@ -48,6 +50,7 @@ impl Settings {
             qualifier: self.qualifier.or_else(|| defaults.qualifier.clone()),
             invocation: self.invocation,
             log: self.log,
+            timeout: self.timeout.or_else(|| defaults.timeout.clone()),
             krate: self.krate.or_else(|| defaults.krate.clone()),
         }
     }
@@ -70,8 +73,8 @@ impl AttrKind {
 
     fn keys(self) -> &'static [&'static str] {
         match self {
-            AttrKind::Function => &["service", "function", "qualifier", "invocation", "log", "crate"],
-            AttrKind::Service => &["service", "qualifier", "crate"],
+            AttrKind::Function => &["service", "function", "qualifier", "invocation", "log", "timeout", "crate"],
+            AttrKind::Service => &["service", "qualifier", "timeout", "crate"],
         }
     }
 }
@@ -114,6 +117,7 @@ pub(crate) fn parse_setting(
         "qualifier" => settings.qualifier.is_some(),
         "invocation" => settings.invocation.is_some(),
         "log" => settings.log.is_some(),
+        "timeout" => settings.timeout.is_some(),
         "crate" => settings.krate.is_some(),
         _ => false,
     };
@@ -150,6 +154,7 @@ pub(crate) fn parse_setting(
         "qualifier" => "LATEST",
         "invocation" => "async",
         "log" => "tail",
+        "timeout" => "15m",
         _ => "::fc_runtime",
     };
     let Some(lit) = string_value(ctx, &meta, &key, example)? else { return Ok(()) };
@@ -181,6 +186,10 @@ pub(crate) fn parse_setting(
                 format!("`log` must be \"tail\" or \"none\", not {other:?}{}", enum_hint(other, &["tail", "none"])),
             ),
         },
+        "timeout" => match parse_duration_ms(&text.value) {
+            Ok(ms) => settings.timeout = Some(Spanned { value: ms, span: text.span }),
+            Err(why) => ctx.error_at(text.span, why),
+        },
         _ => match lit.parse::<syn::Path>() {
             Ok(path) => settings.krate = Some(Spanned { value: path, span: text.span }),
             Err(_) => ctx
@@ -188,6 +197,67 @@ pub(crate) fn parse_setting(
         },
     }
     Ok(())
+}
+
+/// The longest call FC runs (an FC 3.0 function may run up to 24 hours).
+const MAX_TIMEOUT_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// `timeout = "…"`: one or more `<number><unit>` with units `ms`, `s`, `m`, `h` (e.g. `"90s"`, `"1h30m"`), more
+/// than zero and at most 24 hours. Returns milliseconds, or the message of a compile error.
+pub(crate) fn parse_duration_ms(text: &str) -> Result<u64, String> {
+    let bad = || format!("`timeout` must be a duration such as \"30s\", \"15m\", \"1h30m\" or \"500ms\", not {text:?}");
+    let mut rest = text;
+    let mut total: u64 = 0;
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || digits > 9 {
+            return Err(bad());
+        }
+        let number: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let (unit_ms, len) = if rest.starts_with("ms") {
+            (1, 2)
+        } else if rest.starts_with('s') {
+            (1_000, 1)
+        } else if rest.starts_with('m') {
+            (60_000, 1)
+        } else if rest.starts_with('h') {
+            (3_600_000, 1)
+        } else {
+            return Err(bad());
+        };
+        rest = &rest[len..];
+        total = total.saturating_add(number.saturating_mul(unit_ms));
+    }
+    if total == 0 {
+        return Err(format!("`timeout` must be longer than zero, not {text:?}"));
+    }
+    if total > MAX_TIMEOUT_MS {
+        return Err(format!("`timeout` {text:?} is longer than the 24 hours a Function Compute call may run"));
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration_ms;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration_ms("500ms"), Ok(500));
+        assert_eq!(parse_duration_ms("30s"), Ok(30_000));
+        assert_eq!(parse_duration_ms("15m"), Ok(900_000));
+        assert_eq!(parse_duration_ms("1h30m"), Ok(5_400_000));
+        assert_eq!(parse_duration_ms("24h"), Ok(86_400_000));
+        for bad in ["", "15", "m", "1.5h", "15 m", "15min", "-1s", "1d", "9999999999s"] {
+            assert!(parse_duration_ms(bad).is_err(), "{bad:?}");
+        }
+        assert!(parse_duration_ms("0s").unwrap_err().contains("longer than zero"));
+        assert!(parse_duration_ms("24h1ms").unwrap_err().contains("24 hours"));
+    }
 }
 
 /// Parses the arguments of a settings attribute.

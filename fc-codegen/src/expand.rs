@@ -119,7 +119,9 @@ pub(crate) fn method(m: &Method<'_>, trait_generics: &[syn::Ident]) -> TokenStre
         };
     } else if let syn::ReturnType::Type(_, ty) = &mut sig.output
         && let Type::ImplTrait(imp) = &mut **ty
-        && !imp.bounds.iter().any(|b| matches!(b, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "Send")))
+        && !imp.bounds.iter().any(
+            |b| matches!(b, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "Send")),
+        )
     {
         imp.bounds.push(syn::parse_quote!(#p::Send));
     }
@@ -150,63 +152,89 @@ pub(crate) fn method(m: &Method<'_>, trait_generics: &[syn::Ident]) -> TokenStre
         let q = &q.value;
         request.extend(quote!(.qualifier(#q)));
     }
-    if m.settings.invocation.as_ref().is_some_and(|i| i.value == Invocation::Async) {
+    // An invocation id implies async, so `invocation = "async"` adds nothing to it.
+    if let Some(id) = m.args.iter().find(|a| a.kind == ArgKind::InvocationId) {
+        let ident = id.ident;
+        request.extend(quote!(.invocation_id(#p::AsRef::<str>::as_ref(&#ident))));
+    } else if m.settings.invocation.as_ref().is_some_and(|i| i.value == Invocation::Async) {
         request.extend(quote!(.invocation_type(#p::InvocationType::Async)));
     }
     if m.settings.log.as_ref().is_some_and(|l| l.value == Log::Tail) {
         request.extend(quote!(.log_type(#p::LogType::Tail)));
     }
-    if let Some(id) = m.args.iter().find(|a| a.kind == ArgKind::InvocationId) {
-        let ident = id.ident;
-        request.extend(quote!(.invocation_id(#p::invocation_id(#ident))));
+    if let Some(t) = &m.settings.timeout {
+        let ms = t.value;
+        request.extend(quote!(.timeout(#p::Duration::from_millis(#ms))));
     }
 
+    // The event is encoded and the call prepared when the method is called: the future holds the request's
+    // future (which owns bytes), not the arguments, and not `self` — so a trait without the `Invoke` supertrait
+    // gets one error, at `Invoke::invoke`, and nothing about `Send`.
+    let invoke_path = respan(quote!(#p::Invoke::invoke), item.sig.ident.span());
     let body_args: Vec<_> = m.args.iter().filter(|a| a.kind != ArgKind::InvocationId).collect();
-    let with_body = match body_args.as_slice() {
-        [] => quote!(#p::Ok(__fc_request)),
+    let (prepare, await_call) = match body_args.as_slice() {
+        [] => (quote_spanned!(item.sig.ident.span()=> #invoke_path(self, #request)), quote!(__fc_call.await?)),
         [arg] if arg.kind == ArgKind::Bytes => {
             let ident = arg.ident;
-            let span = arg.ty.span();
-            let into_body = quote_spanned!(span=> #p::IntoBody::into_body(#ident));
-            quote!(#p::Ok(__fc_request.bytes(#into_body)))
+            let into_body = quote_spanned!(arg.ty.span()=> #p::IntoBody::into_body(#ident));
+            let call = quote_spanned!(item.sig.ident.span()=> #invoke_path(self, #request.bytes(#into_body)));
+            (call, quote!(__fc_call.await?))
         }
         [arg] => {
             let (ident, ty) = (arg.ident, arg.ty);
             let encode = quote_spanned!(ty.span()=> #p::encode_json::<#ty>(&#ident));
-            quote!(#p::with_json(__fc_request, #encode))
+            let call = quote_spanned!(item.sig.ident.span()=> #invoke_path(self, #request.json_bytes(__fc_event)));
+            (quote!(#encode.map(|__fc_event| #call)), quote!(__fc_call?.await?))
         }
         several => {
             let fields = several.iter().map(|arg| {
                 let (ident, ty, key) = (arg.ident, arg.ty, &arg.key);
                 quote_spanned!(ty.span()=> .field::<#ty>(#key, &#ident))
             });
-            quote!(#p::with_json(__fc_request, #p::JsonObject::new() #(#fields)* .finish()))
+            let call = quote_spanned!(item.sig.ident.span()=> #invoke_path(self, #request.json_bytes(__fc_event)));
+            (quote!(#p::JsonObject::new() #(#fields)* .finish().map(|__fc_event| #call)), quote!(__fc_call?.await?))
         }
     };
 
-    // A closure rather than the function item, so that a type lacking `DeserializeOwned` is reported once,
-    // at the type.
-    let decode_fn = match m.ret.expect("validated") {
-        Ret::Json(t) => quote_spanned!(t.span()=> #p::decode_json::<#t>),
-        Ret::Unit => quote!(#p::decode_unit),
-        Ret::Bytes(t) => quote_spanned!(t.span()=> #p::decode_bytes::<#t>),
-        Ret::Invocation(InvocationInner::Json(t)) => quote_spanned!(t.span()=> #p::decode_invocation::<#t>),
-        Ret::Invocation(InvocationInner::Unit) => quote!(#p::decode_invocation_unit),
-        Ret::Invocation(InvocationInner::Bytes(t)) => quote_spanned!(t.span()=> #p::decode_invocation_bytes::<#t>),
-        Ret::Accepted(_) => quote!(#p::decode_accepted),
+    let decode = match m.ret.expect("validated") {
+        Ret::Json(t) => {
+            let decode = quote_spanned!(t.span()=> #p::decode_json::<#t>(&__fc_response));
+            quote!(#p::sync_result(&__fc_response)?; #decode)
+        }
+        Ret::Unit => quote!(#p::sync_result(&__fc_response)),
+        Ret::Bytes(t) => {
+            let from = quote_spanned!(t.span()=> #p::from_body::<#t>(__fc_response.body));
+            quote!(#p::sync_result(&__fc_response)?; #p::Ok(#from))
+        }
+        Ret::Invocation(InvocationInner::Json(t)) => {
+            let decode = quote_spanned!(t.span()=> #p::decode_json::<#t>(&__fc_response)?);
+            quote! {
+                #p::sync_result(&__fc_response)?;
+                #p::Ok(#p::Invocation::new(#decode, __fc_response.meta))
+            }
+        }
+        Ret::Invocation(InvocationInner::Unit) => quote! {
+            #p::sync_result(&__fc_response)?;
+            #p::Ok(#p::Invocation::new((), __fc_response.meta))
+        },
+        Ret::Invocation(InvocationInner::Bytes(t)) => {
+            let from = quote_spanned!(t.span()=> #p::from_body::<#t>(__fc_response.body));
+            quote! {
+                #p::sync_result(&__fc_response)?;
+                #p::Ok(#p::Invocation::new(#from, __fc_response.meta))
+            }
+        }
+        Ret::Accepted(_) => quote!(#p::Accepted::from_response(__fc_response)),
     };
-    let decode = quote!(|__fc_response| #decode_fn(__fc_response));
-    // Spanned at the method name, so that a trait without the `Invoke` supertrait gets one error there.
-    let call_path = respan(quote!(#p::call), item.sig.ident.span());
-    let call = quote_spanned!(item.sig.ident.span()=> #call_path(self, __fc_request, #decode));
-
     let attrs = item.attrs.iter().filter(|a| !is_fc_function(a));
     quote! {
         #(#attrs)*
         #sig {
-            let __fc_request = #request;
-            let __fc_request = #with_body;
-            #call
+            let __fc_call = #prepare;
+            async move {
+                let __fc_response = #await_call;
+                #decode
+            }
         }
     }
 }

@@ -197,6 +197,7 @@ pub fn fc_service(args: TokenStream, item: TokenStream) -> TokenStream {
     let ident = &tr.ident;
     let impl_for_client = quote! {
         impl #impl_generics #ident #ty_generics for #rt::__private::Client #where_clause {}
+        impl #impl_generics #ident #ty_generics for #rt::__private::DynInvoke #where_clause {}
     };
     let attrs = &tr.attrs;
     let vis = &tr.vis;

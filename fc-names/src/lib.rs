@@ -40,6 +40,8 @@ impl fmt::Display for NameError {
     }
 }
 
+impl std::error::Error for NameError {}
+
 fn describe(c: char) -> String {
     match c {
         ' ' => "a space".to_owned(),

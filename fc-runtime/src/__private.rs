@@ -1,9 +1,11 @@
 //! Helpers named by generated code through absolute paths (`::fc_runtime::__private::…`).
 
+pub use core::convert::AsRef;
 pub use core::future::Future;
 pub use core::marker::{Send, Sync};
 pub use core::option::Option::{self, None, Some};
 pub use core::result::Result::{self, Err, Ok};
+pub use core::time::Duration;
 pub use std::borrow::Cow;
 pub use std::string::String;
 
@@ -12,16 +14,13 @@ pub use serde::Serialize;
 pub use serde::de::DeserializeOwned;
 
 pub use crate::{
-    Accepted, Client, ContentType, FcError, Invocation, InvocationType, Invoke, InvokeRequest, InvokeResponse, LogType,
+    Accepted, Client, ContentType, DynInvoke, FcError, Invocation, InvocationType, Invoke, InvokeRequest,
+    InvokeResponse, LogType,
 };
-
-fn encode_error(e: serde_json::Error) -> FcError {
-    FcError::Encode { message: e.to_string() }
-}
 
 /// Serializes one value as the whole event.
 pub fn encode_json<T: ?Sized + Serialize>(value: &T) -> Result<Bytes, FcError> {
-    serde_json::to_vec(value).map(Bytes::from).map_err(encode_error)
+    serde_json::to_vec(value).map(Bytes::from).map_err(|e| FcError::encode(None, e))
 }
 
 /// Writes several arguments as one JSON object, keyed by argument name, without an intermediate value.
@@ -37,7 +36,7 @@ impl JsonObject {
     }
 
     /// Adds `"key": value`.
-    pub fn field<T: ?Sized + Serialize>(mut self, key: &str, value: &T) -> Self {
+    pub fn field<T: ?Sized + Serialize>(mut self, key: &'static str, value: &T) -> Self {
         if self.error.is_some() {
             return self;
         }
@@ -49,7 +48,7 @@ impl JsonObject {
             serde_json::to_writer(&mut self.buf, value)
         });
         if let Err(e) = written {
-            self.error = Some(FcError::Encode { message: format!("argument `{key}`: {e}") });
+            self.error = Some(FcError::encode(Some(key), e));
         }
         self
     }
@@ -106,36 +105,8 @@ impl IntoBody for &Bytes {
     }
 }
 
-/// Turns anything string-like into an owned invocation id.
-pub fn invocation_id(id: impl AsRef<str>) -> String {
-    id.as_ref().to_owned()
-}
-
-/// Attaches an encoded JSON event.
-pub fn with_json(request: InvokeRequest, body: Result<Bytes, FcError>) -> Result<InvokeRequest, FcError> {
-    body.map(|b| request.json(b))
-}
-
-/// Sends a request built by a stub and decodes its answer. Taking `&I` with `I: Invoke` here (not in the
-/// stub) makes a trait without the `Invoke` supertrait fail with one readable error.
-pub async fn call<I, T, D>(invoker: &I, request: Result<InvokeRequest, FcError>, decode: D) -> Result<T, FcError>
-where
-    I: Invoke + ?Sized,
-    D: FnOnce(InvokeResponse) -> Result<T, FcError>,
-{
-    let response = invoker.invoke(request?).await?;
-    decode(response)
-}
-
-fn decode_error(e: serde_json::Error, response: &InvokeResponse) -> FcError {
-    FcError::decode(
-        format!("the result is not the expected JSON: {e}"),
-        &response.body,
-        response.meta.request_id.clone(),
-    )
-}
-
-fn expect_sync(response: &InvokeResponse) -> Result<(), FcError> {
+/// Checks that a sync stub got a sync answer (not `202 Accepted`).
+pub fn sync_result(response: &InvokeResponse) -> Result<(), FcError> {
     if response.is_accepted() {
         return Err(FcError::decode(
             "expected a sync result, got 202 Accepted",
@@ -146,43 +117,14 @@ fn expect_sync(response: &InvokeResponse) -> Result<(), FcError> {
     Ok(())
 }
 
+/// A raw-bytes result as the declared type (a function, so that `Bytes` → `Bytes` is no lint in user code).
+pub fn from_body<T: From<Bytes>>(body: Bytes) -> T {
+    T::from(body)
+}
+
 /// Decodes a JSON result.
-pub fn decode_json<T: DeserializeOwned>(response: InvokeResponse) -> Result<T, FcError> {
-    expect_sync(&response)?;
-    serde_json::from_slice(&response.body).map_err(|e| decode_error(e, &response))
-}
-
-/// Decodes a JSON result with its metadata.
-pub fn decode_invocation<T: DeserializeOwned>(response: InvokeResponse) -> Result<Invocation<T>, FcError> {
-    expect_sync(&response)?;
-    let value = serde_json::from_slice(&response.body).map_err(|e| decode_error(e, &response))?;
-    Ok(Invocation::new(value, response.meta))
-}
-
-/// Decodes a raw-bytes result with its metadata.
-pub fn decode_invocation_bytes<T: From<Bytes>>(response: InvokeResponse) -> Result<Invocation<T>, FcError> {
-    expect_sync(&response)?;
-    Ok(Invocation::new(T::from(response.body), response.meta))
-}
-
-/// Ignores the body of a sync result.
-pub fn decode_unit(response: InvokeResponse) -> Result<(), FcError> {
-    expect_sync(&response)
-}
-
-/// Ignores the body, keeping the metadata.
-pub fn decode_invocation_unit(response: InvokeResponse) -> Result<Invocation<()>, FcError> {
-    expect_sync(&response)?;
-    Ok(Invocation::new((), response.meta))
-}
-
-/// Returns the raw result bytes.
-pub fn decode_bytes<T: From<Bytes>>(response: InvokeResponse) -> Result<T, FcError> {
-    expect_sync(&response)?;
-    Ok(T::from(response.body))
-}
-
-/// Reads the acceptance of an async call.
-pub fn decode_accepted(response: InvokeResponse) -> Result<Accepted, FcError> {
-    Accepted::from_response(response)
+pub fn decode_json<T: DeserializeOwned>(response: &InvokeResponse) -> Result<T, FcError> {
+    serde_json::from_slice(&response.body).map_err(|e| {
+        FcError::decode_json("the result is not the expected JSON", e, &response.body, response.meta.request_id.clone())
+    })
 }

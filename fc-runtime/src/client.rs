@@ -3,15 +3,16 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use http::{HeaderName, HeaderValue, Method};
 use tracing::Instrument as _;
 
 use crate::credentials::{CredentialsProvider, EnvCredentials};
-use crate::response::{headers as resp_headers, parse_invoke_response};
-use crate::sign::{self, QueryParam, SignableRequest};
+use crate::error::Setting;
+use crate::response::parse_invoke_response;
+use crate::retry::Idempotency;
+use crate::transport::{self, CredentialSource, Exchange, Prepared, Transport};
 use crate::validate::{self, Limits};
 use crate::{Credentials, FcError, Invoke, InvokeRequest, InvokeResponse, RetryPolicy};
 
@@ -28,7 +29,7 @@ pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// # async fn run() -> Result<(), fc_runtime::FcError> {
 /// use fc_runtime::{Client, InvokeRequest};
 /// let client = Client::from_env()?;
-/// let answer = client.invoke(InvokeRequest::new("demo", "echo").json(&b"{}"[..])).await?;
+/// let answer = client.invoke(InvokeRequest::new("demo", "echo").json_bytes(&b"{}"[..])).await?;
 /// println!("{} bytes, request {:?}", answer.body.len(), answer.meta.request_id);
 /// # Ok(()) }
 /// ```
@@ -36,17 +37,14 @@ pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Client {
     inner: Arc<Inner>,
     qualifier_override: Option<Cow<'static, str>>,
+    timeout_override: Option<Duration>,
 }
 
 struct Inner {
-    http: reqwest::Client,
+    transport: Transport,
     endpoint: String,
-    /// The endpoint, parsed once: each request only sets its path.
-    base_url: reqwest::Url,
-    credentials: CredentialSource,
     account_id: Option<String>,
     timeout: Duration,
-    retry: RetryPolicy,
     limits: Limits,
 }
 
@@ -54,30 +52,22 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("endpoint", &self.inner.endpoint)
-            .field("credentials", &self.inner.credentials)
+            .field("credentials", &self.inner.transport.credentials)
             .field("account_id", &self.inner.account_id)
             .field("timeout", &self.inner.timeout)
-            .field("retry", &self.inner.retry)
+            .field("retry", &self.inner.transport.retry)
             .field("limits", &self.inner.limits)
             .field("qualifier_override", &self.qualifier_override)
+            .field("timeout_override", &self.timeout_override)
             .finish()
     }
 }
 
-/// Where request credentials come from.
-#[derive(Debug, Clone)]
-enum CredentialSource {
-    /// Fixed credentials, with their signing key prepared once.
-    Fixed(Box<(Credentials, sign::SigningKey)>),
-    /// Asked before each request (rotating or temporary credentials).
+/// What the builder was given for credentials; checked in `build()`.
+#[derive(Debug)]
+enum CredentialsSetting {
+    Fixed(Credentials),
     Provider(Arc<dyn CredentialsProvider>),
-}
-
-/// Where the client sends requests.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum EndpointSpec {
-    Url(String),
-    Account { account_id: String, region: String, internal: bool },
 }
 
 /// Builds a [`Client`].
@@ -94,12 +84,18 @@ enum EndpointSpec {
 /// assert_eq!(client.endpoint(), "https://123456789.cn-hangzhou.fc.aliyuncs.com");
 /// # Ok::<(), fc_runtime::FcError>(())
 /// ```
+/// The order of the calls does not matter: [`endpoint`](Self::endpoint) wins over the endpoint
+/// [`account`](Self::account) implies (the account id is still sent), [`internal`](Self::internal) applies to the
+/// account endpoint, and contradictions (two different account ids, `internal(true)` with only an explicit
+/// endpoint) are [`FcError::Config`] errors from [`build`](Self::build).
 #[derive(Debug)]
 #[must_use]
 pub struct ClientBuilder {
-    endpoint: Option<EndpointSpec>,
+    endpoint: Option<String>,
+    account: Option<(String, String)>,
+    internal: bool,
     account_id: Option<String>,
-    credentials: Option<CredentialSource>,
+    credentials: Option<CredentialsSetting>,
     timeout: Duration,
     connect_timeout: Duration,
     pool_idle_timeout: Duration,
@@ -114,6 +110,8 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
             endpoint: None,
+            account: None,
+            internal: false,
             account_id: None,
             credentials: None,
             timeout: DEFAULT_TIMEOUT,
@@ -129,54 +127,50 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// An explicit endpoint URL, e.g. `http://127.0.0.1:9000` (any scheme, host and port; no path).
+    /// An explicit endpoint URL, e.g. `http://127.0.0.1:9000` (any scheme, host and port; no path). Wins over
+    /// the endpoint [`account`](Self::account) implies.
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
-        self.endpoint = Some(EndpointSpec::Url(url.into()));
+        self.endpoint = Some(url.into());
         self
     }
 
     /// The public endpoint `https://{account_id}.{region}.fc.aliyuncs.com`; also sends `X-Fc-Account-Id`.
     pub fn account(mut self, account_id: impl Into<String>, region: impl Into<String>) -> Self {
-        let account_id = account_id.into();
-        self.account_id = Some(account_id.clone());
-        self.endpoint = Some(EndpointSpec::Account { account_id, region: region.into(), internal: false });
+        self.account = Some((account_id.into(), region.into()));
         self
     }
 
-    /// Uses the VPC endpoint `{account_id}.{region}-internal.fc.aliyuncs.com` (after [`account`](Self::account)).
+    /// Uses the VPC endpoint `{account_id}.{region}-internal.fc.aliyuncs.com` of [`account`](Self::account).
     pub fn internal(mut self, internal: bool) -> Self {
-        if let Some(EndpointSpec::Account { internal: i, .. }) = &mut self.endpoint {
-            *i = internal;
-        }
+        self.internal = internal;
         self
     }
 
-    /// Sends `X-Fc-Account-Id` with every request (lets a client reach FC through an explicit endpoint).
+    /// Sends `X-Fc-Account-Id` with every request (lets a client reach FC through an explicit endpoint). Must
+    /// agree with [`account`](Self::account) when both are given.
     pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
         self.account_id = Some(account_id.into());
         self
     }
 
-    /// Fixed credentials.
+    /// Fixed credentials, checked once by [`build`](Self::build).
     pub fn credentials(mut self, credentials: Credentials) -> Self {
-        let key = sign::SigningKey::new(credentials.access_key_secret.expose());
-        self.credentials = Some(CredentialSource::Fixed(Box::new((credentials, key))));
+        self.credentials = Some(CredentialsSetting::Fixed(credentials));
         self
     }
 
-    /// A credentials provider, asked before each request.
+    /// A credentials provider, asked before each attempt; each answer is checked before use.
     pub fn credentials_provider(mut self, provider: impl CredentialsProvider + 'static) -> Self {
-        self.credentials = Some(CredentialSource::Provider(Arc::new(provider)));
+        self.credentials = Some(CredentialsSetting::Provider(Arc::new(provider)));
         self
     }
 
-    /// Per-call timeout, from connecting until the answer's body is read (default 120 s).
-    /// [`InvokeRequest::timeout`] overrides it per call.
+    /// Per-call timeout, from connecting until the answer's body is read (default 120 s). A stub's
+    /// `timeout = "…"`, [`InvokeRequest::timeout`] and [`Client::with_timeout`] override it.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
-
     /// Connect timeout (default 5 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
@@ -221,25 +215,51 @@ impl ClientBuilder {
 
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, FcError> {
-        let endpoint = match self.endpoint {
-            None => {
-                return Err(FcError::config("endpoint", "no endpoint: call `endpoint(url)` or `account(id, region)`"));
+        if let (Some((from_account, _)), Some(id)) = (&self.account, &self.account_id)
+            && from_account != id
+        {
+            return Err(FcError::config(
+                Setting::AccountId,
+                format!("`account({from_account:?}, …)` and `account_id({id:?})` name different accounts"),
+            ));
+        }
+        let account_id = self.account_id.or_else(|| self.account.as_ref().map(|(id, _)| id.clone()));
+        if let Some(id) = &account_id {
+            check_account_id(Setting::AccountId, id)?;
+        }
+        let endpoint = match (self.endpoint, self.account) {
+            (Some(url), _) if self.internal => {
+                return Err(FcError::config(
+                    Setting::Endpoint,
+                    format!("`internal(true)` selects an account's VPC endpoint, but the endpoint is given as {url:?}"),
+                ));
             }
-            Some(EndpointSpec::Url(url)) => normalize_url("endpoint", &url)?,
-            Some(EndpointSpec::Account { account_id, region, internal }) => {
-                account_endpoint("account id", &account_id, "region", &region, internal)?
+            (Some(url), _) => normalize_url(Setting::Endpoint, &url)?,
+            (None, Some((id, region))) => {
+                account_endpoint(Setting::AccountId, &id, Setting::Region, &region, self.internal)?
+            }
+            (None, None) => {
+                return Err(FcError::config(
+                    Setting::Endpoint,
+                    "no endpoint: call `endpoint(url)` or `account(id, region)`",
+                ));
             }
         };
-        if let Some(id) = &self.account_id {
-            check_account_id("account id", id)?;
+        let credentials = match self.credentials {
+            None => {
+                return Err(FcError::config(
+                    Setting::Credentials,
+                    "no credentials: call `credentials(..)` or `credentials_provider(..)`",
+                ));
+            }
+            Some(CredentialsSetting::Fixed(c)) => CredentialSource::Fixed(Arc::new(Prepared::new(c)?)),
+            Some(CredentialsSetting::Provider(p)) => CredentialSource::Provider(p),
+        };
+        if let Some(problem) = validate::header_value_problem(&self.user_agent) {
+            return Err(FcError::config(Setting::UserAgent, problem));
         }
-        let credentials = self.credentials.ok_or_else(|| {
-            FcError::config("credentials", "no credentials: call `credentials(..)` or `credentials_provider(..)`")
-        })?;
-        validate::header_value("User-Agent", &self.user_agent)
-            .map_err(|e| FcError::config("user agent", e.to_string()))?;
         if let Some(q) = &self.qualifier_override {
-            validate::qualifier(q).map_err(|e| FcError::config("qualifier override", e.to_string()))?;
+            validate::qualifier(q).map_err(|e| FcError::config(Setting::QualifierOverride, e.to_string()))?;
         }
         let mut http = reqwest::Client::builder()
             .user_agent(self.user_agent)
@@ -250,25 +270,25 @@ impl ClientBuilder {
         if !self.use_env_proxy {
             http = http.no_proxy();
         }
-        let http = http.build().map_err(|e| FcError::config("http client", e.to_string()))?;
-        let base_url = reqwest::Url::parse(&endpoint).map_err(|e| FcError::config("endpoint", e.to_string()))?;
+        let http = http.build().map_err(|e| FcError::config(Setting::HttpClient, e.to_string()))?;
+        let base_url = reqwest::Url::parse(&endpoint).map_err(|e| FcError::config(Setting::Endpoint, e.to_string()))?;
+        let account_header =
+            account_id.as_deref().map(|id| HeaderValue::from_str(id).expect("an account id is digits"));
         Ok(Client {
             inner: Arc::new(Inner {
-                http,
+                transport: Transport { http, base_url, credentials, account_id: account_header, retry: self.retry },
                 endpoint,
-                base_url,
-                credentials,
-                account_id: self.account_id,
+                account_id,
                 timeout: self.timeout,
-                retry: self.retry,
                 limits: self.limits,
             }),
             qualifier_override: self.qualifier_override.map(Cow::Owned),
+            timeout_override: None,
         })
     }
 }
 
-fn check_account_id(setting: &str, id: &str) -> Result<(), FcError> {
+fn check_account_id(setting: Setting, id: &str) -> Result<(), FcError> {
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
         return Err(FcError::config(setting, format!("{id:?} is not an account id (digits only)")));
     }
@@ -276,9 +296,9 @@ fn check_account_id(setting: &str, id: &str) -> Result<(), FcError> {
 }
 
 fn account_endpoint(
-    id_setting: &str,
+    id_setting: Setting,
     id: &str,
-    region_setting: &str,
+    region_setting: Setting,
     region: &str,
     internal: bool,
 ) -> Result<String, FcError> {
@@ -290,7 +310,7 @@ fn account_endpoint(
     Ok(format!("https://{id}.{region}{suffix}.fc.aliyuncs.com"))
 }
 
-fn normalize_url(setting: &str, url: &str) -> Result<String, FcError> {
+fn normalize_url(setting: Setting, url: &str) -> Result<String, FcError> {
     let parsed =
         reqwest::Url::parse(url.trim()).map_err(|e| FcError::config(setting, format!("{url:?} is not a URL: {e}")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
@@ -305,50 +325,32 @@ fn normalize_url(setting: &str, url: &str) -> Result<String, FcError> {
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
 }
 
+const FC_ENDPOINT: Setting = Setting::Env("FC_ENDPOINT");
+const FC_ACCOUNT_ID: Setting = Setting::Env("FC_ACCOUNT_ID");
+
 /// What the environment says about the endpoint: `FC_ENDPOINT`, else `FC_ACCOUNT_ID` + `FC_REGION` (+ `FC_INTERNAL`).
 fn endpoint_from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<(String, Option<String>), FcError> {
     let var = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let account = var("FC_ACCOUNT_ID");
     if let Some(account) = &account {
-        check_account_id("FC_ACCOUNT_ID", account)?;
+        check_account_id(FC_ACCOUNT_ID, account)?;
     }
     if let Some(url) = var("FC_ENDPOINT") {
-        return Ok((normalize_url("FC_ENDPOINT", &url)?, account));
+        return Ok((normalize_url(FC_ENDPOINT, &url)?, account));
     }
     let Some(account) = account else {
-        return Err(FcError::config("FC_ENDPOINT", "neither FC_ENDPOINT nor FC_ACCOUNT_ID is set"));
+        return Err(FcError::config(FC_ENDPOINT, "neither FC_ENDPOINT nor FC_ACCOUNT_ID is set"));
     };
-    let region =
-        var("FC_REGION").ok_or_else(|| FcError::config("FC_REGION", "is not set (needed with FC_ACCOUNT_ID)"))?;
+    let region = var("FC_REGION")
+        .ok_or_else(|| FcError::config(Setting::Env("FC_REGION"), "is not set (needed with FC_ACCOUNT_ID)"))?;
     let internal = match var("FC_INTERNAL").as_deref() {
         None | Some("0" | "false" | "no") => false,
         Some("1" | "true" | "yes") => true,
-        Some(other) => return Err(FcError::config("FC_INTERNAL", format!("{other:?} is not true/false"))),
+        Some(other) => {
+            return Err(FcError::config(Setting::Env("FC_INTERNAL"), format!("{other:?} is not true/false")));
+        }
     };
-    Ok((account_endpoint("FC_ACCOUNT_ID", &account, "FC_REGION", &region, internal)?, Some(account)))
-}
-
-/// One signed HTTP exchange, as the retry loop sees it.
-pub(crate) struct Exchange<'a> {
-    pub method: Method,
-    pub path: &'a str,
-    pub query: &'a [(&'a str, String)],
-    pub fc_headers: &'a [(&'static str, &'a str)],
-    pub content_type: &'static str,
-    pub body: Bytes,
-    pub timeout: Duration,
-    /// Re-sending cannot run anything twice (a stateful async id makes the service refuse a duplicate), so a
-    /// failure after the request may have been delivered is retried too.
-    pub idempotent: bool,
-}
-
-/// A raw answer.
-pub(crate) struct RawResponse {
-    pub status: u16,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-    /// An earlier attempt failed after it may have been delivered.
-    pub resent: bool,
+    Ok((account_endpoint(FC_ACCOUNT_ID, &account, Setting::Env("FC_REGION"), &region, internal)?, Some(account)))
 }
 
 impl Client {
@@ -392,15 +394,26 @@ impl Client {
     pub fn with_qualifier(&self, qualifier: impl Into<String>) -> Result<Client, FcError> {
         let qualifier = qualifier.into();
         validate::qualifier(&qualifier)?;
-        Ok(Client { inner: self.inner.clone(), qualifier_override: Some(Cow::Owned(qualifier)) })
+        Ok(Client { qualifier_override: Some(Cow::Owned(qualifier)), ..self.clone() })
+    }
+
+    /// A client sharing this one's connection pool whose calls all wait up to `timeout` for their answer,
+    /// whatever the stubs or the builder say: `client.with_timeout(Duration::from_secs(900)).transcode(job)`.
+    pub fn with_timeout(&self, timeout: Duration) -> Client {
+        Client { timeout_override: Some(timeout), ..self.clone() }
     }
 
     pub(crate) fn qualifier_for<'a>(&'a self, stub: Option<&'a str>) -> Option<&'a str> {
         self.qualifier_override.as_deref().or(stub)
     }
 
-    pub(crate) fn default_timeout(&self) -> Duration {
-        self.inner.timeout
+    /// The timeout of one call: [`with_timeout`](Self::with_timeout), else the request's, else the client's.
+    pub(crate) fn timeout_for(&self, request: Option<Duration>) -> Duration {
+        self.timeout_override.or(request).unwrap_or(self.inner.timeout)
+    }
+
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.transport
     }
 
     /// Sends one InvokeFunction call; see [`Invoke`].
@@ -409,7 +422,7 @@ impl Client {
             request.qualifier = Some(q.clone());
         }
         validate::invoke_request(&request, &self.inner.limits)?;
-        let ty = request.effective_type();
+        let ty = request.invocation.invocation_type();
         let span = tracing::info_span!(
             "fc.invoke",
             service = %request.service,
@@ -420,42 +433,40 @@ impl Client {
         );
         async move {
             let path = request.path();
-            let mut fc_headers: Vec<(&'static str, &str)> = Vec::with_capacity(4);
-            fc_headers.push(("x-fc-invocation-type", ty.as_str()));
+            let mut fc_headers: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(4);
+            fc_headers.push((X_FC_INVOCATION_TYPE, HeaderValue::from_static(ty.as_str())));
             if request.log_type == crate::LogType::Tail {
-                fc_headers.push(("x-fc-log-type", request.log_type.as_str()));
+                fc_headers.push((X_FC_LOG_TYPE, HeaderValue::from_static(request.log_type.as_str())));
             }
-            if let Some(id) = &request.invocation_id {
-                fc_headers.push(("x-fc-stateful-async-invocation-id", id));
+            if let Some(id) = request.invocation.id() {
+                fc_headers.push((X_FC_STATEFUL_ID, header_value(id)?));
             }
             if let Some(trace) = &request.trace_id {
-                fc_headers.push(("x-fc-trace-id", trace));
+                fc_headers.push((X_FC_TRACE_ID, header_value(trace)?));
             }
-            let raw = self
-                .execute(Exchange {
+            let answer = self
+                .transport()
+                .send(Exchange {
                     method: Method::POST,
                     path: &path,
                     query: &[],
                     fc_headers: &fc_headers,
-                    content_type: request.content_type.as_str(),
-                    body: request.body.clone(),
-                    timeout: request.timeout.unwrap_or(self.inner.timeout),
-                    idempotent: request.invocation_id.is_some(),
+                    content_type: HeaderValue::from_static(request.content_type.as_str()),
+                    body: request.body,
+                    timeout: self.timeout_for(request.timeout),
+                    idempotency: if request.invocation.id().is_some() {
+                        Idempotency::Safe
+                    } else {
+                        Idempotency::Unsafe
+                    },
                 })
-                .await?;
-            if let Some(id) = raw.headers.get(resp_headers::REQUEST_ID).and_then(|v| v.to_str().ok()) {
-                tracing::Span::current().record("request_id", id);
-            }
-            let mut result = parse_invoke_response(raw.status, &raw.headers, raw.body);
-            if let Err(FcError::Service(e)) = &mut result
-                && raw.resent
-                && e.code == crate::ErrorCode::StatefulAsyncInvocationAlreadyExists
-            {
-                e.message.push_str(
-                    " (this call was re-sent after a connection failure: the earlier attempt was probably accepted \
-                     under this id; check it with get_stateful_invocation)",
-                );
-            }
+                .await;
+            let result = answer.and_then(|a| {
+                if let Some(id) = transport::request_id(&a.headers) {
+                    tracing::Span::current().record("request_id", id);
+                }
+                parse_invoke_response(a.status.as_u16(), &a.headers, a.body)
+            });
             match &result {
                 Ok(r) => tracing::debug!(status = r.status, bytes = r.body.len(), "invocation answered"),
                 Err(e) => tracing::debug!(error = %e, "invocation failed"),
@@ -465,140 +476,21 @@ impl Client {
         .instrument(span)
         .await
     }
-
-    /// Signs and sends one request, retrying what is safe to retry.
-    pub(crate) async fn execute(&self, ex: Exchange<'_>) -> Result<RawResponse, FcError> {
-        let inner = &*self.inner;
-        let mut url = inner.base_url.clone();
-        url.set_path(ex.path);
-        if !ex.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(ex.query.iter().map(|(k, v)| (*k, v.as_str())));
-        }
-        let query: Vec<QueryParam<'_>> =
-            ex.query.iter().map(|(k, v)| QueryParam { key: k, value: Some(v.as_str()) }).collect();
-        let mut attempt = 1u32;
-        let mut resent = false;
-        loop {
-            let provided;
-            let (creds, key) = match &inner.credentials {
-                CredentialSource::Fixed(fixed) => (&fixed.0, &fixed.1),
-                CredentialSource::Provider(provider) => {
-                    let creds = provider.credentials().await?;
-                    let key = sign::SigningKey::new(creds.access_key_secret.expose());
-                    provided = (creds, key);
-                    (&provided.0, &provided.1)
-                }
-            };
-            check_credentials(creds)?;
-            let date = httpdate::fmt_http_date(SystemTime::now());
-            let mut headers: Vec<(&'static str, &str)> = Vec::with_capacity(ex.fc_headers.len() + 4);
-            headers.push(("date", &date));
-            headers.push(("content-type", ex.content_type));
-            headers.extend(ex.fc_headers.iter().map(|(k, v)| (*k, *v)));
-            if let Some(token) = &creds.security_token {
-                headers.push(("x-fc-security-token", token.expose()));
-            }
-            if let Some(account) = &inner.account_id {
-                headers.push(("x-fc-account-id", account));
-            }
-            let signable =
-                SignableRequest { method: ex.method.as_str(), path: ex.path, headers: &headers, query: &query };
-            let authorization = key.authorization(&creds.access_key_id, &signable);
-            let mut header_map = HeaderMap::with_capacity(headers.len() + 1);
-            for (name, value) in &headers {
-                header_map.append(HeaderName::from_static(name), header_value(value)?);
-            }
-            header_map.append(http::header::AUTHORIZATION, header_value(&authorization)?);
-            let builder = inner
-                .http
-                .request(ex.method.clone(), url.clone())
-                .timeout(ex.timeout)
-                .headers(header_map)
-                .body(ex.body.clone());
-
-            let failure = match builder.send().await {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let headers = response.headers().clone();
-                    let body = response.bytes().await.map_err(|e| transport_error(e, ex.timeout))?;
-                    let retry_after = || {
-                        headers
-                            .get("retry-after")
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(crate::response::parse_retry_after)
-                    };
-                    if matches!(status, 429 | 503)
-                        && let Some(wait) = inner.retry.backoff(attempt, retry_after())
-                    {
-                        tracing::debug!(status, attempt, ?wait, "throttled; retrying");
-                        tokio::time::sleep(wait).await;
-                        attempt += 1;
-                        continue;
-                    }
-                    return Ok(RawResponse { status, headers, body, resent });
-                }
-                Err(e) => transport_error(e, ex.timeout),
-            };
-            let (safe, maybe_delivered) = match &failure {
-                FcError::Transport { before_send: true, .. } => (true, false),
-                FcError::Transport { before_send: false, .. } | FcError::Timeout { .. } => (ex.idempotent, true),
-                _ => (false, false),
-            };
-            match inner.retry.backoff(attempt, None) {
-                Some(wait) if safe => {
-                    tracing::debug!(attempt, ?wait, error = %failure, "request failed; safe to re-send, retrying");
-                    tokio::time::sleep(wait).await;
-                    resent |= maybe_delivered;
-                    attempt += 1;
-                }
-                _ => return Err(failure),
-            }
-        }
-    }
 }
 
-/// A header value that was validated (or built from validated parts) before; anything else is refused, not sent.
+const X_FC_INVOCATION_TYPE: HeaderName = HeaderName::from_static("x-fc-invocation-type");
+const X_FC_LOG_TYPE: HeaderName = HeaderName::from_static("x-fc-log-type");
+const X_FC_STATEFUL_ID: HeaderName = HeaderName::from_static("x-fc-stateful-async-invocation-id");
+const X_FC_TRACE_ID: HeaderName = HeaderName::from_static("x-fc-trace-id");
+
+/// A header value that was validated before; anything else is refused, not sent.
 fn header_value(value: &str) -> Result<HeaderValue, FcError> {
-    HeaderValue::from_str(value)
-        .map_err(|_| FcError::invalid("header value", "has a control or non-ASCII character and cannot be sent"))
-}
-
-/// The key id and token travel in headers: refuse what cannot be sent, without echoing the token.
-fn check_credentials(creds: &Credentials) -> Result<(), FcError> {
-    if creds.access_key_id.is_empty() {
-        return Err(FcError::config("credentials", "the access key id is empty"));
-    }
-    let token = creds.security_token.as_ref().map(|t| t.expose());
-    for (what, value) in [("access key id", Some(creds.access_key_id.as_str())), ("security token", token)] {
-        if let Some(problem) = value.and_then(validate::header_value_problem) {
-            return Err(FcError::config("credentials", format!("the {what} {problem}; it cannot be sent")));
-        }
-    }
-    Ok(())
-}
-
-fn transport_error(e: reqwest::Error, timeout: Duration) -> FcError {
-    if e.is_connect() {
-        let message = format!("could not connect (nothing was sent): {}", error_chain(&e));
-        return FcError::Transport { message, before_send: true, source: Some(Box::new(e)) };
-    }
-    if e.is_timeout() {
-        return FcError::Timeout { timeout };
-    }
-    let message =
-        format!("connection failed after the request was sent; it may have been delivered: {}", error_chain(&e));
-    FcError::Transport { message, before_send: false, source: Some(Box::new(e)) }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(inner) = source {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    s
+    HeaderValue::from_str(value).map_err(|_| {
+        FcError::invalid_input(
+            crate::InputField::HeaderValue,
+            "has a control or non-ASCII character and cannot be sent",
+        )
+    })
 }
 
 impl Invoke for Client {
@@ -622,7 +514,7 @@ mod tests {
 
     fn setting_of(e: FcError) -> String {
         match e {
-            FcError::Config { setting, .. } => setting,
+            FcError::Config(c) => c.setting.to_string(),
             other => panic!("{other}"),
         }
     }

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::Mutex;
 
 use crate::FcError;
+use crate::error::Setting;
 
 /// A secret string (access key secret, STS token) that never prints.
 ///
@@ -86,69 +87,63 @@ impl Credentials {
     /// Reads `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET` and the optional
     /// `ALIBABA_CLOUD_SECURITY_TOKEN`. A missing or empty variable is a `Config` error naming it.
     pub fn from_env() -> Result<Self, FcError> {
-        Self::from_lookup(|k| std::env::var(k).ok())
+        let creds = Self::from_lookup(|k| std::env::var(k).ok())?;
+        creds.validate()?;
+        Ok(creds)
     }
 
     pub(crate) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, FcError> {
-        let required = |name: &str| match get(name) {
+        let required = |name: &'static str| match get(name) {
             Some(v) if !v.trim().is_empty() => Ok(v.trim().to_owned()),
-            Some(_) => Err(FcError::config(name, "is set but empty")),
-            None => Err(FcError::config(name, "is not set")),
+            Some(_) => Err(FcError::config(Setting::Env(name), "is set but empty")),
+            None => Err(FcError::config(Setting::Env(name), "is not set")),
         };
         let mut creds =
             Credentials::new(required("ALIBABA_CLOUD_ACCESS_KEY_ID")?, required("ALIBABA_CLOUD_ACCESS_KEY_SECRET")?);
         if let Some(token) = get("ALIBABA_CLOUD_SECURITY_TOKEN").filter(|t| !t.trim().is_empty()) {
             creds = creds.with_security_token(token.trim());
         }
-        creds.validate()?;
         Ok(creds)
     }
 
-    /// Refuses ids, secrets and tokens that cannot be sent in a header.
+    /// The one rule for credentials, applied to fixed credentials once when the client is built and to a
+    /// provider's answer each time it is asked: the key id and the token travel in headers (the id inside
+    /// `Authorization: FC id:signature`), so they must be non-empty printable ASCII without spaces; the secret must
+    /// not be empty. The message never quotes a value.
     pub(crate) fn validate(&self) -> Result<(), FcError> {
-        let field_ok = |v: &str| !v.is_empty() && v.bytes().all(|b| (0x21..0x7f).contains(&b));
-        if !field_ok(&self.access_key_id) {
-            return Err(FcError::config("access key id", "must be non-empty printable ASCII without spaces"));
+        fn problem(value: &str) -> Option<String> {
+            if value.is_empty() {
+                return Some("is empty".to_owned());
+            }
+            crate::validate::header_value_problem(value)
+                .or_else(|| value.find(' ').map(|at| format!("contains a space at position {at}")))
+        }
+        let bad = |what: &str, problem: &str| {
+            Err(FcError::config(Setting::Credentials, format!("the {what} {problem}; it cannot be sent")))
+        };
+        if let Some(p) = problem(&self.access_key_id) {
+            return bad("access key id", &p);
         }
         if self.access_key_secret.expose().is_empty() {
-            return Err(FcError::config("access key secret", "must not be empty"));
+            return bad("access key secret", "is empty");
         }
-        if let Some(t) = &self.security_token
-            && !field_ok(t.expose())
-        {
-            return Err(FcError::config("security token", "must be non-empty printable ASCII without spaces"));
+        if let Some(p) = self.security_token.as_ref().and_then(|t| problem(t.expose())) {
+            return bad("security token", &p);
         }
         Ok(())
     }
 }
 
-/// A boxed future, as returned by [`CredentialsProvider::credentials`].
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A source of credentials, asked before every request (including each retry).
 ///
 /// Implementations cache: asking must be cheap when nothing changed.
 pub trait CredentialsProvider: Send + Sync + fmt::Debug {
-    /// The credentials to sign the next request with.
-    fn credentials(&self) -> BoxFuture<'_, Result<Credentials, FcError>>;
-}
-
-/// Fixed credentials.
-#[derive(Debug, Clone)]
-pub struct StaticCredentials(Credentials);
-
-impl StaticCredentials {
-    /// Always returns `credentials`.
-    pub fn new(credentials: Credentials) -> Self {
-        StaticCredentials(credentials)
-    }
-}
-
-impl CredentialsProvider for StaticCredentials {
-    fn credentials(&self) -> BoxFuture<'_, Result<Credentials, FcError>> {
-        let c = self.0.clone();
-        Box::pin(async move { Ok(c) })
-    }
+    /// The credentials to sign the next request with. The client checks them before use (an unsendable key id
+    /// or token is a [`FcError::Config`], nothing is sent).
+    #[allow(clippy::type_complexity)]
+    fn credentials(&self) -> Pin<Box<dyn Future<Output = Result<Credentials, FcError>> + Send + '_>>;
 }
 
 /// Credentials read from the `ALIBABA_CLOUD_*` environment variables at every request, so that a rotated STS
@@ -158,7 +153,8 @@ pub struct EnvCredentials;
 
 impl CredentialsProvider for EnvCredentials {
     fn credentials(&self) -> BoxFuture<'_, Result<Credentials, FcError>> {
-        Box::pin(async { Credentials::from_env() })
+        // Checked by the client, like every provider's answer.
+        Box::pin(async { Credentials::from_lookup(|k| std::env::var(k).ok()) })
     }
 }
 
@@ -222,9 +218,7 @@ impl CredentialsProvider for RefreshingCredentials {
                 Some(at) => SystemTime::now() + self.refresh_before < at,
             });
             if !fresh {
-                let creds = (self.fetch)().await?;
-                creds.validate()?;
-                *cached = Some(creds);
+                *cached = Some((self.fetch)().await?);
             }
             Ok(cached.clone().expect("set above"))
         })
@@ -240,8 +234,9 @@ mod tests {
     fn env_lookup_names_the_missing_variable() {
         let env: HashMap<&str, &str> = [("ALIBABA_CLOUD_ACCESS_KEY_ID", "id")].into();
         let err = Credentials::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap_err();
+        assert_eq!(err.to_string(), "configuration error in ALIBABA_CLOUD_ACCESS_KEY_SECRET: is not set");
         assert!(
-            matches!(&err, FcError::Config { setting, .. } if setting == "ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+            matches!(&err, FcError::Config(c) if c.setting == Setting::Env("ALIBABA_CLOUD_ACCESS_KEY_SECRET")),
             "{err}"
         );
         let env: HashMap<&str, &str> = [
@@ -254,7 +249,7 @@ mod tests {
         assert_eq!(c.security_token.unwrap().expose(), "tok");
         let env: HashMap<&str, &str> =
             [("ALIBABA_CLOUD_ACCESS_KEY_ID", "a b"), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s")].into();
-        assert!(Credentials::from_lookup(|k| env.get(k).map(|v| v.to_string())).is_err());
+        assert!(Credentials::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap().validate().is_err());
     }
 
     #[test]

@@ -4,20 +4,30 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
 
+use http::StatusCode;
+
 /// Everything that can go wrong when calling Function Compute.
 ///
 /// Function errors arrive with HTTP 200 and an `X-Fc-Error-Type` header; service errors are 4xx/5xx answers with
-/// FC's JSON error body. Both are typed here, so a caller never has to look at status codes or headers.
+/// FC's JSON error body. Both are typed here, so a caller never has to look at status codes or headers. Every
+/// variant holds one boxed, `#[non_exhaustive]` payload: the error stays two words wide and each kind can gain
+/// fields without breaking a `match`. The accessors ([`code`](Self::code), [`status`](Self::status),
+/// [`is_timeout`](Self::is_timeout), [`as_function`](Self::as_function), …) answer the usual questions without
+/// one.
+///
+/// `Display` describes this layer only; the cause (the HTTP client's error, the JSON error) is the
+/// [`source`](StdError::source), so error reporters print each once.
 ///
 /// ```
-/// # use fc_runtime::{FcError, FunctionErrorKind};
+/// # use fc_runtime::{ErrorCode, FcError, FunctionErrorKind};
 /// fn describe(err: &FcError) -> &'static str {
 ///     match err {
 ///         FcError::Function(f) if f.kind == FunctionErrorKind::Handled => "the function reported an error",
 ///         FcError::Function(_) => "the function crashed or timed out",
 ///         FcError::Service(s) if s.is_throttling() => "throttled",
+///         _ if err.code() == Some(&ErrorCode::FunctionNotFound) => "no such function",
 ///         FcError::Service(_) => "the service refused the call",
-///         FcError::Timeout { .. } => "no answer in time (the call was not repeated)",
+///         _ if err.is_timeout() => "no answer in time (the call was not repeated)",
 ///         _ => "something else",
 ///     }
 /// }
@@ -33,54 +43,209 @@ pub enum FcError {
     Service(Box<ServiceError>),
     /// No answer within the call's timeout. The request may have been delivered, so a sync call is never re-sent
     /// (an async call with a stateful id is: FC refuses a duplicate id).
-    #[error("no answer within {timeout:?}; the request may have been delivered")]
-    Timeout {
-        /// The timeout that expired.
-        timeout: Duration,
-    },
-    /// The connection failed.
-    #[error("{message}")]
-    Transport {
-        /// What failed, including whether the request may have been delivered.
-        message: String,
-        /// True when the request cannot have reached the service (the connection was never established).
-        before_send: bool,
-        /// The underlying error.
-        #[source]
-        source: Option<Box<dyn StdError + Send + Sync>>,
-    },
+    #[error(transparent)]
+    Timeout(Box<TimeoutError>),
+    /// The connection failed; [`TransportError::delivery`] says whether the request may have arrived.
+    #[error(transparent)]
+    Transport(Box<TransportError>),
     /// The event could not be serialized; nothing was sent.
-    #[error("could not encode the event: {message}")]
-    Encode {
-        /// The serializer's message.
-        message: String,
-    },
+    #[error(transparent)]
+    Encode(Box<EncodeError>),
     /// The answer could not be understood.
-    #[error("could not decode the answer{}: {message}; body starts with {excerpt:?}", request_id.as_deref().map(|id| format!(" to request {id}")).unwrap_or_default())]
-    Decode {
-        /// What was wrong.
-        message: String,
-        /// The first bytes of the body, lossily converted to text.
-        excerpt: String,
-        /// The request id, when the answer had one.
-        request_id: Option<String>,
-    },
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
     /// The call was refused before anything was sent.
-    #[error("invalid {field}: {reason}")]
-    InvalidInput {
-        /// The offending field, e.g. `service name` or `header X-Fc-Trace-Id`.
-        field: String,
-        /// What is wrong with it.
-        reason: String,
-    },
+    #[error(transparent)]
+    InvalidInput(Box<InputError>),
     /// The client configuration is missing or malformed.
-    #[error("configuration error in {setting}: {reason}")]
-    Config {
-        /// The setting or environment variable, e.g. `FC_REGION`.
-        setting: String,
-        /// What is wrong with it.
-        reason: String,
-    },
+    #[error(transparent)]
+    Config(Box<ConfigError>),
+}
+
+/// Whether a failed request may have reached the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Delivery {
+    /// The connection was never established: the service cannot have seen the request.
+    NotSent,
+    /// The connection failed after the request was (perhaps partly) written: it may have been delivered.
+    MaybeDelivered,
+}
+
+/// No answer within the call's timeout.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no answer within {timeout:?}; the request may have been delivered")]
+#[non_exhaustive]
+pub struct TimeoutError {
+    /// The timeout that expired.
+    pub timeout: Duration,
+}
+
+/// The connection failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub struct TransportError {
+    /// Whether the request may have been delivered.
+    pub delivery: Delivery,
+    /// The HTTP client's error.
+    #[source]
+    pub source: Box<dyn StdError + Send + Sync>,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.delivery {
+            Delivery::NotSent => "could not connect to Function Compute; nothing was sent",
+            Delivery::MaybeDelivered => "the connection failed after the request was sent; it may have been delivered",
+        })
+    }
+}
+
+/// The event could not be serialized.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub struct EncodeError {
+    /// The argument that failed, for a method with several arguments (each is one field of the event).
+    pub argument: Option<&'static str>,
+    /// The serializer's error.
+    #[source]
+    pub source: serde_json::Error,
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.argument {
+            Some(arg) => write!(f, "could not encode argument `{arg}` of the event"),
+            None => f.write_str("could not encode the event"),
+        }
+    }
+}
+
+/// The answer could not be understood.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// What was expected and not found.
+    pub reason: String,
+    /// The first bytes of the body, lossily converted to text.
+    pub excerpt: String,
+    /// The request id, when the answer had one.
+    pub request_id: Option<String>,
+    /// The JSON error, when the body was meant to be JSON.
+    #[source]
+    pub source: Option<serde_json::Error>,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("could not decode the answer")?;
+        if let Some(id) = &self.request_id {
+            write!(f, " to request {id}")?;
+        }
+        write!(f, ": {}; body starts with {:?}", self.reason, self.excerpt)
+    }
+}
+
+/// A call refused before anything was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {field}: {reason}")]
+#[non_exhaustive]
+pub struct InputError {
+    /// The offending part of the call.
+    pub field: InputField,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// The part of a call that was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InputField {
+    /// The service name.
+    ServiceName,
+    /// The function name.
+    FunctionName,
+    /// The qualifier (`LATEST`, a version or an alias).
+    Qualifier,
+    /// The stateful async invocation id.
+    InvocationId,
+    /// `X-Fc-Trace-Id`.
+    TraceId,
+    /// The event's size.
+    Payload,
+    /// A listing's page size.
+    Limit,
+    /// A listing's `nextToken`.
+    NextToken,
+    /// A listing's `invocationIdPrefix`.
+    InvocationIdPrefix,
+    /// A header value built from other parts.
+    HeaderValue,
+}
+
+impl fmt::Display for InputField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            InputField::ServiceName => "service name",
+            InputField::FunctionName => "function name",
+            InputField::Qualifier => "qualifier",
+            InputField::InvocationId => "invocation id",
+            InputField::TraceId => "header X-Fc-Trace-Id",
+            InputField::Payload => "payload",
+            InputField::Limit => "limit",
+            InputField::NextToken => "nextToken",
+            InputField::InvocationIdPrefix => "invocationIdPrefix",
+            InputField::HeaderValue => "header value",
+        })
+    }
+}
+
+/// A missing or malformed client setting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration error in {setting}: {reason}")]
+#[non_exhaustive]
+pub struct ConfigError {
+    /// The setting.
+    pub setting: Setting,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// A client setting, named in a [`ConfigError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Setting {
+    /// The endpoint (`ClientBuilder::endpoint`/`account`).
+    Endpoint,
+    /// The account id.
+    AccountId,
+    /// The region id.
+    Region,
+    /// The credentials (the access key id, secret or security token).
+    Credentials,
+    /// The `User-Agent`.
+    UserAgent,
+    /// The client-wide qualifier override.
+    QualifierOverride,
+    /// The HTTP client's own configuration.
+    HttpClient,
+    /// An environment variable, by name (e.g. `FC_REGION`).
+    Env(&'static str),
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Setting::Endpoint => "endpoint",
+            Setting::AccountId => "account id",
+            Setting::Region => "region",
+            Setting::Credentials => "credentials",
+            Setting::UserAgent => "user agent",
+            Setting::QualifierOverride => "qualifier override",
+            Setting::HttpClient => "http client",
+            Setting::Env(name) => name,
+        })
+    }
 }
 
 /// Handled vs unhandled function errors, from the `X-Fc-Error-Type` header.
@@ -148,7 +313,7 @@ impl StdError for FunctionError {}
 #[non_exhaustive]
 pub struct ServiceError {
     /// HTTP status.
-    pub status: u16,
+    pub status: StatusCode,
     /// `ErrorCode` (or `errorCode`) from the body.
     pub code: ErrorCode,
     /// `ErrorMessage` (or `errorMessage`), or a description of the body when it had none.
@@ -162,7 +327,7 @@ pub struct ServiceError {
 impl ServiceError {
     /// 429 or 503: the service asked the caller to slow down; the function did not run.
     pub fn is_throttling(&self) -> bool {
-        matches!(self.status, 429 | 503)
+        is_throttling_status(self.status)
     }
 
     /// Whether repeating the same call cannot run the function twice and may succeed.
@@ -173,7 +338,7 @@ impl ServiceError {
 
 impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "service error {} {}: {}", self.status, self.code, self.message)?;
+        write!(f, "service error {} {}: {}", self.status.as_u16(), self.code, self.message)?;
         if let Some(id) = &self.request_id {
             write!(f, " (request {id})")?;
         }
@@ -272,23 +437,57 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// 429 and 503: the answers that ask the caller to slow down and mean the function did not run. The one place this
+/// list is written.
+pub(crate) fn is_throttling_status(status: StatusCode) -> bool {
+    matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE)
+}
+
 impl FcError {
     /// The request id of the call that failed, when the service answered.
     pub fn request_id(&self) -> Option<&str> {
         match self {
             FcError::Function(e) => e.request_id.as_deref(),
             FcError::Service(e) => e.request_id.as_deref(),
-            FcError::Decode { request_id, .. } => request_id.as_deref(),
+            FcError::Decode(e) => e.request_id.as_deref(),
             _ => None,
         }
     }
 
     /// The HTTP status of a service error.
-    pub fn status(&self) -> Option<u16> {
+    pub fn status(&self) -> Option<StatusCode> {
+        self.as_service().map(|e| e.status)
+    }
+
+    /// The code of a service error.
+    pub fn code(&self) -> Option<&ErrorCode> {
+        self.as_service().map(|e| &e.code)
+    }
+
+    /// The function's own failure, if that is what this is.
+    pub fn as_function(&self) -> Option<&FunctionError> {
         match self {
-            FcError::Service(e) => Some(e.status),
+            FcError::Function(e) => Some(e),
             _ => None,
         }
+    }
+
+    /// The service's refusal, if that is what this is.
+    pub fn as_service(&self) -> Option<&ServiceError> {
+        match self {
+            FcError::Service(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The pause the service asked for (`Retry-After`), when it sent one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.as_service().and_then(|e| e.retry_after)
+    }
+
+    /// Whether no answer came within the call's timeout.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, FcError::Timeout(_))
     }
 
     /// Whether the same call may be repeated safely: throttling answers and connections that never reached the
@@ -296,7 +495,7 @@ impl FcError {
     pub fn is_retryable(&self) -> bool {
         match self {
             FcError::Service(e) => e.is_retryable(),
-            FcError::Transport { before_send, .. } => *before_send,
+            FcError::Transport(e) => e.delivery == Delivery::NotSent,
             _ => false,
         }
     }
@@ -306,16 +505,54 @@ impl FcError {
         matches!(self, FcError::Service(e) if e.is_throttling())
     }
 
-    pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        FcError::InvalidInput { field: field.into(), reason: reason.into() }
+    /// A call refused before sending (for test doubles and wrappers that check their own input).
+    pub fn invalid_input(field: InputField, reason: impl Into<String>) -> Self {
+        FcError::InvalidInput(Box::new(InputError { field, reason: reason.into() }))
     }
 
-    pub(crate) fn config(setting: impl Into<String>, reason: impl Into<String>) -> Self {
-        FcError::Config { setting: setting.into(), reason: reason.into() }
+    /// A configuration error.
+    pub fn config(setting: Setting, reason: impl Into<String>) -> Self {
+        FcError::Config(Box::new(ConfigError { setting, reason: reason.into() }))
     }
 
-    pub(crate) fn decode(message: impl Into<String>, body: &[u8], request_id: Option<String>) -> Self {
-        FcError::Decode { message: message.into(), excerpt: excerpt(body), request_id }
+    /// No answer within `timeout`.
+    pub fn timeout(timeout: Duration) -> Self {
+        FcError::Timeout(Box::new(TimeoutError { timeout }))
+    }
+
+    /// A connection failure caused by `source`.
+    pub fn transport(delivery: Delivery, source: impl StdError + Send + Sync + 'static) -> Self {
+        FcError::Transport(Box::new(TransportError { delivery, source: Box::new(source) }))
+    }
+
+    /// An event that could not be serialized (`argument` names the failing argument of a several-argument method).
+    pub fn encode(argument: Option<&'static str>, source: serde_json::Error) -> Self {
+        FcError::Encode(Box::new(EncodeError { argument, source }))
+    }
+
+    /// An answer that could not be understood; keeps an excerpt of `body`.
+    pub fn decode(reason: impl Into<String>, body: &[u8], request_id: Option<String>) -> Self {
+        FcError::Decode(Box::new(DecodeError {
+            reason: reason.into(),
+            excerpt: excerpt(body),
+            request_id,
+            source: None,
+        }))
+    }
+
+    /// An answer that is not the expected JSON; `source` is the JSON error.
+    pub fn decode_json(
+        reason: impl Into<String>,
+        source: serde_json::Error,
+        body: &[u8],
+        request_id: Option<String>,
+    ) -> Self {
+        FcError::Decode(Box::new(DecodeError {
+            reason: reason.into(),
+            excerpt: excerpt(body),
+            request_id,
+            source: Some(source),
+        }))
     }
 }
 
@@ -338,5 +575,60 @@ impl From<FunctionError> for FcError {
 impl From<ServiceError> for FcError {
     fn from(e: ServiceError) -> Self {
         FcError::Service(Box::new(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_stays_small() {
+        assert!(std::mem::size_of::<FcError>() <= 24, "{}", std::mem::size_of::<FcError>());
+        assert!(std::mem::size_of::<Result<(), FcError>>() <= 24);
+    }
+
+    #[test]
+    fn display_describes_its_own_layer_and_sources_are_kept() {
+        let json = serde_json::from_str::<u32>("x").unwrap_err();
+        let json_text = json.to_string();
+        let e = FcError::encode(Some("job"), json);
+        assert_eq!(e.to_string(), "could not encode argument `job` of the event");
+        assert_eq!(e.source().unwrap().to_string(), json_text);
+        assert!(e.source().unwrap().downcast_ref::<serde_json::Error>().is_some());
+
+        let json = serde_json::from_str::<u32>("x").unwrap_err();
+        let e = FcError::decode_json("the result is not the expected JSON", json, b"x", Some("r1".into()));
+        assert_eq!(
+            e.to_string(),
+            "could not decode the answer to request r1: the result is not the expected JSON; body starts with \"x\""
+        );
+        assert!(!e.to_string().contains(&json_text));
+        assert!(e.source().unwrap().downcast_ref::<serde_json::Error>().is_some());
+
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused by peer");
+        let e = FcError::transport(Delivery::NotSent, io);
+        assert!(!e.to_string().contains("refused by peer"), "{e}");
+        assert_eq!(e.source().unwrap().to_string(), "refused by peer");
+        assert!(e.is_retryable());
+    }
+
+    #[test]
+    fn accessors() {
+        let e: FcError = ServiceError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: ErrorCode::ResourceThrottled,
+            message: "slow down".into(),
+            request_id: Some("r".into()),
+            retry_after: Some(Duration::from_secs(2)),
+        }
+        .into();
+        assert_eq!(e.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+        assert_eq!(e.code(), Some(&ErrorCode::ResourceThrottled));
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(2)));
+        assert!(e.as_service().is_some() && e.as_function().is_none());
+        assert!(e.is_throttling() && e.is_retryable() && !e.is_timeout());
+        let t = FcError::timeout(Duration::from_secs(1));
+        assert!(t.is_timeout() && !t.is_retryable() && t.code().is_none());
     }
 }

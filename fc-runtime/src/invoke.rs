@@ -2,6 +2,7 @@
 
 use std::future::Future;
 
+use crate::credentials::BoxFuture;
 use crate::{FcError, InvocationMeta, InvokeRequest, InvokeResponse};
 
 /// Performs one InvokeFunction call.
@@ -41,6 +42,65 @@ impl<T: Invoke + ?Sized> Invoke for std::sync::Arc<T> {
     }
 }
 
+/// The dyn-compatible form of [`Invoke`], implemented for every `Invoke` type; [`DynInvoke`] holds one.
+pub trait ErasedInvoke: Send + Sync {
+    /// [`Invoke::invoke`], boxed.
+    fn invoke_boxed(&self, request: InvokeRequest) -> BoxFuture<'_, Result<InvokeResponse, FcError>>;
+}
+
+impl<T: Invoke> ErasedInvoke for T {
+    fn invoke_boxed(&self, request: InvokeRequest) -> BoxFuture<'_, Result<InvokeResponse, FcError>> {
+        Box::pin(Invoke::invoke(self, request))
+    }
+}
+
+/// Any [`Invoke`] behind one type chosen at run time: a real [`Client`](crate::Client) in production, a fake in
+/// tests. Cheap to clone. `#[fc_service]` traits are implemented for it, like for `Client`; each call costs one
+/// boxed future.
+///
+/// ```
+/// use fc_runtime::{Client, Credentials, DynInvoke, FcError, InvocationMeta, Invoke, InvokeRequest, InvokeResponse};
+///
+/// struct Canned;
+/// impl Invoke for Canned {
+///     async fn invoke(&self, _: InvokeRequest) -> Result<InvokeResponse, FcError> {
+///         Ok(InvokeResponse::new(200, InvocationMeta::default(), "1"))
+///     }
+/// }
+///
+/// fn backend(offline: bool) -> Result<DynInvoke, FcError> {
+///     Ok(if offline {
+///         DynInvoke::new(Canned)
+///     } else {
+///         let client = Client::builder().endpoint("http://127.0.0.1:9000")
+///             .credentials(Credentials::new("id", "secret")).build()?;
+///         DynInvoke::new(client)
+///     })
+/// }
+/// # assert!(backend(true).is_ok());
+/// ```
+#[derive(Clone)]
+pub struct DynInvoke(std::sync::Arc<dyn ErasedInvoke>);
+
+impl DynInvoke {
+    /// Erases the type of `invoker`.
+    pub fn new(invoker: impl Invoke + 'static) -> Self {
+        DynInvoke(std::sync::Arc::new(invoker))
+    }
+}
+
+impl std::fmt::Debug for DynInvoke {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DynInvoke(..)")
+    }
+}
+
+impl Invoke for DynInvoke {
+    fn invoke(&self, request: InvokeRequest) -> impl Future<Output = Result<InvokeResponse, FcError>> + Send {
+        self.0.invoke_boxed(request)
+    }
+}
+
 /// A result together with the invocation's metadata (request id, duration, memory, version, log tail).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -61,17 +121,24 @@ impl<T> Invocation<T> {
     pub fn into_value(self) -> T {
         self.value
     }
+
+    /// The value and the metadata.
+    pub fn into_parts(self) -> (T, InvocationMeta) {
+        (self.value, self.meta)
+    }
+
+    /// Transforms the value, keeping the metadata.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Invocation<U> {
+        Invocation { value: f(self.value), meta: self.meta }
+    }
 }
 
 /// An async invocation FC accepted (HTTP 202); the function runs later.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Accepted {
-    /// `X-Fc-Request-Id`.
-    pub request_id: Option<String>,
-    /// The stateful invocation id, when the call named one (or FC generated one).
-    pub invocation_id: Option<String>,
-    /// All metadata of the answer.
+    /// All metadata of the answer; [`request_id`](Self::request_id) and [`invocation_id`](Self::invocation_id)
+    /// read from it.
     pub meta: InvocationMeta,
 }
 
@@ -85,10 +152,28 @@ impl Accepted {
                 response.meta.request_id,
             ));
         }
-        Ok(Accepted {
-            request_id: response.meta.request_id.clone(),
-            invocation_id: response.meta.invocation_id.clone(),
-            meta: response.meta,
-        })
+        Ok(Accepted { meta: response.meta })
+    }
+
+    /// `X-Fc-Request-Id`.
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta.request_id.as_deref()
+    }
+
+    /// The stateful invocation id, when the call named one (or FC generated one).
+    pub fn invocation_id(&self) -> Option<&str> {
+        self.meta.invocation_id.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invocation_maps_and_splits() {
+        let meta = InvocationMeta { request_id: Some("r".into()), ..InvocationMeta::default() };
+        let inv = Invocation::new(2, meta.clone()).map(|v| v * 21);
+        assert_eq!(inv.into_parts(), (42, meta));
     }
 }

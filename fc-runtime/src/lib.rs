@@ -47,18 +47,20 @@ pub mod response;
 mod retry;
 pub mod sign;
 mod stateful;
+mod transport;
 mod validate;
 
 #[cfg(feature = "local")]
 pub mod local;
 
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT};
-pub use credentials::{
-    BoxFuture, Credentials, CredentialsProvider, EnvCredentials, RefreshingCredentials, Secret, StaticCredentials,
+pub use credentials::{Credentials, CredentialsProvider, EnvCredentials, RefreshingCredentials, Secret};
+pub use error::{
+    ConfigError, DecodeError, Delivery, EncodeError, ErrorCode, FcError, FunctionError, FunctionErrorKind, InputError,
+    InputField, ServiceError, Setting, TimeoutError, TransportError,
 };
-pub use error::{ErrorCode, FcError, FunctionError, FunctionErrorKind, ServiceError};
-pub use invoke::{Accepted, Invocation, Invoke};
-pub use request::{ContentType, InvocationType, InvokeRequest, LogType};
+pub use invoke::{Accepted, DynInvoke, ErasedInvoke, Invocation, Invoke};
+pub use request::{ContentType, InvocationMode, InvocationType, InvokeRequest, LogType};
 pub use response::{InvocationMeta, InvokeResponse};
 pub use retry::RetryPolicy;
 pub use stateful::{

@@ -7,6 +7,7 @@ use bytes::Bytes;
 
 /// `X-Fc-Invocation-Type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum InvocationType {
     /// Wait for the function's result (`Sync`).
     #[default]
@@ -27,6 +28,7 @@ impl InvocationType {
 
 /// `X-Fc-Log-Type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum LogType {
     /// No log in the answer.
     #[default]
@@ -47,6 +49,7 @@ impl LogType {
 
 /// How the event body is labelled on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum ContentType {
     /// `application/json`: a serialized event (what the Python SDK sends).
     #[default]
@@ -65,6 +68,39 @@ impl ContentType {
     }
 }
 
+/// How a call is made: sync, async, or async under a stateful invocation id. One value, so that a sync call
+/// cannot carry an id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum InvocationMode {
+    /// Wait for the function's result.
+    #[default]
+    Sync,
+    /// Queue the event; FC answers 202 at once.
+    Async,
+    /// Queue the event under `X-Fc-Stateful-Async-Invocation-Id`: FC refuses a second call with the same id, so
+    /// such a call is safe to re-send.
+    AsyncWithId(String),
+}
+
+impl InvocationMode {
+    /// The `X-Fc-Invocation-Type` this mode sends.
+    pub fn invocation_type(&self) -> InvocationType {
+        match self {
+            InvocationMode::Sync => InvocationType::Sync,
+            InvocationMode::Async | InvocationMode::AsyncWithId(_) => InvocationType::Async,
+        }
+    }
+
+    /// The stateful invocation id, when there is one.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            InvocationMode::AsyncWithId(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
 /// One InvokeFunction call.
 ///
 /// ```
@@ -72,8 +108,9 @@ impl ContentType {
 /// let req = InvokeRequest::new("video", "transcode")
 ///     .qualifier("LATEST")
 ///     .invocation_id("movie_2024_final")
-///     .json(br#"{"preset":"720p"}"#.to_vec());
-/// assert_eq!(req.invocation_type, InvocationType::Async); // a stateful id implies Async
+///     .json_bytes(br#"{"preset":"720p"}"#.to_vec());
+/// assert_eq!(req.invocation.invocation_type(), InvocationType::Async); // a stateful id implies Async
+/// assert_eq!(req.invocation.id(), Some("movie_2024_final"));
 /// assert_eq!(req.path(), "/2016-08-15/services/video.LATEST/functions/transcode/invocations");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -85,19 +122,18 @@ pub struct InvokeRequest {
     pub function: Cow<'static, str>,
     /// `LATEST`, a version number or an alias; `None` lets the service use `LATEST`.
     pub qualifier: Option<Cow<'static, str>>,
-    /// Sync or async.
-    pub invocation_type: InvocationType,
+    /// Sync, async, or async with a stateful invocation id.
+    pub invocation: InvocationMode,
     /// Whether to ask for the log tail.
     pub log_type: LogType,
-    /// `X-Fc-Stateful-Async-Invocation-Id`; setting it makes the call async.
-    pub invocation_id: Option<String>,
     /// `X-Fc-Trace-Id`.
     pub trace_id: Option<String>,
     /// The event.
     pub body: Bytes,
     /// How the event is labelled.
     pub content_type: ContentType,
-    /// Overrides the client's per-call timeout.
+    /// Overrides the client's per-call timeout ([`Client::with_timeout`](crate::Client::with_timeout) overrides
+    /// this in turn).
     pub timeout: Option<Duration>,
 }
 
@@ -108,9 +144,8 @@ impl InvokeRequest {
             service: service.into(),
             function: function.into(),
             qualifier: None,
-            invocation_type: InvocationType::Sync,
+            invocation: InvocationMode::Sync,
             log_type: LogType::None,
-            invocation_id: None,
             trace_id: None,
             body: Bytes::new(),
             content_type: ContentType::Json,
@@ -124,9 +159,19 @@ impl InvokeRequest {
         self
     }
 
-    /// Sets the invocation type.
+    /// Sets the invocation type. `Sync` drops a stateful invocation id; `Async` keeps one.
     pub fn invocation_type(mut self, invocation_type: InvocationType) -> Self {
-        self.invocation_type = invocation_type;
+        self.invocation = match (invocation_type, self.invocation) {
+            (InvocationType::Sync, _) => InvocationMode::Sync,
+            (InvocationType::Async, InvocationMode::AsyncWithId(id)) => InvocationMode::AsyncWithId(id),
+            (InvocationType::Async, _) => InvocationMode::Async,
+        };
+        self
+    }
+
+    /// Names a stateful async invocation; makes the call async, as the Go and Java SDKs do.
+    pub fn invocation_id(mut self, id: impl Into<String>) -> Self {
+        self.invocation = InvocationMode::AsyncWithId(id.into());
         self
     }
 
@@ -136,27 +181,20 @@ impl InvokeRequest {
         self
     }
 
-    /// Names a stateful async invocation; implies [`InvocationType::Async`], as the Go and Java SDKs do.
-    pub fn invocation_id(mut self, id: impl Into<String>) -> Self {
-        self.invocation_id = Some(id.into());
-        self.invocation_type = InvocationType::Async;
-        self
-    }
-
     /// Sets `X-Fc-Trace-Id`.
     pub fn trace_id(mut self, id: impl Into<String>) -> Self {
         self.trace_id = Some(id.into());
         self
     }
 
-    /// A JSON event (already serialized).
-    pub fn json(mut self, body: impl Into<Bytes>) -> Self {
+    /// An event that is already JSON text, sent as `application/json` unchanged (nothing is serialized here).
+    pub fn json_bytes(mut self, body: impl Into<Bytes>) -> Self {
         self.body = body.into();
         self.content_type = ContentType::Json;
         self
     }
 
-    /// A raw-bytes event, sent as `application/octet-stream`.
+    /// A raw-bytes event, sent as `application/octet-stream`. A [`Bytes`] body is sent without a copy.
     pub fn bytes(mut self, body: impl Into<Bytes>) -> Self {
         self.body = body.into();
         self.content_type = ContentType::OctetStream;
@@ -167,11 +205,6 @@ impl InvokeRequest {
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
-    }
-
-    /// The effective invocation type: async when a stateful id is set.
-    pub fn effective_type(&self) -> InvocationType {
-        if self.invocation_id.is_some() { InvocationType::Async } else { self.invocation_type }
     }
 
     /// The unescaped request path.

@@ -205,9 +205,10 @@ pub fn service_error(status: u16, headers: &HeaderMap, body: &[u8]) -> FcError {
     });
     let request_id = header_text(headers::REQUEST_ID).or_else(|| field(&["RequestId", "requestId"]));
     let retry_after = header_text("retry-after").and_then(|v| parse_retry_after(&v));
-    if !(400..600).contains(&status) {
-        return FcError::decode(format!("unexpected HTTP status {status}"), body, request_id);
-    }
+    let status = match http::StatusCode::from_u16(status) {
+        Ok(status) if status.is_client_error() || status.is_server_error() => status,
+        _ => return FcError::decode(format!("unexpected HTTP status {status}"), body, request_id),
+    };
     ServiceError { status, code: ErrorCode::from(code.as_str()), message, request_id, retry_after }.into()
 }
 
@@ -288,7 +289,7 @@ mod tests {
         let e = service_error(404, &h, br#"{"ErrorCode":"FunctionNotFound","ErrorMessage":"nope"}"#);
         let FcError::Service(s) = e else { panic!() };
         assert_eq!(
-            (s.status, &s.code, s.message.as_str(), s.request_id.as_deref()),
+            (s.status.as_u16(), &s.code, s.message.as_str(), s.request_id.as_deref()),
             (404, &ErrorCode::FunctionNotFound, "nope", Some("r"))
         );
 

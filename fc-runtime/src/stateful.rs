@@ -7,8 +7,11 @@ use futures_util::Stream;
 use http::Method;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::client::Exchange;
-use crate::response::service_error;
+use http::HeaderValue;
+
+use crate::error::InputField;
+use crate::retry::Idempotency;
+use crate::transport::{self, Answer, Exchange};
 use crate::{Client, FcError, validate};
 
 /// A function, optionally at a qualifier: what the stateful-invocation APIs address.
@@ -209,6 +212,7 @@ pub struct StatefulInvocation {
 
 /// Sort order of a listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SortOrder {
     /// Oldest first.
     Asc,
@@ -314,12 +318,12 @@ impl ListInvocations {
     fn query(&self) -> Result<Vec<(&'static str, String)>, FcError> {
         let mut q = Vec::new();
         if let Some(t) = &self.next_token {
-            validate::header_value("nextToken", t)?;
+            validate::header_value(InputField::NextToken, t)?;
             q.push(("nextToken", t.clone()));
         }
         if let Some(l) = self.limit {
             if !(1..=100).contains(&l) {
-                return Err(FcError::invalid("limit", format!("{l} is outside 1..=100")));
+                return Err(FcError::invalid_input(InputField::Limit, format!("{l} is outside 1..=100")));
             }
             q.push(("limit", l.to_string()));
         }
@@ -336,7 +340,7 @@ impl ListInvocations {
             q.push(("sortOrderByTime", o.as_str().to_owned()));
         }
         if let Some(p) = &self.invocation_id_prefix {
-            validate::header_value("invocationIdPrefix", p)?;
+            validate::header_value(InputField::InvocationIdPrefix, p)?;
             q.push(("invocationIdPrefix", p.clone()));
         }
         if self.include_payload {
@@ -382,30 +386,26 @@ impl Client {
         function: &FunctionRef,
         id: Option<&str>,
         query: &[(&str, String)],
-    ) -> Result<crate::client::RawResponse, FcError> {
+    ) -> Result<Answer, FcError> {
         function.validate()?;
         if let Some(id) = id {
             validate::invocation_id(id)?;
         }
         let qualifier = self.qualifier_for(function.qualifier.as_deref());
         let path = crate::paths::stateful(&function.service, qualifier, &function.function, id);
-        let idempotent = method == http::Method::GET;
-        let raw = self
-            .execute(Exchange {
+        let idempotency = if method == Method::GET { Idempotency::Safe } else { Idempotency::Unsafe };
+        self.transport()
+            .send(Exchange {
                 method,
                 path: &path,
                 query,
                 fc_headers: &[],
-                content_type: "application/json",
+                content_type: HeaderValue::from_static("application/json"),
                 body: bytes::Bytes::new(),
-                timeout: self.default_timeout(),
-                idempotent,
+                timeout: self.timeout_for(None),
+                idempotency,
             })
-            .await?;
-        if !(200..300).contains(&raw.status) {
-            return Err(service_error(raw.status, &raw.headers, &raw.body));
-        }
-        Ok(raw)
+            .await
     }
 
     /// GetStatefulAsyncInvocation.
@@ -458,10 +458,10 @@ impl Client {
     }
 }
 
-fn decode_json<T: serde::de::DeserializeOwned>(raw: &crate::client::RawResponse) -> Result<T, FcError> {
-    serde_json::from_slice(&raw.body).map_err(|e| {
-        let request_id = raw.headers.get("x-fc-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        FcError::decode(e.to_string(), &raw.body, request_id)
+fn decode_json<T: serde::de::DeserializeOwned>(answer: &Answer) -> Result<T, FcError> {
+    serde_json::from_slice(&answer.body).map_err(|e| {
+        let request_id = transport::request_id(&answer.headers).map(str::to_owned);
+        FcError::decode_json("the answer is not the expected JSON", e, &answer.body, request_id)
     })
 }
 

@@ -2,6 +2,7 @@
 
 use fc_names::{self as names, NameError};
 
+use crate::error::InputField;
 use crate::{FcError, InvocationType, InvokeRequest};
 
 /// Payload limits. FC's defaults are 32 MB for sync and 128 KB for async events; other regions or raised quotas
@@ -36,24 +37,24 @@ impl Limits {
     }
 }
 
-fn name_error(field: &str, value: &str, e: NameError) -> FcError {
-    FcError::invalid(field, format!("{value:?} {e}"))
+fn name_error(field: InputField, value: &str, e: NameError) -> FcError {
+    FcError::invalid_input(field, format!("{value:?} {e}"))
 }
 
 pub(crate) fn service(value: &str) -> Result<(), FcError> {
-    names::check_service(value).map_err(|e| name_error("service name", value, e))
+    names::check_service(value).map_err(|e| name_error(InputField::ServiceName, value, e))
 }
 
 pub(crate) fn function(value: &str) -> Result<(), FcError> {
-    names::check_function(value).map_err(|e| name_error("function name", value, e))
+    names::check_function(value).map_err(|e| name_error(InputField::FunctionName, value, e))
 }
 
 pub(crate) fn qualifier(value: &str) -> Result<(), FcError> {
-    names::check_qualifier(value).map_err(|e| name_error("qualifier", value, e))
+    names::check_qualifier(value).map_err(|e| name_error(InputField::Qualifier, value, e))
 }
 
 pub(crate) fn invocation_id(value: &str) -> Result<(), FcError> {
-    names::check_invocation_id(value).map_err(|e| name_error("invocation id", value, e))
+    names::check_invocation_id(value).map_err(|e| name_error(InputField::InvocationId, value, e))
 }
 
 /// What keeps `value` from travelling as a header value FC can sign and every proxy passes unchanged: a control
@@ -71,9 +72,9 @@ pub(crate) fn header_value_problem(value: &str) -> Option<String> {
 }
 
 /// Checks a header value; see [`header_value_problem`].
-pub(crate) fn header_value(header: &str, value: &str) -> Result<(), FcError> {
+pub(crate) fn header_value(field: InputField, value: &str) -> Result<(), FcError> {
     match header_value_problem(value) {
-        Some(problem) => Err(FcError::invalid(format!("header {header}"), problem)),
+        Some(problem) => Err(FcError::invalid_input(field, problem)),
         None => Ok(()),
     }
 }
@@ -85,17 +86,17 @@ pub(crate) fn invoke_request(req: &InvokeRequest, limits: &Limits) -> Result<(),
     if let Some(q) = &req.qualifier {
         qualifier(q)?;
     }
-    if let Some(id) = &req.invocation_id {
+    if let Some(id) = req.invocation.id() {
         invocation_id(id)?;
     }
     if let Some(trace) = &req.trace_id {
-        header_value("X-Fc-Trace-Id", trace)?;
+        header_value(InputField::TraceId, trace)?;
     }
-    let ty = req.effective_type();
+    let ty = req.invocation.invocation_type();
     let limit = limits.for_type(ty);
     if req.body.len() > limit {
-        return Err(FcError::invalid(
-            "payload",
+        return Err(FcError::invalid_input(
+            InputField::Payload,
             format!(
                 "{} bytes is over the {} byte limit for {} invocations",
                 req.body.len(),

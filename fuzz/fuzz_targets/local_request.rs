@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use fc_runtime::Limits;
-use fc_runtime::local::{FunctionConfig, HandlerError, LocalFc, bytes, json};
+use fc_runtime::local::{FunctionConfig, HandlerError, LocalFc, bytes_fn, json_fn};
 use fc_runtime::sign::{SignableRequest, authorization};
 use libfuzzer_sys::fuzz_target;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -24,17 +24,17 @@ fn server() -> &'static Server {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         let fc = runtime.block_on(async {
             LocalFc::builder()
-                .function("svc", "echo", bytes(|event, _ctx| async move { Ok::<_, HandlerError>(event) }))
+                .function("svc", "echo", bytes_fn(|event, _ctx| async move { Ok::<_, HandlerError>(event) }))
                 .function(
                     "svc",
                     "add",
-                    json(|(a, b): (i64, i64), _ctx| async move { Ok::<_, HandlerError>(a.wrapping_add(b)) }),
+                    json_fn(|(a, b): (i64, i64), _ctx| async move { Ok::<_, HandlerError>(a.wrapping_add(b)) }),
                 )
                 .function_with(
                     "svc",
                     "job",
                     FunctionConfig::new().stateful(true).retry_delay(Duration::ZERO),
-                    bytes(|event, _ctx| async move { Ok::<_, HandlerError>(event) }),
+                    bytes_fn(|event, _ctx| async move { Ok::<_, HandlerError>(event) }),
                 )
                 .versions("svc", 2)
                 .alias("svc", "prod", "1")

@@ -443,7 +443,7 @@ async fn typed_load(endpoint: &str, calls: usize, concurrency: usize) -> Load {
 /// The typed stub's echo request, signed once, for the clients that replay it: URL, headers, body.
 fn presigned_echo(endpoint: &str) -> (String, Arc<http::HeaderMap>, Bytes) {
     let event = serde_json::to_vec(&event_1kb()).expect("serializes");
-    let request = NoIo::default().build(&fc_runtime::InvokeRequest::new(fc_benches::SERVICE, "echo").json(event));
+    let request = NoIo::default().build(&fc_runtime::InvokeRequest::new(fc_benches::SERVICE, "echo").json_bytes(event));
     let (parts, body) = request.into_parts();
     (format!("{endpoint}{}", parts.uri.path()), Arc::new(parts.headers), body)
 }
@@ -476,7 +476,7 @@ async fn raw_load(endpoint: &str, calls: usize, concurrency: usize) -> Load {
     let call = move || {
         let (client, body) = (client.clone(), body.clone());
         async move {
-            let request = fc_runtime::InvokeRequest::new(fc_benches::SERVICE, "echo").json(body);
+            let request = fc_runtime::InvokeRequest::new(fc_benches::SERVICE, "echo").json_bytes(body);
             client.invoke(request).await.is_ok()
         }
     };

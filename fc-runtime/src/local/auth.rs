@@ -8,6 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use http::HeaderMap;
 use sha2::Sha256;
+use subtle::ConstantTimeEq as _;
 
 use super::reply::Reject;
 
@@ -76,10 +77,6 @@ fn redact_token(string_to_sign: &str) -> String {
         .join("\n")
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// Checks Date, Authorization, the key, the STS token, the account id and the signature.
 pub(crate) fn authenticate(
     config: &AuthConfig,
@@ -122,7 +119,7 @@ pub(crate) fn authenticate(
     };
     let token = header_str(headers, "x-fc-security-token");
     match (&key.security_token, token) {
-        (Some(expected), Some(got)) if constant_time_eq(expected.as_bytes(), got.as_bytes()) => {}
+        (Some(expected), Some(got)) if bool::from(expected.as_bytes().ct_eq(got.as_bytes())) => {}
         (Some(_), _) => {
             return Err(Reject::new(403, "InvalidSecurityToken", "the security token is missing or invalid"));
         }
@@ -143,8 +140,9 @@ pub(crate) fn authenticate(
     let string_to_sign = canonical_string(method, decoded_path, raw_query, headers);
     let mut mac = Hmac::<Sha256>::new_from_slice(key.secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(string_to_sign.as_bytes());
-    let expected = STANDARD.encode(mac.finalize().into_bytes());
-    if !constant_time_eq(expected.as_bytes(), signature.as_bytes()) {
+    // A signature that is not base64 cannot match; one that is is compared in constant time.
+    let matches = STANDARD.decode(signature).is_ok_and(|sent| mac.verify_slice(&sent).is_ok());
+    if !matches {
         return Err(Reject::new(
             403,
             "SignatureNotMatch",

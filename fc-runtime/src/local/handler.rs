@@ -9,7 +9,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::BoxFuture;
+use crate::credentials::BoxFuture;
 
 /// What a hosted function receives besides its event.
 #[derive(Clone)]
@@ -135,7 +135,7 @@ impl<E: std::error::Error> From<E> for HandlerError {
 /// The outcome of one execution of a hosted function.
 pub type HandlerResult = Result<Bytes, HandlerError>;
 
-/// A function `LocalFc` can host. Build one with [`json()`] or [`bytes()`].
+/// A function `LocalFc` can host. Build one with [`json_fn()`] or [`bytes_fn()`].
 pub trait Handler: Send + Sync + 'static {
     /// Runs the function on `event`.
     fn call(&self, event: Bytes, ctx: Context) -> BoxFuture<'static, HandlerResult>;
@@ -188,15 +188,15 @@ where
 /// A function over JSON: the event is deserialized into `E` (an empty body as `null`), the result serialized.
 ///
 /// ```
-/// use fc_runtime::local::{json, Context, HandlerError};
+/// use fc_runtime::local::{json_fn, Context, HandlerError};
 /// #[derive(serde::Deserialize)]
 /// struct Greet { name: String }
-/// let greet = json(|ev: Greet, ctx: Context| async move {
+/// let greet = json_fn(|ev: Greet, ctx: Context| async move {
 ///     ctx.log(format!("greeting {}", ev.name));
 ///     Ok::<_, HandlerError>(serde_json::json!({ "greeting": format!("Hello, {}!", ev.name) }))
 /// });
 /// ```
-pub fn json<F, E, O, Fut>(f: F) -> impl Handler
+pub fn json_fn<F, E, O, Fut>(f: F) -> impl Handler
 where
     F: Fn(E, Context) -> Fut + Send + Sync + 'static,
     E: DeserializeOwned + Send + 'static,
@@ -207,7 +207,7 @@ where
 }
 
 /// A function over raw bytes.
-pub fn bytes<F, O, Fut>(f: F) -> impl Handler
+pub fn bytes_fn<F, O, Fut>(f: F) -> impl Handler
 where
     F: Fn(Bytes, Context) -> Fut + Send + Sync + 'static,
     O: Into<Bytes> + 'static,

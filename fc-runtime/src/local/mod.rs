@@ -6,15 +6,15 @@
 //! call it unchanged.
 //!
 //! ```
-//! use fc_runtime::local::{json, HandlerError, LocalFc};
+//! use fc_runtime::local::{json_fn, HandlerError, LocalFc};
 //! use fc_runtime::InvokeRequest;
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let fc = LocalFc::builder()
-//!     .function("demo", "add", json(|(a, b): (i64, i64), _ctx| async move { Ok::<_, HandlerError>(a + b) }))
+//!     .function("demo", "add", json_fn(|(a, b): (i64, i64), _ctx| async move { Ok::<_, HandlerError>(a + b) }))
 //!     .start()
 //!     .await?;
-//! let answer = fc.client().invoke(InvokeRequest::new("demo", "add").json("[2, 3]")).await?;
+//! let answer = fc.client().invoke(InvokeRequest::new("demo", "add").json_bytes("[2, 3]")).await?;
 //! assert_eq!(&answer.body[..], b"5");
 //! assert_eq!(fc.executions("demo", "add"), 1);
 //! # Ok(()) }
@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use handler::{Context, Handler, HandlerError, HandlerResult, bytes, json};
+pub use handler::{Context, Handler, HandlerError, HandlerResult, bytes_fn, json_fn};
 
 use crate::{Client, ClientBuilder, Credentials, Limits};
 
@@ -125,12 +125,13 @@ pub enum FaultKind {
     DropAfterHandler,
 }
 
-/// A fault for the next `count` invocations, optionally of one function only.
+/// A fault for the next `count` invocations, optionally of one function only. Every constructor takes the count
+/// first.
 ///
 /// ```
 /// use fc_runtime::local::Fault;
 /// let burst = Fault::throttle(3, 429).for_function("demo", "echo");
-/// let slow = Fault::latency(std::time::Duration::from_millis(200), 1);
+/// let slow = Fault::latency(1, std::time::Duration::from_millis(200));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fault {
@@ -151,8 +152,8 @@ impl Fault {
         }
         self
     }
-    /// Delays the next `count` invocations.
-    pub fn latency(delay: Duration, count: u32) -> Self {
+    /// Delays the next `count` invocations by `delay`.
+    pub fn latency(count: u32, delay: Duration) -> Self {
         Fault { kind: FaultKind::Latency(delay), count, target: None }
     }
     /// Drops the connection of the next `count` invocations before the function runs.
@@ -332,15 +333,21 @@ impl LocalFcBuilder {
         self
     }
 
-    /// Binds the socket and starts serving on the current Tokio runtime.
-    pub async fn start(self) -> io::Result<LocalFc> {
-        let invalid = |msg: String| io::Error::new(io::ErrorKind::InvalidInput, msg);
+    /// Checks the configuration, binds the socket and starts serving on the current Tokio runtime.
+    pub async fn start(self) -> Result<LocalFc, StartError> {
         let mut services: HashMap<String, Service> = HashMap::new();
         let seed = random_seed();
         for (service, function, config, handler) in self.functions {
-            fc_names::check_service(&service).map_err(|e| invalid(format!("service name {service:?} {e}")))?;
-            fc_names::check_function(&function)
-                .map_err(|e| invalid(format!("function name {function:?} {e}")))?;
+            fc_names::check_service(&service).map_err(|reason| StartError::InvalidName {
+                what: "service name",
+                name: service.clone(),
+                reason,
+            })?;
+            fc_names::check_function(&function).map_err(|reason| StartError::InvalidName {
+                what: "function name",
+                name: function.clone(),
+                reason,
+            })?;
             let code = {
                 use std::hash::{DefaultHasher, Hash, Hasher};
                 let mut h = DefaultHasher::new();
@@ -362,13 +369,15 @@ impl LocalFcBuilder {
             services.entry(service).or_default().versions = count;
         }
         for (service, alias, version) in self.aliases {
-            fc_names::check_service(&alias).map_err(|e| invalid(format!("alias {alias:?} {e}")))?;
+            fc_names::check_service(&alias).map_err(|reason| StartError::InvalidName {
+                what: "alias",
+                name: alias.clone(),
+                reason,
+            })?;
             let s = services.entry(service.clone()).or_default();
             let ok = version == "LATEST" || version.parse::<u32>().is_ok_and(|v| v >= 1 && v <= s.versions);
             if !ok {
-                return Err(invalid(format!(
-                    "alias {alias:?} of {service:?} points at unpublished version {version:?}"
-                )));
+                return Err(StartError::UnpublishedVersion { service, alias, version });
             }
             s.aliases.insert(alias, version);
         }
@@ -389,12 +398,52 @@ impl LocalFcBuilder {
             sequence: AtomicU64::new(0),
             seed,
         });
-        let listener = tokio::net::TcpListener::bind(self.addr).await?;
-        let addr = listener.local_addr()?;
+        let bind = |source| StartError::Bind { addr: self.addr, source };
+        let listener = tokio::net::TcpListener::bind(self.addr).await.map_err(bind)?;
+        let addr = listener.local_addr().map_err(bind)?;
         let (shutdown, watch) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(server::serve(listener, state.clone(), watch));
         Ok(LocalFc { addr, state, shutdown, task: Some(task) })
     }
+}
+
+/// Why [`LocalFcBuilder::start`] failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// A service, function or alias name FC would refuse.
+    #[error("invalid {what} {name:?}: {reason}")]
+    #[non_exhaustive]
+    InvalidName {
+        /// `service name`, `function name` or `alias`.
+        what: &'static str,
+        /// The name as given.
+        name: String,
+        /// The rule it breaks.
+        #[source]
+        reason: fc_names::NameError,
+    },
+    /// An alias pointing at a version that was not published with [`LocalFcBuilder::versions`].
+    #[error("alias {alias:?} of {service:?} points at unpublished version {version:?}")]
+    #[non_exhaustive]
+    UnpublishedVersion {
+        /// The service.
+        service: String,
+        /// The alias.
+        alias: String,
+        /// The version it names.
+        version: String,
+    },
+    /// The socket could not be bound.
+    #[error("could not listen on {addr}")]
+    #[non_exhaustive]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
 }
 
 /// An embedded Function Compute endpoint; see the [module docs](self). Stops when dropped.
