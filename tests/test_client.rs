@@ -513,3 +513,32 @@ fn tracing_spans_carry_the_call_and_never_the_secret() {
     assert!(recorded.iter().any(|r| output.contains(r.as_str())), "{id} not in:\n{output}");
     assert!(!output.contains("very-secret"), "secret leaked into tracing output:\n{output}");
 }
+
+/// The builder's calls can come in any order; contradictions are errors, never a silent replacement.
+#[test]
+fn the_builder_is_order_independent() {
+    let creds = || Credentials::new("id", "secret");
+    let endpoint = |b: fc_runtime::ClientBuilder| b.credentials(creds()).build().map(|c| c.endpoint().to_owned());
+    let internal = "https://123.cn-hangzhou-internal.fc.aliyuncs.com";
+    assert_eq!(endpoint(Client::builder().internal(true).account("123", "cn-hangzhou")).unwrap(), internal);
+    assert_eq!(endpoint(Client::builder().account("123", "cn-hangzhou").internal(true)).unwrap(), internal);
+    // An explicit endpoint wins over the account's, whichever comes first; the account id is still sent.
+    for b in [
+        Client::builder().endpoint("http://127.0.0.1:9000").account("123", "cn-hangzhou"),
+        Client::builder().account("123", "cn-hangzhou").endpoint("http://127.0.0.1:9000"),
+    ] {
+        assert_eq!(endpoint(b).unwrap(), "http://127.0.0.1:9000");
+    }
+    // `account_id` agreeing with `account` is fine in either order; disagreeing is an error in either order.
+    assert!(endpoint(Client::builder().account_id("123").account("123", "cn-hangzhou")).is_ok());
+    for b in [
+        Client::builder().account_id("999").account("123", "cn-hangzhou"),
+        Client::builder().account("123", "cn-hangzhou").account_id("999"),
+    ] {
+        let err = endpoint(b).unwrap_err();
+        assert!(matches!(&err, FcError::Config(c) if c.setting == fc_runtime::Setting::AccountId), "{err}");
+    }
+    // `internal(true)` cannot apply to an explicit endpoint.
+    let err = endpoint(Client::builder().endpoint("http://127.0.0.1:9000").internal(true)).unwrap_err();
+    assert!(matches!(&err, FcError::Config(c) if c.setting == fc_runtime::Setting::Endpoint), "{err}");
+}
