@@ -21,26 +21,28 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
+    use lexopt::prelude::*;
     let mut args = Args {
         addr: SocketAddr::from(([127, 0, 0, 1], 9000)),
         key_id: DEFAULT_ACCESS_KEY_ID.to_owned(),
         key_secret: DEFAULT_ACCESS_KEY_SECRET.to_owned(),
         account_id: None,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if flag == "--help" || flag == "-h" {
-            return Err(USAGE.to_owned());
+    let mut parser = lexopt::Parser::from_env();
+    let parsed = (|| -> Result<(), lexopt::Error> {
+        while let Some(arg) = parser.next()? {
+            match arg {
+                Long("addr") => args.addr = parser.value()?.parse()?,
+                Long("access-key-id") => args.key_id = parser.value()?.string()?,
+                Long("access-key-secret") => args.key_secret = parser.value()?.string()?,
+                Long("account-id") => args.account_id = Some(parser.value()?.string()?),
+                Long("help") | Short('h') => return Err(lexopt::Error::Custom(USAGE.into())),
+                _ => return Err(arg.unexpected()),
+            }
         }
-        let value = it.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
-        match flag.as_str() {
-            "--addr" => args.addr = value.parse().map_err(|e| format!("--addr {value:?}: {e}"))?,
-            "--access-key-id" => args.key_id = value,
-            "--access-key-secret" => args.key_secret = value,
-            "--account-id" => args.account_id = Some(value),
-            other => return Err(format!("unknown option {other}\n{USAGE}")),
-        }
-    }
+        Ok(())
+    })();
+    parsed.map_err(|e| if e.to_string() == USAGE { USAGE.to_owned() } else { format!("{e}\n{USAGE}") })?;
     Ok(args)
 }
 

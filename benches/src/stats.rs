@@ -2,46 +2,53 @@
 
 use std::time::Duration;
 
-/// Latencies of one run.
-#[derive(Debug, Clone, Default)]
+use hdrhistogram::Histogram;
+
+/// Latencies of one run, in microseconds, in an HDR histogram (3 significant digits, 1 µs to 1 h).
+#[derive(Debug, Clone)]
 pub struct Samples {
-    micros: Vec<u64>,
+    histogram: Histogram<u64>,
+}
+
+impl Default for Samples {
+    fn default() -> Self {
+        // 1 µs to one hour at 3 significant digits; anything longer is recorded as an hour.
+        Samples { histogram: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds and precision") }
+    }
 }
 
 impl Samples {
-    /// Empty.
-    pub fn with_capacity(n: usize) -> Self {
-        Samples { micros: Vec::with_capacity(n) }
+    /// Empty (the capacity is a hint kept for callers; a histogram does not grow with the count).
+    pub fn with_capacity(_n: usize) -> Self {
+        Samples::default()
     }
 
     /// Adds one latency.
     pub fn push(&mut self, d: Duration) {
-        self.micros.push(d.as_micros() as u64);
+        self.histogram.saturating_record(u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
     }
 
     /// Merges another run's samples.
     pub fn extend(&mut self, other: Samples) {
-        self.micros.extend(other.micros);
+        self.histogram.add(other.histogram).expect("auto-resizing histograms merge");
     }
 
     /// Number of samples.
     pub fn len(&self) -> usize {
-        self.micros.len()
+        self.histogram.len() as usize
     }
 
     /// True when nothing was recorded.
     pub fn is_empty(&self) -> bool {
-        self.micros.is_empty()
+        self.histogram.is_empty()
     }
 
-    /// The `p`-th percentile (0–100) in microseconds, nearest-rank.
-    pub fn percentile(&mut self, p: f64) -> u64 {
-        if self.micros.is_empty() {
+    /// The `p`-th percentile (0–100) in microseconds.
+    pub fn percentile(&self, p: f64) -> u64 {
+        if self.histogram.is_empty() {
             return 0;
         }
-        self.micros.sort_unstable();
-        let rank = ((p / 100.0) * self.micros.len() as f64).ceil() as usize;
-        self.micros[rank.clamp(1, self.micros.len()) - 1]
+        self.histogram.value_at_quantile(p / 100.0)
     }
 }
 
@@ -72,7 +79,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nearest_rank_percentiles_and_medians() {
+    fn percentiles_and_medians() {
         let mut s = Samples::with_capacity(100);
         for us in (1..=100).rev() {
             s.push(Duration::from_micros(us));
@@ -81,5 +88,17 @@ mod tests {
         assert_eq!(Samples::default().percentile(50.0), 0);
         assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
         assert!(median(Vec::new()).is_nan());
+    }
+
+    #[test]
+    fn a_wide_spread_of_latencies() {
+        let mut s = Samples::default();
+        for us in (0..4000u64).map(|i| 500 + (i * 7919) % 200_000) {
+            s.push(Duration::from_micros(us));
+        }
+        let p50 = s.percentile(50.0);
+        assert!((95_000..105_000).contains(&p50), "{p50}");
+        s.push(Duration::from_secs(7200));
+        assert_eq!(s.percentile(100.0) / 1_000_000, 3600, "capped at an hour");
     }
 }

@@ -20,6 +20,25 @@ fn the_load_program_measures_every_row() {
         assert!(stdout.contains(row), "{row:?} missing from\n{stdout}");
     }
     assert!(stdout.contains("| 4. Emulator capacity") && stdout.contains("MB sync round trip"), "{stdout}");
+    // The official SDKs' rows, measured whenever `.ci/run` (or a developer) installed them under `target/`.
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for (row, installed, missing) in [
+        (
+            "typed stub vs official Node SDK",
+            workspace.join("target/node-sdk/node_modules/@alicloud/fc2").exists(),
+            "no Node SDK",
+        ),
+        (
+            "typed stub vs official Python SDK",
+            workspace.join("target/sdk-venv/bin/python").exists(),
+            "no SDK virtualenv",
+        ),
+    ] {
+        assert!(stdout.contains(row), "{row:?} missing from\n{stdout}");
+        if installed {
+            assert!(!stdout.contains(missing), "the installed SDK was not measured:\n{stdout}");
+        }
+    }
     assert!(!stdout.contains("errors"), "every call of the smoke run succeeded:\n{stdout}");
     let written = std::fs::read_to_string(&doc).unwrap();
     std::fs::remove_file(&doc).unwrap();

@@ -1,7 +1,7 @@
 //! The load program: measures every row of BENCHMARKS.md in one run and prints the table.
 //!
 //! ```text
-//! fc-bench [--quick] [--write BENCHMARKS.md] [--python PATH] [--skip-compile]   all measurements
+//! fc-bench [--quick] [--write BENCHMARKS.md] [--python PATH] [--node PATH] [--skip-compile]   all measurements
 //! fc-bench server localfc|bare                                                 a server process (internal)
 //! fc-bench large ENDPOINT BYTES                                                one large round trip (internal)
 //! fc-bench load typed|raw|reqwest|bare ENDPOINT CALLS CONCURRENCY               one client's load, for profiling
@@ -22,28 +22,80 @@ use http_body_util::{BodyExt as _, Full};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-fn main() -> Result<(), BoxError> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let arg = |i: usize, what: &str| args.get(i).map(String::as_str).ok_or_else(|| format!("missing {what}"));
-    match args.first().map(String::as_str) {
-        Some("server") => server(arg(1, "server kind (localfc or bare)")?),
-        Some("large") => large(arg(1, "endpoint")?, arg(2, "payload size in bytes")?.parse()?),
+/// What the command line asks for.
+enum Cli {
+    Run(Options),
+    Server(String),
+    Large { endpoint: String, bytes: usize },
+    Load { client: String, endpoint: String, calls: usize, concurrency: usize },
+}
+
+fn parse_command() -> Result<Cli, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_env();
+    let mut options = Options::default();
+    let mut positional: Vec<String> = Vec::new();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("quick") => options.quick = true,
+            Long("skip-compile") => options.skip_compile = true,
+            Long("write") => options.write = Some(parser.value()?.into()),
+            Long("python") => options.python = Some(parser.value()?.into()),
+            Long("node") => options.node = Some(parser.value()?.into()),
+            Long("help") | Short('h') => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            Value(v) => positional.push(v.string()?),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    let missing = |what: &str| lexopt::Error::Custom(format!("missing {what}").into());
+    let number = |s: &str, what: &str| {
+        s.parse::<usize>().map_err(|e| lexopt::Error::Custom(format!("{what} {s:?}: {e}").into()))
+    };
+    let mut words = positional.into_iter();
+    match words.next().as_deref() {
+        None => Ok(Cli::Run(options.with_default_peers())),
+        Some("server") => Ok(Cli::Server(words.next().ok_or_else(|| missing("server kind (localfc or bare)"))?)),
+        Some("large") => {
+            let endpoint = words.next().ok_or_else(|| missing("endpoint"))?;
+            let bytes = number(&words.next().ok_or_else(|| missing("payload size in bytes"))?, "payload size")?;
+            Ok(Cli::Large { endpoint, bytes })
+        }
         Some("load") => {
-            let endpoint = arg(2, "endpoint")?;
-            let calls = arg(3, "number of calls")?.parse()?;
-            let concurrency = arg(4, "concurrency")?.parse::<usize>()?.max(1);
+            let client = words.next().ok_or_else(|| missing("client (typed, raw, reqwest or bare)"))?;
+            let endpoint = words.next().ok_or_else(|| missing("endpoint"))?;
+            let calls = number(&words.next().ok_or_else(|| missing("number of calls"))?, "calls")?;
+            let concurrency = number(&words.next().ok_or_else(|| missing("concurrency"))?, "concurrency")?.max(1);
+            Ok(Cli::Load { client, endpoint, calls, concurrency })
+        }
+        Some(other) => Err(lexopt::Error::Custom(format!("unknown command {other:?}\n{USAGE}").into())),
+    }
+}
+
+const USAGE: &str = "usage: fc-bench [--quick] [--write FILE] [--python PATH] [--node PATH] [--skip-compile]
+       fc-bench server localfc|bare
+       fc-bench large ENDPOINT BYTES
+       fc-bench load typed|raw|reqwest|bare ENDPOINT CALLS CONCURRENCY";
+
+fn main() -> Result<(), BoxError> {
+    match parse_command()? {
+        Cli::Run(options) => run(options),
+        Cli::Server(kind) => server(&kind),
+        Cli::Large { endpoint, bytes } => large(&endpoint, bytes),
+        Cli::Load { client, endpoint, calls, concurrency } => {
             let rt = runtime();
-            let mut load = match arg(1, "client (typed, raw, reqwest or bare)")? {
-                "typed" => rt.block_on(typed_load(endpoint, calls, concurrency)),
-                "raw" => rt.block_on(raw_load(endpoint, calls, concurrency)),
-                "reqwest" => rt.block_on(reqwest_load(endpoint, calls, concurrency)),
-                "bare" => rt.block_on(bare_load(endpoint, calls, concurrency)),
+            let mut load = match client.as_str() {
+                "typed" => rt.block_on(typed_load(&endpoint, calls, concurrency)),
+                "raw" => rt.block_on(raw_load(&endpoint, calls, concurrency)),
+                "reqwest" => rt.block_on(reqwest_load(&endpoint, calls, concurrency)),
+                "bare" => rt.block_on(bare_load(&endpoint, calls, concurrency)),
                 other => return Err(format!("unknown client {other:?}: typed, raw, reqwest or bare").into()),
             };
             println!("{}", load.describe());
             Ok(())
         }
-        _ => run(Options::parse(&args)?),
     }
 }
 
@@ -174,32 +226,32 @@ fn large(endpoint: &str, size: usize) -> Result<(), BoxError> {
 // ---------------------------------------------------------------------------------------------------------------
 // Measurements
 
+#[derive(Default)]
 struct Options {
     quick: bool,
     write: Option<PathBuf>,
     python: Option<PathBuf>,
+    node: Option<PathBuf>,
     skip_compile: bool,
 }
 
 impl Options {
-    fn parse(args: &[String]) -> Result<Self, BoxError> {
-        let mut o = Options { quick: false, write: None, python: None, skip_compile: false };
-        let mut it = args.iter();
-        while let Some(arg) = it.next() {
-            match arg.as_str() {
-                "--quick" => o.quick = true,
-                "--skip-compile" => o.skip_compile = true,
-                "--write" => o.write = Some(it.next().ok_or("--write needs a path")?.into()),
-                "--python" => o.python = Some(it.next().ok_or("--python needs a path")?.into()),
-                other => return Err(format!("unknown argument {other:?}").into()),
-            }
-        }
-        if o.python.is_none() {
+    /// The official SDKs installed under `target/` (by `.ci/run` or by hand) unless paths were given.
+    fn with_default_peers(mut self) -> Self {
+        if self.python.is_none() {
             let venv = workspace().join("target/sdk-venv/bin/python");
-            o.python = venv.exists().then_some(venv);
+            self.python = venv.exists().then_some(venv);
         }
-        Ok(o)
+        if self.node.is_none() && node_sdk().exists() {
+            self.node = Some("node".into());
+        }
+        self
     }
+}
+
+/// Where `npm install --prefix target/node-sdk @alicloud/fc2@2.6.6` puts the official Node SDK.
+fn node_sdk() -> PathBuf {
+    workspace().join("target/node-sdk/node_modules/@alicloud/fc2")
 }
 
 fn workspace() -> PathBuf {
@@ -379,7 +431,7 @@ impl Load {
 }
 
 /// `rate/s, p50, p99[, errors]`.
-fn summary(rate: f64, samples: &mut Samples, errors: usize) -> String {
+fn summary(rate: f64, samples: &Samples, errors: usize) -> String {
     let (p50, p99) = (samples.percentile(50.0), samples.percentile(99.0));
     let errors = if errors > 0 { format!(", {errors} errors") } else { String::new() };
     format!("{rate:.0}/s, p50 {p50} µs, p99 {p99} µs{errors}")
@@ -504,18 +556,37 @@ async fn reqwest_load(endpoint: &str, calls: usize, concurrency: usize) -> Load 
 fn python_load(options: &Options, endpoint: &str, calls: usize, concurrency: usize) -> Result<Option<Load>, BoxError> {
     let event = serde_json::to_string(&event_1kb())?;
     let v = python(options, &["invoke", endpoint, &calls.to_string(), &concurrency.to_string(), &event])?;
-    Ok(v.map(|v| {
-        let mut samples = Samples::with_capacity(calls);
-        for us in v["latencies_us"].as_array().into_iter().flatten() {
-            samples.push(Duration::from_micros(us.as_u64().unwrap_or(0)));
-        }
-        Load {
-            calls: v["calls"].as_u64().unwrap_or(0) as usize,
-            secs: v["secs"].as_f64().unwrap_or(f64::NAN),
-            samples,
-            errors: v["errors"].as_u64().unwrap_or(0) as usize,
-        }
-    }))
+    Ok(v.map(|v| peer_load(&v)))
+}
+
+/// The official Node SDK (`@alicloud/fc2`) driving the same echo, `concurrency` calls in flight on its event loop.
+fn node_load(options: &Options, endpoint: &str, calls: usize, concurrency: usize) -> Result<Option<Load>, BoxError> {
+    let Some(node) = &options.node else { return Ok(None) };
+    let event = serde_json::to_string(&event_1kb())?;
+    let out = Command::new(node)
+        .arg(workspace().join("benches/node/sdk_bench.js"))
+        .args(["invoke", endpoint, &calls.to_string(), &concurrency.to_string(), &event])
+        .env("FC_NODE_SDK", node_sdk())
+        .stderr(Stdio::inherit())
+        .output()?;
+    if !out.status.success() {
+        return Err("sdk_bench.js failed".into());
+    }
+    Ok(Some(peer_load(&serde_json::from_slice(&out.stdout)?)))
+}
+
+/// A load measured by an official SDK's script: `{"calls", "secs", "errors", "latencies_us"}`.
+fn peer_load(v: &serde_json::Value) -> Load {
+    let mut samples = Samples::default();
+    for us in v["latencies_us"].as_array().into_iter().flatten() {
+        samples.push(Duration::from_micros(us.as_u64().unwrap_or(0)));
+    }
+    Load {
+        calls: v["calls"].as_u64().unwrap_or(0) as usize,
+        secs: v["secs"].as_f64().unwrap_or(f64::NAN),
+        samples,
+        errors: v["errors"].as_u64().unwrap_or(0) as usize,
+    }
 }
 
 /// Several runs of one client against one server: the median rate, and latency over every call of every run.
@@ -534,7 +605,7 @@ impl Runs {
             samples.extend(std::mem::take(&mut load.samples));
             errors += load.errors;
         }
-        summary(self.median_rate(), &mut samples, errors)
+        summary(self.median_rate(), &samples, errors)
     }
 }
 
@@ -577,14 +648,14 @@ fn loopback(options: &Options) -> Result<Vec<Row>, BoxError> {
             typed_text.clone(),
             format!("{bare_text} (bare hyper, pre-signed)"),
             format!("{ratio_bare:.2}"),
-            if concurrency == 64 { "≥ 0.9" } else { "report" },
+            "report",
         ));
         rows.push(row(
             format!("3. Loopback sync echo, concurrency {concurrency}, typed stub vs bare reqwest (its HTTP client)"),
             typed_text.clone(),
             format!("{} (reqwest, pre-signed)", plain_reqwest.describe()),
             format!("{ratio_reqwest:.2}"),
-            "report",
+            "≥ 0.9",
         ));
         let (other, ratio) = match py.as_mut() {
             Some(py) => (
@@ -595,10 +666,25 @@ fn loopback(options: &Options) -> Result<Vec<Row>, BoxError> {
         };
         rows.push(row(
             format!("3. Loopback sync echo, concurrency {concurrency}, typed stub vs official Python SDK"),
-            typed_text,
+            typed_text.clone(),
             other,
             ratio,
             "≥ 20",
+        ));
+        let node_calls = if options.quick { 100 } else { 4_000 };
+        let (other, ratio) = match node_load(options, &local.endpoint, node_calls, concurrency)?.as_mut() {
+            Some(node) => (
+                format!("{} (@alicloud/fc2 2.6.6, {concurrency} in flight)", node.describe()),
+                format!("{:.1}", typed.median_rate() / node.per_sec()),
+            ),
+            None => ("n/a (no Node SDK under target/node-sdk)".into(), "n/a".into()),
+        };
+        rows.push(row(
+            format!("3. Loopback sync echo, concurrency {concurrency}, typed stub vs official Node SDK"),
+            typed_text,
+            other,
+            ratio,
+            if concurrency == 64 { "≥ 3" } else { "report" },
         ));
         if concurrency == 64 {
             let ratio = round_ratio(&bare, &against_bare);
