@@ -7,14 +7,15 @@ use proc_macro::TokenStream;
 ///
 /// ```text
 /// #[fc_function(service = "…", function = "…", qualifier = "…", invocation = "sync" | "async",
-///               log = "tail" | "none", crate = "…")]
+///               log = "tail" | "none", timeout = "15m", crate = "…")]
 /// ```
 ///
 /// Put it on a method declared (without a body) in a trait whose supertraits include `fc_runtime::Invoke`, or
 /// inside an `#[fc_service]` trait. The method becomes a default method
 /// `fn m(&self, …) -> impl Future<Output = Result<T, FcError>> + Send` that encodes the arguments, calls
 /// `Invoke::invoke` on `self` and decodes the answer; doc comments, `#[deprecated]`, `#[cfg]` and other
-/// attributes are kept.
+/// attributes are kept. A method written in the `fn … -> impl Future<…>` form keeps its return type as written
+/// (gaining `+ Send` if it lacked it), so the imports it names stay in use.
 ///
 /// # Keys
 ///
@@ -23,13 +24,18 @@ use proc_macro::TokenStream;
 /// - `qualifier`: `LATEST`, a version number or an alias; absent means the service's default (`LATEST`).
 /// - `invocation`: `"sync"` (default) waits for the result; `"async"` returns `Accepted` once FC queued it.
 /// - `log`: `"tail"` asks for the last 4 KB of the log (read it from `Invocation<T>::meta.log_tail`).
+/// - `timeout`: how long to wait for the answer, e.g. `"30s"`, `"15m"`, `"1h30m"`, `"500ms"` (more than zero, at
+///   most 24 hours); defaults to the service's, then the client's. `Client::with_timeout` overrides it per call.
 /// - `crate`: the runtime crate's path when it is renamed in `Cargo.toml` (default `::fc_runtime`).
 ///
 /// # Encoding
 ///
 /// - No argument: an empty event. One argument: that value is the event (`&T` is serialized without a clone).
 ///   Several: a JSON object keyed by argument name; `#[fc(rename = "…")]` renames a field.
-/// - A `Vec<u8>`, `&[u8]` or `Bytes` argument is the raw body (`application/octet-stream`).
+/// - Arguments are serialized when the method is called, not when its future is first polled: the future holds
+///   the encoded event, and an encoding error is returned when it is awaited.
+/// - A `Vec<u8>`, `&[u8]` or `Bytes` argument is the raw body (`application/octet-stream`). `Bytes` is the
+///   zero-copy way to send a large payload; `&[u8]` is copied once, `Vec<u8>` is moved.
 /// - `#[fc(invocation_id)]` on a `&str` or `String` argument of an async method sends it as the stateful
 ///   invocation id header instead of a field.
 /// - Results: any `DeserializeOwned` type, `()` (body ignored), `Vec<u8>` or `Bytes` (raw), `Invocation<T>`
@@ -48,8 +54,9 @@ use proc_macro::TokenStream;
 /// `rename` on a lone argument or to an empty or duplicate field name, a raw-bytes argument next to other
 /// event arguments, `log = "tail"` on an async method, an async method not returning `Accepted`, `Accepted` on
 /// a sync method, a return type that is not `Result<_, FcError>`, argument types that are not `Serialize` and
-/// result types that are not `DeserializeOwned` (at the type), a trait without the `Invoke` supertrait, and use
-/// on a free function or outside a trait.
+/// result types that are not `DeserializeOwned` (at the type), a `timeout` that is not a duration, is zero or is
+/// over 24 hours, a trait without the `Invoke` supertrait (one error, at the method), and use on a free function
+/// or outside a trait.
 #[proc_macro_attribute]
 pub fn fc_function(args: TokenStream, item: TokenStream) -> TokenStream {
     fc_codegen::fc_function(args.into(), item.into()).into()
@@ -58,11 +65,11 @@ pub fn fc_function(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Makes a trait the contract with an FC service.
 ///
 /// ```text
-/// #[fc_service(service = "…", qualifier = "…", crate = "…")]
+/// #[fc_service(service = "…", qualifier = "…", timeout = "…", crate = "…")]
 /// ```
 ///
 /// Sets defaults for every `#[fc_function]` method inside (a method's own keys win), adds the
-/// `fc_runtime::Invoke` supertrait, and implements the trait for `fc_runtime::Client`. Every method must carry
+/// `fc_runtime::Invoke` supertrait, and implements the trait for `fc_runtime::Client` and `fc_runtime::DynInvoke`. Every method must carry
 /// `#[fc_function]` (anything else in the trait is an error that says so), and two methods may not send the same
 /// function different kinds of event (JSON and raw bytes). The `#[fc_function]` attributes inside must resolve
 /// (import `fc_runtime::fc_function` or write its path).

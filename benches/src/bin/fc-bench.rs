@@ -426,7 +426,7 @@ impl Load {
         self.calls as f64 / self.secs
     }
     fn describe(&mut self) -> String {
-        summary(self.per_sec(), &mut self.samples, self.errors)
+        summary(self.per_sec(), &self.samples, self.errors)
     }
 }
 
