@@ -4,6 +4,8 @@
 //! - service names, alias names and stateful invocation ids: `^[A-Za-z_][A-Za-z0-9_-]{0,127}$`
 //! - function names: the same alphabet and first-character rule, 1 to 128 characters
 //! - qualifiers: `LATEST`, a version number (digits only), or an alias name
+//! - FC 3.0 function names: the same alphabet and first-character rule, 1 to 64 characters
+//! - FC 3.0 async task ids: the rule of stateful invocation ids
 
 use std::fmt;
 
@@ -15,8 +17,13 @@ pub const MAX_NAME_LEN: usize = 128;
 pub enum NameError {
     /// The name is empty.
     Empty,
-    /// The name is longer than [`MAX_NAME_LEN`]; carries the actual length in bytes.
-    TooLong(usize),
+    /// The name is longer than allowed.
+    TooLong {
+        /// The name's length in bytes.
+        len: usize,
+        /// The longest allowed.
+        max: usize,
+    },
     /// The first character is not a letter or `_`.
     BadFirst(char),
     /// A character outside `[A-Za-z0-9_-]`, with its byte offset.
@@ -27,9 +34,7 @@ impl fmt::Display for NameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NameError::Empty => f.write_str("must not be empty"),
-            NameError::TooLong(len) => {
-                write!(f, "is {len} characters long, at most {MAX_NAME_LEN} are allowed")
-            }
+            NameError::TooLong { len, max } => write!(f, "is {len} characters long, at most {max} are allowed"),
             NameError::BadFirst(c) => {
                 write!(f, "must start with a letter or `_`, not {}", describe(*c))
             }
@@ -50,7 +55,14 @@ fn describe(c: char) -> String {
     }
 }
 
+/// Longest FC 3.0 function name.
+pub const MAX_FC3_FUNCTION_LEN: usize = 64;
+
 fn check(name: &str) -> Result<(), NameError> {
+    check_max(name, MAX_NAME_LEN)
+}
+
+fn check_max(name: &str, max: usize) -> Result<(), NameError> {
     let mut chars = name.char_indices();
     let Some((_, first)) = chars.next() else {
         return Err(NameError::Empty);
@@ -63,8 +75,8 @@ fn check(name: &str) -> Result<(), NameError> {
             return Err(NameError::BadChar(c, at));
         }
     }
-    if name.len() > MAX_NAME_LEN {
-        return Err(NameError::TooLong(name.len()));
+    if name.len() > max {
+        return Err(NameError::TooLong { len: name.len(), max });
     }
     Ok(())
 }
@@ -77,6 +89,16 @@ pub fn check_service(name: &str) -> Result<(), NameError> {
 /// Checks a function name.
 pub fn check_function(name: &str) -> Result<(), NameError> {
     check(name)
+}
+
+/// Checks an FC 3.0 function name: 1 to 64 letters, digits, `_` and `-`, not starting with a digit or `-`.
+pub fn check_fc3_function(name: &str) -> Result<(), NameError> {
+    check_max(name, MAX_FC3_FUNCTION_LEN)
+}
+
+/// Checks an FC 3.0 async task id (the stateful invocation id's rule).
+pub fn check_async_task_id(id: &str) -> Result<(), NameError> {
+    check(id)
 }
 
 /// Checks a stateful async invocation id.
@@ -106,7 +128,11 @@ mod tests {
         assert_eq!(check_service("a.b"), Err(NameError::BadChar('.', 1)));
         assert_eq!(check_function("fn é"), Err(NameError::BadChar(' ', 2)));
         assert_eq!(check_service(&"a".repeat(128)), Ok(()));
-        assert_eq!(check_service(&"a".repeat(129)), Err(NameError::TooLong(129)));
+        assert_eq!(check_service(&"a".repeat(129)), Err(NameError::TooLong { len: 129, max: 128 }));
+        assert_eq!(check_fc3_function(&"a".repeat(64)), Ok(()));
+        assert_eq!(check_fc3_function(&"a".repeat(65)), Err(NameError::TooLong { len: 65, max: 64 }));
+        assert_eq!(check_fc3_function("-x"), Err(NameError::BadFirst('-')));
+        assert_eq!(check_async_task_id("job-1"), Ok(()));
         assert_eq!(check_qualifier("LATEST"), Ok(()));
         assert_eq!(check_qualifier("12"), Ok(()));
         assert_eq!(check_qualifier("prod"), Ok(()));

@@ -12,9 +12,9 @@ use crate::credentials::{CredentialsProvider, EnvCredentials};
 use crate::error::Setting;
 use crate::response::parse_invoke_response;
 use crate::retry::Idempotency;
-use crate::transport::{self, CredentialSource, Exchange, Prepared, Transport};
+use crate::transport::{self, CredentialSource, Exchange, Prepared, Signing, Transport};
 use crate::validate::{self, Limits};
-use crate::{Credentials, FcError, Invoke, InvokeRequest, InvokeResponse, RetryPolicy};
+use crate::{Api, Credentials, FcError, Invoke, InvokeRequest, InvokeResponse, RetryPolicy};
 
 /// Default per-call timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -272,11 +272,19 @@ impl ClientBuilder {
         }
         let http = http.build().map_err(|e| FcError::config(Setting::HttpClient, e.to_string()))?;
         let base_url = reqwest::Url::parse(&endpoint).map_err(|e| FcError::config(Setting::Endpoint, e.to_string()))?;
+        let host = transport::host_header(&base_url)?;
         let account_header =
             account_id.as_deref().map(|id| HeaderValue::from_str(id).expect("an account id is digits"));
         Ok(Client {
             inner: Arc::new(Inner {
-                transport: Transport { http, base_url, credentials, account_id: account_header, retry: self.retry },
+                transport: Transport {
+                    http,
+                    base_url,
+                    credentials,
+                    account_id: account_header,
+                    host,
+                    retry: self.retry,
+                },
                 endpoint,
                 account_id,
                 timeout: self.timeout,
@@ -425,7 +433,8 @@ impl Client {
         let ty = request.invocation.invocation_type();
         let span = tracing::info_span!(
             "fc.invoke",
-            service = %request.service,
+            service = request.service.as_deref().unwrap_or(""),
+            api = ?request.api(),
             function = %request.function,
             qualifier = request.qualifier.as_deref().unwrap_or(""),
             invocation_type = ty.as_str(),
@@ -433,23 +442,30 @@ impl Client {
         );
         async move {
             let path = request.path();
+            let api = request.api();
             let mut fc_headers: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(4);
             fc_headers.push((X_FC_INVOCATION_TYPE, HeaderValue::from_static(ty.as_str())));
             if request.log_type == crate::LogType::Tail {
                 fc_headers.push((X_FC_LOG_TYPE, HeaderValue::from_static(request.log_type.as_str())));
             }
             if let Some(id) = request.invocation.id() {
-                fc_headers.push((X_FC_STATEFUL_ID, header_value(id)?));
+                let name = if api == Api::Fc3 { X_FC_ASYNC_TASK_ID } else { X_FC_STATEFUL_ID };
+                fc_headers.push((name, header_value(id)?));
             }
             if let Some(trace) = &request.trace_id {
                 fc_headers.push((X_FC_TRACE_ID, header_value(trace)?));
             }
+            let (query, signing) = match (api, request.qualifier.as_deref()) {
+                (Api::Fc3, Some(q)) => (vec![("qualifier", q.to_owned())], Signing::Acs3 { action: "InvokeFunction" }),
+                (Api::Fc3, None) => (Vec::new(), Signing::Acs3 { action: "InvokeFunction" }),
+                _ => (Vec::new(), Signing::Fc),
+            };
             let answer = self
                 .transport()
                 .send(Exchange {
                     method: Method::POST,
                     path: &path,
-                    query: &[],
+                    query: &query,
                     fc_headers: &fc_headers,
                     content_type: HeaderValue::from_static(request.content_type.as_str()),
                     body: request.body,
@@ -459,6 +475,7 @@ impl Client {
                     } else {
                         Idempotency::Unsafe
                     },
+                    signing,
                 })
                 .await;
             let result = answer.and_then(|a| {
@@ -482,6 +499,7 @@ const X_FC_INVOCATION_TYPE: HeaderName = HeaderName::from_static("x-fc-invocatio
 const X_FC_LOG_TYPE: HeaderName = HeaderName::from_static("x-fc-log-type");
 const X_FC_STATEFUL_ID: HeaderName = HeaderName::from_static("x-fc-stateful-async-invocation-id");
 const X_FC_TRACE_ID: HeaderName = HeaderName::from_static("x-fc-trace-id");
+const X_FC_ASYNC_TASK_ID: HeaderName = HeaderName::from_static("x-fc-async-task-id");
 
 /// A header value that was validated before; anything else is refused, not sent.
 fn header_value(value: &str) -> Result<HeaderValue, FcError> {

@@ -167,8 +167,10 @@ pub enum InputField {
     FunctionName,
     /// The qualifier (`LATEST`, a version or an alias).
     Qualifier,
-    /// The stateful async invocation id.
+    /// The stateful async invocation id (FC 2.0).
     InvocationId,
+    /// The async task id (FC 3.0).
+    TaskId,
     /// `X-Fc-Trace-Id`.
     TraceId,
     /// The event's size.
@@ -190,6 +192,7 @@ impl fmt::Display for InputField {
             InputField::FunctionName => "function name",
             InputField::Qualifier => "qualifier",
             InputField::InvocationId => "invocation id",
+            InputField::TaskId => "async task id",
             InputField::TraceId => "header X-Fc-Trace-Id",
             InputField::Payload => "payload",
             InputField::Limit => "limit",

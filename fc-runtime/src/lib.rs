@@ -60,7 +60,7 @@ pub use error::{
     InputField, ServiceError, Setting, TimeoutError, TransportError,
 };
 pub use invoke::{Accepted, DynInvoke, ErasedInvoke, Invocation, Invoke};
-pub use request::{ContentType, InvocationMode, InvocationType, InvokeRequest, LogType};
+pub use request::{Api, ContentType, InvocationMode, InvocationType, InvokeRequest, LogType};
 pub use response::{InvocationMeta, InvokeResponse};
 pub use retry::RetryPolicy;
 pub use stateful::{

@@ -1,7 +1,39 @@
-//! The FC 2.0 API paths, written in one place for the client and the emulator.
+//! The FC 2.0 and FC 3.0 API paths, written in one place for the client and the emulator.
 
 /// The API version prefix every FC 2.0 path starts with.
 pub const API_VERSION: &str = "2016-08-15";
+
+/// The API version of FC 3.0 (`x-acs-version`, and the prefix of its paths).
+pub const FC3_API_VERSION: &str = "2023-03-30";
+
+/// `/2023-03-30/functions/{function}` with the name percent-encoded as ACS3 does.
+fn fc3_function_base(function: &str) -> String {
+    use std::fmt::Write as _;
+    let mut path = String::with_capacity(32 + function.len());
+    let _ = write!(path, "/{FC3_API_VERSION}/functions/{}", crate::sign::acs3::encode(function));
+    path
+}
+
+/// `/2023-03-30/functions/{function}/invocations` (the qualifier travels as the `qualifier` query parameter).
+pub fn fc3_invocations(function: &str) -> String {
+    let mut p = fc3_function_base(function);
+    p.push_str("/invocations");
+    p
+}
+
+/// `/2023-03-30/functions/{function}/async-tasks[/{task_id}[/stop]]`
+pub fn fc3_async_tasks(function: &str, task_id: Option<&str>, stop: bool) -> String {
+    use std::fmt::Write as _;
+    let mut p = fc3_function_base(function);
+    p.push_str("/async-tasks");
+    if let Some(id) = task_id {
+        let _ = write!(p, "/{}", crate::sign::acs3::encode(id));
+        if stop {
+            p.push_str("/stop");
+        }
+    }
+    p
+}
 
 fn function_base(service: &str, qualifier: Option<&str>, function: &str) -> String {
     let mut path = String::with_capacity(64 + service.len() + function.len());

@@ -68,6 +68,16 @@ impl ContentType {
     }
 }
 
+/// The Function Compute API a request speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Api {
+    /// FC 2.0, API 2016-08-15: functions inside services, the `FC` signature.
+    Fc2,
+    /// FC 3.0, API 2023-03-30: functions without services, the ACS3-HMAC-SHA256 signature.
+    Fc3,
+}
+
 /// How a call is made: sync, async, or async under a stateful invocation id. One value, so that a sync call
 /// cannot carry an id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -78,8 +88,8 @@ pub enum InvocationMode {
     Sync,
     /// Queue the event; FC answers 202 at once.
     Async,
-    /// Queue the event under `X-Fc-Stateful-Async-Invocation-Id`: FC refuses a second call with the same id, so
-    /// such a call is safe to re-send.
+    /// Queue the event under an id FC refuses to accept twice, so that such a call is safe to re-send:
+    /// `X-Fc-Stateful-Async-Invocation-Id` on FC 2.0, `x-fc-async-task-id` (an async task) on FC 3.0.
     AsyncWithId(String),
 }
 
@@ -116,8 +126,9 @@ impl InvocationMode {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct InvokeRequest {
-    /// Service name.
-    pub service: Cow<'static, str>,
+    /// Service name on FC 2.0; `None` for an FC 3.0 request, whose functions have no service
+    /// ([`InvokeRequest::fc3`]).
+    pub service: Option<Cow<'static, str>>,
     /// Function name.
     pub function: Cow<'static, str>,
     /// `LATEST`, a version number or an alias; `None` lets the service use `LATEST`.
@@ -138,10 +149,26 @@ pub struct InvokeRequest {
 }
 
 impl InvokeRequest {
-    /// A sync call with an empty JSON body.
+    /// An FC 2.0 sync call with an empty JSON body.
     pub fn new(service: impl Into<Cow<'static, str>>, function: impl Into<Cow<'static, str>>) -> Self {
+        InvokeRequest::with_service(Some(service.into()), function.into())
+    }
+
+    /// An FC 3.0 sync call of `function` with an empty JSON body.
+    ///
+    /// ```
+    /// use fc_runtime::{Api, InvokeRequest};
+    /// let req = InvokeRequest::fc3("transcode").qualifier("prod").invocation_id("movie_1");
+    /// assert_eq!(req.api(), Api::Fc3);
+    /// assert_eq!(req.path(), "/2023-03-30/functions/transcode/invocations");
+    /// ```
+    pub fn fc3(function: impl Into<Cow<'static, str>>) -> Self {
+        InvokeRequest::with_service(None, function.into())
+    }
+
+    fn with_service(service: Option<Cow<'static, str>>, function: Cow<'static, str>) -> Self {
         InvokeRequest {
-            service: service.into(),
+            service,
             function: function.into(),
             qualifier: None,
             invocation: InvocationMode::Sync,
@@ -207,8 +234,16 @@ impl InvokeRequest {
         self
     }
 
-    /// The unescaped request path.
+    /// The API this request speaks: FC 2.0 when it names a service, FC 3.0 otherwise.
+    pub fn api(&self) -> Api {
+        if self.service.is_some() { Api::Fc2 } else { Api::Fc3 }
+    }
+
+    /// The request path (FC 3.0's qualifier is a query parameter, not part of it).
     pub fn path(&self) -> String {
-        crate::paths::invocations(&self.service, self.qualifier.as_deref(), &self.function)
+        match &self.service {
+            Some(service) => crate::paths::invocations(service, self.qualifier.as_deref(), &self.function),
+            None => crate::paths::fc3_invocations(&self.function),
+        }
     }
 }

@@ -30,6 +30,8 @@ pub mod headers {
     pub const ERROR_TYPE: &str = "x-fc-error-type";
     /// Stateful async invocation id.
     pub const INVOCATION_ID: &str = "x-fc-stateful-async-invocation-id";
+    /// FC 3.0: the async task id an async call was accepted under.
+    pub const ASYNC_TASK_ID: &str = "x-fc-async-task-id";
 }
 
 /// Everything FC says about an invocation besides its result.
@@ -78,7 +80,7 @@ impl InvocationMeta {
                 headers::MAX_MEMORY_USAGE => meta.max_memory_mb = parse_metric(value),
                 headers::SERVICE_VERSION => meta.service_version = text(),
                 headers::LOG_RESULT => meta.log_tail = decode_log(value),
-                headers::INVOCATION_ID => meta.invocation_id = text(),
+                headers::INVOCATION_ID | headers::ASYNC_TASK_ID => meta.invocation_id = text(),
                 headers::ERROR_TYPE => {}
                 _ => meta.other.push((name.to_owned(), value.to_owned())),
             }

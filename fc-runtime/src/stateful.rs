@@ -11,7 +11,7 @@ use http::HeaderValue;
 
 use crate::error::InputField;
 use crate::retry::Idempotency;
-use crate::transport::{self, Answer, Exchange};
+use crate::transport::{self, Answer, Exchange, Signing};
 use crate::{Client, FcError, validate};
 
 /// A function, optionally at a qualifier: what the stateful-invocation APIs address.
@@ -404,6 +404,7 @@ impl Client {
                 body: bytes::Bytes::new(),
                 timeout: self.timeout_for(None),
                 idempotency,
+                signing: Signing::Fc,
             })
             .await
     }

@@ -79,15 +79,30 @@ pub(crate) fn header_value(field: InputField, value: &str) -> Result<(), FcError
     }
 }
 
+pub(crate) fn fc3_function(value: &str) -> Result<(), FcError> {
+    names::check_fc3_function(value).map_err(|e| name_error(InputField::FunctionName, value, e))
+}
+
+pub(crate) fn async_task_id(value: &str) -> Result<(), FcError> {
+    names::check_async_task_id(value).map_err(|e| name_error(InputField::TaskId, value, e))
+}
+
 /// Everything about an invoke request that can be checked without the network.
 pub(crate) fn invoke_request(req: &InvokeRequest, limits: &Limits) -> Result<(), FcError> {
-    service(&req.service)?;
-    function(&req.function)?;
+    match &req.service {
+        Some(s) => {
+            service(s)?;
+            function(&req.function)?;
+        }
+        None => fc3_function(&req.function)?,
+    }
     if let Some(q) = &req.qualifier {
         qualifier(q)?;
     }
-    if let Some(id) = req.invocation.id() {
-        invocation_id(id)?;
+    match (req.invocation.id(), req.api()) {
+        (Some(id), crate::Api::Fc3) => async_task_id(id)?,
+        (Some(id), _) => invocation_id(id)?,
+        (None, _) => {}
     }
     if let Some(trace) = &req.trace_id {
         header_value(InputField::TraceId, trace)?;

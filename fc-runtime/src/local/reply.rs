@@ -32,6 +32,20 @@ impl Reject {
     }
 }
 
+impl Reject {
+    /// FC 3.0's error body, `{"Code": …, "Message": …, "RequestId": …}`, with `x-fc-request-id`.
+    pub fn into_fc3_response(self, request_id: &str) -> Response<Body> {
+        let body = serde_json::json!({
+            "Code": self.code,
+            "Message": self.message,
+            "RequestId": request_id,
+        });
+        let mut resp = json_response(self.status, serde_json::to_vec(&body).unwrap_or_default());
+        set(&mut resp, "x-fc-request-id", request_id);
+        resp
+    }
+}
+
 pub(crate) fn response(status: u16, content_type: Option<&str>, body: impl Into<Bytes>) -> Response<Body> {
     let mut resp = Response::new(Full::new(body.into()));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -93,11 +93,60 @@ impl From<Reject> for Fail {
 
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Body>, Dropped> {
     let request_id = state.request_id();
-    match dispatch(&state, req, &request_id).await {
+    let fc3 = req.uri().path().starts_with(FC3_PREFIX);
+    let result = if fc3 { dispatch_fc3(&state, req, &request_id).await } else { dispatch(&state, req, &request_id).await };
+    match result {
         Ok(resp) => Ok(resp),
+        Err(Fail::Reject(r)) if fc3 => Ok(r.into_fc3_response(&request_id)),
         Err(Fail::Reject(r)) => Ok(r.into_response(&request_id)),
         Err(Fail::Drop) => Err(Dropped),
     }
+}
+
+const FC3_PREFIX: &str = "/2023-03-30/";
+
+/// FC 3.0 (API 2023-03-30): ACS3 authentication, functions without services, the qualifier as a query parameter.
+async fn dispatch_fc3(state: &Arc<State>, req: Request<Incoming>, request_id: &str) -> Result<Response<Body>, Fail> {
+    let (parts, body) = req.into_parts();
+    let raw_path = parts.uri.path();
+    let expected_hash = super::auth::authenticate_acs3(
+        &state.auth,
+        &state.nonces,
+        parts.method.as_str(),
+        raw_path,
+        parts.uri.query(),
+        &parts.headers,
+    )?;
+    let decoded = percent_encoding::percent_decode_str(raw_path).decode_utf8_lossy().into_owned();
+    let segments: Vec<&str> = decoded.trim_start_matches('/').split('/').collect();
+    let not_supported =
+        || Reject::new(404, "PathNotSupported", format!("{} {decoded} is not a supported API path", parts.method));
+    let (function, rest) = match segments.as_slice() {
+        [_version, "functions", function, rest @ ..] => (*function, rest),
+        _ => return Err(not_supported().into()),
+    };
+    if rest != ["invocations"] {
+        return Err(not_supported().into());
+    }
+    if parts.method != Method::POST {
+        return Err(Reject::new(405, "MethodNotAllowed", format!("{} is not allowed on {decoded}", parts.method)).into());
+    }
+    let qualifier = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "qualifier")
+        .map(|(_, v)| v.into_owned());
+    let svc_q = match &qualifier {
+        Some(q) => format!("{}.{q}", super::fc3_service(function)),
+        None => super::fc3_service(function),
+    };
+    let target = resolve(state, &svc_q, function).map_err(|mut r| {
+        r.message = r.message.replace(&format!(" in service {:?}", super::fc3_service(function)), "");
+        if r.code == "ServiceNotFound" {
+            r.code = "FunctionNotFound";
+            r.message = format!("function {function:?} does not exist");
+        }
+        r
+    })?;
+    invoke(state, target, &parts, body, request_id, Some(&expected_hash)).await
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -145,7 +194,7 @@ async fn dispatch(state: &Arc<State>, req: Request<Incoming>, request_id: &str) 
     }
     let target = resolve(state, svc_q, function)?;
     match route {
-        Route::Invoke => invoke(state, target, &parts, body, request_id).await,
+        Route::Invoke => invoke(state, target, &parts, body, request_id, None).await,
         Route::List => Ok(list(state, &target, parts.uri.query(), request_id)?),
         Route::One(id) if parts.method == Method::GET => {
             match state.store.get(&target.service, &target.function_name, id) {
@@ -220,15 +269,20 @@ fn resolve(state: &State, svc_q: &str, function: &str) -> Result<Target, Reject>
     Ok(Target { service: service_name.to_owned(), function_name: function.to_owned(), function: f.clone(), version })
 }
 
+/// Runs one invocation. `fc3_body_hash` is set for FC 3.0 requests: the `x-acs-content-sha256` the body must hash
+/// to, and the async task id comes from `x-fc-async-task-id`.
 async fn invoke(
     state: &Arc<State>,
     target: Target,
     parts: &Parts,
     body: Incoming,
     request_id: &str,
+    fc3_body_hash: Option<&str>,
 ) -> Result<Response<Body>, Fail> {
     let headers = &parts.headers;
-    let invocation_id = header(headers, "x-fc-stateful-async-invocation-id");
+    let id_header =
+        if fc3_body_hash.is_some() { "x-fc-async-task-id" } else { "x-fc-stateful-async-invocation-id" };
+    let invocation_id = header(headers, id_header);
     let mut ty = match header(headers, "x-fc-invocation-type") {
         None | Some("Sync") => InvocationType::Sync,
         Some("Async") => InvocationType::Async,
@@ -279,6 +333,17 @@ async fn invoke(
         }
         Err(_) => return Err(Fail::Drop),
     };
+    if let Some(expected) = fc3_body_hash {
+        let actual = crate::sign::acs3::payload_hash(&event);
+        if actual != expected {
+            return Err(Reject::new(
+                400,
+                "InvalidArgument",
+                format!("the body's SHA-256 {actual} differs from x-acs-content-sha256 {expected}"),
+            )
+            .into());
+        }
+    }
 
     let (service, function_name) = (target.service.as_str(), target.function_name.as_str());
     target.function.received.fetch_add(1, Ordering::SeqCst);
@@ -305,7 +370,8 @@ async fn invoke(
 
     let ctx = Context {
         request_id: request_id.to_owned(),
-        service: target.service.clone(),
+        // An FC 3.0 function has no service.
+        service: if fc3_body_hash.is_some() { String::new() } else { target.service.clone() },
         function: target.function_name.clone(),
         qualifier: target.version.clone(),
         invocation_id: None,
@@ -341,7 +407,10 @@ async fn invoke(
             .map_err(|_| Fail::Drop)?;
             sync_response(&target, request_id, exec, log_tail)
         }
-        InvocationType::Async => accept_async(state, &target, event, ctx, invocation_id, request_id)?,
+        InvocationType::Async => {
+            let id_header = if fc3_body_hash.is_some() { "x-fc-async-task-id" } else { "x-fc-stateful-async-invocation-id" };
+            accept_async(state, &target, event, ctx, invocation_id, request_id, id_header)?
+        }
     };
     if drop_after {
         return Err(Fail::Drop);
@@ -433,6 +502,7 @@ fn accept_async(
     mut ctx: Context,
     invocation_id: Option<&str>,
     request_id: &str,
+    id_header: &'static str,
 ) -> Result<Response<Body>, Reject> {
     let stateful = target.function.config.stateful;
     // Generated ids follow the same rule as callers' ids (a request id may start with a digit).
@@ -473,7 +543,7 @@ fn accept_async(
     let mut resp = response(202, None, Bytes::new());
     set(&mut resp, "x-fc-request-id", request_id);
     if stateful {
-        set(&mut resp, "x-fc-stateful-async-invocation-id", &id);
+        set(&mut resp, id_header, &id);
     }
     Ok(resp)
 }

@@ -1,0 +1,142 @@
+//! FC 3.0 (API 2023-03-30) end to end: the client signs with ACS3-HMAC-SHA256, LocalFc verifies it from the
+//! request as received and serves functions without services, with the qualifier as a query parameter.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use fc_runtime::local::{Context, Fault, HandlerError, LocalFc, bytes_fn, json_fn};
+use fc_runtime::{
+    Api, Credentials, ErrorCode, FcError, FunctionErrorKind, InputField, InvokeRequest, LogType, RetryPolicy,
+};
+
+async fn fc3() -> LocalFc {
+    LocalFc::builder()
+        .fc3_function("echo", bytes_fn(|e: Bytes, _| async move { Ok::<_, HandlerError>(e) }))
+        .fc3_function(
+            "greet",
+            json_fn(|name: String, ctx: Context| async move {
+                ctx.log(format!("greeting {name}"));
+                Ok::<_, HandlerError>(format!("Hello, {name}! ({})", ctx.qualifier()))
+            }),
+        )
+        .fc3_versions("greet", 2)
+        .fc3_alias("greet", "prod", "2")
+        .fc3_function(
+            "fail",
+            json_fn(|_: serde_json::Value, _| async move {
+                Err::<(), _>(HandlerError::new("no such order").with_type("OrderError"))
+            }),
+        )
+        .fc3_function(
+            "crash",
+            json_fn(|_: serde_json::Value, _| async move {
+                if std::hint::black_box(true) {
+                    panic!("boom");
+                }
+                Ok::<(), HandlerError>(())
+            }),
+        )
+        .sts_key("STS.fc3", "sts-secret", "sts-token")
+        .access_key("testKeyId", "testKeySecret")
+        .start()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sync_calls_with_qualifiers_and_tail_logs() {
+    let fc = fc3().await;
+    let client = fc.client();
+    let req = InvokeRequest::fc3("echo").bytes(&b"\x00raw\xff"[..]);
+    assert_eq!(req.api(), Api::Fc3);
+    let answer = client.invoke(req).await.unwrap();
+    assert_eq!(&answer.body[..], b"\x00raw\xff");
+    assert!(answer.meta.request_id.is_some());
+
+    let answer = client
+        .invoke(InvokeRequest::fc3("greet").qualifier("prod").log_type(LogType::Tail).json_bytes(r#""Rust""#))
+        .await
+        .unwrap();
+    assert_eq!(&answer.body[..], br#""Hello, Rust! (2)""#);
+    assert_eq!(answer.meta.service_version.as_deref(), Some("2"));
+    assert!(answer.meta.log_tail.as_deref().is_some_and(|l| l.contains("greeting Rust")), "{:?}", answer.meta);
+    assert_eq!(fc.fc3_executions("greet"), 1);
+    // The FC 2.0 routes do not see FC 3.0 functions, and the other way round.
+    let err = client.invoke(InvokeRequest::new("fc3", "echo")).await.unwrap_err();
+    assert_eq!(err.code(), Some(&ErrorCode::ServiceNotFound));
+}
+
+#[tokio::test]
+async fn function_and_service_errors_in_fc3_shape() {
+    let fc = fc3().await;
+    let client = fc.client();
+    let err = client.invoke(InvokeRequest::fc3("fail")).await.unwrap_err();
+    let f = err.as_function().expect("a function error");
+    assert_eq!((f.kind, f.message.as_str(), f.error_type.as_deref()), (FunctionErrorKind::Handled, "no such order", Some("OrderError")));
+    let err = client.invoke(InvokeRequest::fc3("crash")).await.unwrap_err();
+    assert_eq!(err.as_function().map(|f| f.kind), Some(FunctionErrorKind::Unhandled));
+
+    let err = client.invoke(InvokeRequest::fc3("nope")).await.unwrap_err();
+    assert_eq!((err.status().map(|s| s.as_u16()), err.code()), (Some(404), Some(&ErrorCode::FunctionNotFound)));
+    assert!(err.request_id().is_some(), "FC 3.0's RequestId is read: {err}");
+    let err = client.invoke(InvokeRequest::fc3("greet").qualifier("staging")).await.unwrap_err();
+    assert_eq!(err.code(), Some(&ErrorCode::AliasNotFound));
+
+    let wrong = fc.client_builder().credentials(Credentials::new("testKeyId", "wrong")).build().unwrap();
+    let err = wrong.invoke(InvokeRequest::fc3("echo")).await.unwrap_err();
+    assert_eq!(err.code(), Some(&ErrorCode::SignatureNotMatch), "{err}");
+    assert_eq!(fc.fc3_requests("echo"), 0, "nothing reached the function");
+}
+
+#[tokio::test]
+async fn sts_credentials_async_tasks_and_re_signed_retries() {
+    let fc = fc3().await;
+    let sts = fc
+        .client_builder()
+        .credentials(Credentials::new("STS.fc3", "sts-secret").with_security_token("sts-token"))
+        .build()
+        .unwrap();
+    assert_eq!(&sts.invoke(InvokeRequest::fc3("echo").json_bytes("1")).await.unwrap().body[..], b"1");
+    let bad_token = fc
+        .client_builder()
+        .credentials(Credentials::new("STS.fc3", "sts-secret").with_security_token("other"))
+        .build()
+        .unwrap();
+    let err = bad_token.invoke(InvokeRequest::fc3("echo")).await.unwrap_err();
+    assert_eq!(err.code(), Some(&ErrorCode::InvalidSecurityToken));
+
+    let client = fc.client();
+    let accepted = client.invoke(InvokeRequest::fc3("echo").invocation_id("task_1").json_bytes("2")).await.unwrap();
+    assert!(accepted.is_accepted());
+    assert_eq!(accepted.meta.invocation_id.as_deref(), Some("task_1"));
+
+    // Each retry is signed anew: LocalFc refuses a reused nonce, so a replayed attempt would fail.
+    let retrying = fc
+        .client_builder()
+        .retry(RetryPolicy::attempts(4).with_backoff(Duration::from_millis(1), Duration::from_millis(5)))
+        .build()
+        .unwrap();
+    fc.inject(Fault::throttle(2, 429).for_function("fc3:echo", "echo"));
+    let answer = retrying.invoke(InvokeRequest::fc3("echo").json_bytes("3")).await.unwrap();
+    assert_eq!(&answer.body[..], b"3");
+    assert_eq!(fc.fc3_requests("echo"), 3 + 2, "two throttled attempts, then the call; plus the two before");
+}
+
+#[tokio::test]
+async fn fc3_names_and_ids_are_refused_before_sending() {
+    let fc = fc3().await;
+    let client = fc.client();
+    for (req, field) in [
+        (InvokeRequest::fc3("f".repeat(65)), InputField::FunctionName),
+        (InvokeRequest::fc3("-lead"), InputField::FunctionName),
+        (InvokeRequest::fc3("9lives"), InputField::FunctionName),
+        (InvokeRequest::fc3("a.b"), InputField::FunctionName),
+        (InvokeRequest::fc3("echo").qualifier("pr.od"), InputField::Qualifier),
+        (InvokeRequest::fc3("echo").invocation_id("1task"), InputField::TaskId),
+        (InvokeRequest::fc3("echo").invocation_id("t\r\nX: y"), InputField::TaskId),
+    ] {
+        let err = client.invoke(req).await.unwrap_err();
+        assert!(matches!(&err, FcError::InvalidInput(e) if e.field == field), "{field:?}: {err}");
+    }
+    assert_eq!(fc.fc3_requests("echo"), 0);
+}
