@@ -1,9 +1,10 @@
 //! Shared pieces of the examples: the demo functions that `local_fc` serves and the other examples start
 //! embedded, and the choice between an embedded `LocalFc` and a real endpoint.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use fc_runtime::local::{Context, HandlerError, LocalFc, LocalFcBuilder, bytes_fn, json_fn};
+use fc_runtime::local::{Context, Handler, HandlerError, LocalFc, LocalFcBuilder, bytes_fn, json_fn};
 use fc_runtime::{Client, ClientBuilder, FcError};
 use serde::{Deserialize, Serialize};
 
@@ -24,8 +25,9 @@ pub struct Greeting {
     pub greeting: String,
 }
 
-/// Registers the demo functions under service `demo` (also reachable as `demo.LATEST`, version `demo.1` and the
-/// alias `demo.prod`):
+/// Registers the demo functions under the FC 2.0 service `demo` (also reachable as `demo.LATEST`, version
+/// `demo.1` and the alias `demo.prod`) and as FC 3.0 functions of the same names (`greet` with version 1 and
+/// alias `prod`; async tasks enabled):
 ///
 /// - `echo`: returns the event bytes unchanged (JSON or binary)
 /// - `greet`: `{"name"}` → `{"greeting"}`
@@ -34,58 +36,58 @@ pub struct Greeting {
 /// - `sleep`: `{"ms"}` → sleeps that long, returns `{"slept_ms"}`
 /// - `log`: `{"lines": N}` → logs N lines, returns N
 pub fn demo_functions(builder: LocalFcBuilder) -> LocalFcBuilder {
-    builder
-        .function(DEMO_SERVICE, "echo", bytes_fn(|event, _ctx| async move { Ok::<_, HandlerError>(event) }))
-        .function(
-            DEMO_SERVICE,
+    let handlers: Vec<(&str, Arc<dyn Handler>)> = vec![
+        ("echo", Arc::new(bytes_fn(|event, _ctx| async move { Ok::<_, HandlerError>(event) }))),
+        (
             "greet",
-            json_fn(|event: Greet, ctx: Context| async move {
+            Arc::new(json_fn(|event: Greet, ctx: Context| async move {
                 ctx.log(format!("greeting {}", event.name));
                 Ok::<_, HandlerError>(Greeting { greeting: format!("Hello, {}!", event.name) })
-            }),
-        )
-        .function(
-            DEMO_SERVICE,
+            })),
+        ),
+        (
             "fail",
-            json_fn(|_: serde_json::Value, ctx: Context| async move {
+            Arc::new(json_fn(|_: serde_json::Value, ctx: Context| async move {
                 ctx.log("about to fail");
                 Err::<(), _>(
                     HandlerError::new("the demo function failed on purpose")
                         .with_type("DemoError")
                         .with_stack_trace(["at fail (demo.rs:1)"]),
                 )
-            }),
-        )
-        .function(
-            DEMO_SERVICE,
+            })),
+        ),
+        (
             "crash",
-            json_fn(|_: serde_json::Value, _ctx| async move {
+            Arc::new(json_fn(|_: serde_json::Value, _ctx| async move {
                 if std::hint::black_box(true) {
                     panic!("the demo function crashed");
                 }
                 Ok::<(), HandlerError>(())
-            }),
-        )
-        .function(
-            DEMO_SERVICE,
+            })),
+        ),
+        (
             "sleep",
-            json_fn(|event: Sleep, _ctx| async move {
+            Arc::new(json_fn(|event: Sleep, _ctx| async move {
                 tokio::time::sleep(Duration::from_millis(event.ms)).await;
                 Ok::<_, HandlerError>(serde_json::json!({ "slept_ms": event.ms }))
-            }),
-        )
-        .function(
-            DEMO_SERVICE,
+            })),
+        ),
+        (
             "log",
-            json_fn(|event: Lines, ctx: Context| async move {
+            Arc::new(json_fn(|event: Lines, ctx: Context| async move {
                 for i in 1..=event.lines {
                     ctx.log(format!("line {i} of {}", event.lines));
                 }
                 Ok::<_, HandlerError>(event.lines)
-            }),
-        )
-        .versions(DEMO_SERVICE, 1)
-        .alias(DEMO_SERVICE, "prod", "1")
+            })),
+        ),
+    ];
+    // The same functions under FC 2.0 (service `demo`) and FC 3.0 (no service), `greet` with alias `prod`.
+    let mut builder = builder.versions(DEMO_SERVICE, 1).alias(DEMO_SERVICE, "prod", "1");
+    for (name, handler) in handlers {
+        builder = builder.function(DEMO_SERVICE, name, handler.clone()).fc3_function(name, handler);
+    }
+    builder.fc3_versions("greet", 1).fc3_alias("greet", "prod", "1")
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,7 @@
 //! Runs the examples and the official SDK conformance script as a user would: the example binaries that
-//! `cargo test --workspace` builds, and the official Python SDK (`aliyun-fc2==2.5.2`, installed into a
-//! virtualenv under `target/` on first use) against the `local_fc` example.
+//! `cargo test --workspace` builds, and the official Python SDKs (`aliyun-fc2==2.5.2` and, for FC 3.0,
+//! `alibabacloud-fc20230330==4.8.3`, installed into a virtualenv under `target/` on first use) against the
+//! `local_fc` example.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -106,17 +107,31 @@ fn sdk_python() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let venv = std::env::var_os("FC_SDK_VENV").map(PathBuf::from).unwrap_or_else(|| root.join("target/sdk-venv"));
     let python = venv.join("bin/python");
-    let ready = Command::new(&python).args(["-c", "import fc2"]).status().is_ok_and(|s| s.success());
+    let ready =
+        Command::new(&python).args(["-c", "import fc2, alibabacloud_fc20230330"]).status().is_ok_and(|s| s.success());
     if !ready {
-        let ok = Command::new("python3").arg("-m").arg("venv").arg(&venv).status().unwrap().success()
+        let ok = (python.exists()
+            || Command::new("python3").arg("-m").arg("venv").arg(&venv).status().unwrap().success())
             && Command::new(&python)
-                .args(["-m", "pip", "install", "--quiet", "aliyun-fc2==2.5.2"])
+                .args(["-m", "pip", "install", "--quiet", "aliyun-fc2==2.5.2", "alibabacloud-fc20230330==4.8.3"])
                 .status()
                 .unwrap()
                 .success();
-        assert!(ok, "could not install the official SDK into {}", venv.display());
+        assert!(ok, "could not install the official SDKs into {}", venv.display());
     }
     python
+}
+
+#[test]
+fn official_fc3_python_sdk_accepts_local_fc() {
+    let python = sdk_python();
+    let (_server, endpoint) = start_local_fc(&["--addr", "127.0.0.1:0"]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("sdk/conformance_fc3.py");
+    let out = Command::new(python).arg(script).arg(&endpoint).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(out.status.success(), "FC 3.0 SDK conformance failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("sdk fc3 conformance: 12 passed, 0 failed"), "{stdout}");
 }
 
 #[test]
@@ -173,4 +188,50 @@ fn readme_commands_are_the_ones_ci_runs() {
         assert!(readme.contains(command), "README lacks `{command}`");
         assert!(ci.contains(command), ".ci/run lacks `{command}`");
     }
+}
+
+/// The other direction: what this crate's client signs, the official ACS3 signer (the function the FC 3.0
+/// Python SDK signs with) re-signs from the request as received and finds identical.
+#[test]
+fn the_official_acs3_signer_accepts_the_clients_fc3_requests() {
+    let python = sdk_python();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("sdk/acs3_verifier.py");
+    let mut child = Command::new(python).arg(script).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let endpoint = first.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{first}")).to_owned();
+    let _server = Server(child);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        use fc_runtime::{Client, Credentials, InvokeRequest, LogType};
+        let plain = Client::builder()
+            .endpoint(&endpoint)
+            .credentials(Credentials::new("testKeyId", "testKeySecret"))
+            .use_env_proxy(false)
+            .build()
+            .unwrap();
+        let sts = Client::builder()
+            .endpoint(&endpoint)
+            .credentials(Credentials::new("STS.verifier", "sts-secret").with_security_token("sts-token"))
+            .account_id("1234567890")
+            .use_env_proxy(false)
+            .build()
+            .unwrap();
+        let cases = [
+            InvokeRequest::fc3("echo").json_bytes(r#"{"a":1}"#),
+            InvokeRequest::fc3("echo").qualifier("prod").log_type(LogType::Tail).bytes(vec![0u8, 255, 10]),
+            InvokeRequest::fc3("echo").invocation_id("task_1").json_bytes("1"),
+            InvokeRequest::fc3("my_func-2").qualifier("3"),
+        ];
+        for (client, name) in [(&plain, "plain"), (&sts, "sts")] {
+            for req in cases.iter().cloned() {
+                let body = req.body.clone();
+                let answer = client.invoke(req).await;
+                match answer {
+                    Ok(a) => assert_eq!(a.body, body, "{name}"),
+                    Err(e) => panic!("{name}: the official signer refused: {e}"),
+                }
+            }
+        }
+    });
 }

@@ -72,7 +72,10 @@ async fn function_and_service_errors_in_fc3_shape() {
     let client = fc.client();
     let err = client.invoke(InvokeRequest::fc3("fail")).await.unwrap_err();
     let f = err.as_function().expect("a function error");
-    assert_eq!((f.kind, f.message.as_str(), f.error_type.as_deref()), (FunctionErrorKind::Handled, "no such order", Some("OrderError")));
+    assert_eq!(
+        (f.kind, f.message.as_str(), f.error_type.as_deref()),
+        (FunctionErrorKind::Handled, "no such order", Some("OrderError"))
+    );
     let err = client.invoke(InvokeRequest::fc3("crash")).await.unwrap_err();
     assert_eq!(err.as_function().map(|f| f.kind), Some(FunctionErrorKind::Unhandled));
 

@@ -293,7 +293,10 @@ async fn stubs_build_exactly_the_documented_requests() {
     let rec = ok(br#"{"url":"u"}"#);
     rec.resize(Resize { width: 1, height: 2 }).await.unwrap();
     let req = rec.last();
-    assert_eq!((req.service.as_deref().unwrap(), &*req.function, req.qualifier.as_deref()), ("media", "resize", Some("LATEST")));
+    assert_eq!(
+        (req.service.as_deref().unwrap(), &*req.function, req.qualifier.as_deref()),
+        ("media", "resize", Some("LATEST"))
+    );
     assert_eq!(
         (req.invocation.invocation_type(), req.log_type, req.content_type),
         (InvocationType::Sync, LogType::None, ContentType::Json)

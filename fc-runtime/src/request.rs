@@ -169,7 +169,7 @@ impl InvokeRequest {
     fn with_service(service: Option<Cow<'static, str>>, function: Cow<'static, str>) -> Self {
         InvokeRequest {
             service,
-            function: function.into(),
+            function,
             qualifier: None,
             invocation: InvocationMode::Sync,
             log_type: LogType::None,

@@ -244,9 +244,15 @@ pub(crate) fn authenticate_acs3(
     let token = header_str(headers, "x-acs-security-token");
     match (&key.security_token, token) {
         (Some(expected), Some(got)) if bool::from(expected.as_bytes().ct_eq(got.as_bytes())) => {}
-        (Some(_), _) => return Err(Reject::new(403, "InvalidSecurityToken", "the security token is missing or invalid")),
+        (Some(_), _) => {
+            return Err(Reject::new(403, "InvalidSecurityToken", "the security token is missing or invalid"));
+        }
         (None, Some(_)) => {
-            return Err(Reject::new(403, "InvalidSecurityToken", "a security token was sent with a long-term access key"));
+            return Err(Reject::new(
+                403,
+                "InvalidSecurityToken",
+                "a security token was sent with a long-term access key",
+            ));
         }
         (None, None) => {}
     }
@@ -292,7 +298,11 @@ pub(crate) fn authenticate_acs3(
         return Err(Reject::new(403, "AccessDenied", format!("account {got:?} is not this endpoint's account")));
     }
     if !nonces.fresh(nonce, now, config.max_skew * 2) {
-        return Err(Reject::new(403, "SignatureNonceUsed", format!("x-acs-signature-nonce {nonce:?} was already used")));
+        return Err(Reject::new(
+            403,
+            "SignatureNonceUsed",
+            format!("x-acs-signature-nonce {nonce:?} was already used"),
+        ));
     }
     Ok(hashed.to_owned())
 }

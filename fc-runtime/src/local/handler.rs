@@ -141,6 +141,14 @@ pub trait Handler: Send + Sync + 'static {
     fn call(&self, event: Bytes, ctx: Context) -> BoxFuture<'static, HandlerResult>;
 }
 
+/// A shared handler: one function hosted under several names (an FC 2.0 service's function and an FC 3.0
+/// function, say).
+impl Handler for std::sync::Arc<dyn Handler> {
+    fn call(&self, event: Bytes, ctx: Context) -> BoxFuture<'static, HandlerResult> {
+        (**self).call(event, ctx)
+    }
+}
+
 struct JsonHandler<F, E, O, Fut>(F, PhantomData<fn(E) -> (O, Fut)>);
 
 impl<F, E, O, Fut> Handler for JsonHandler<F, E, O, Fut>

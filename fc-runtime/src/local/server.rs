@@ -94,7 +94,8 @@ impl From<Reject> for Fail {
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Body>, Dropped> {
     let request_id = state.request_id();
     let fc3 = req.uri().path().starts_with(FC3_PREFIX);
-    let result = if fc3 { dispatch_fc3(&state, req, &request_id).await } else { dispatch(&state, req, &request_id).await };
+    let result =
+        if fc3 { dispatch_fc3(&state, req, &request_id).await } else { dispatch(&state, req, &request_id).await };
     match result {
         Ok(resp) => Ok(resp),
         Err(Fail::Reject(r)) if fc3 => Ok(r.into_fc3_response(&request_id)),
@@ -129,7 +130,9 @@ async fn dispatch_fc3(state: &Arc<State>, req: Request<Incoming>, request_id: &s
         return Err(not_supported().into());
     }
     if parts.method != Method::POST {
-        return Err(Reject::new(405, "MethodNotAllowed", format!("{} is not allowed on {decoded}", parts.method)).into());
+        return Err(
+            Reject::new(405, "MethodNotAllowed", format!("{} is not allowed on {decoded}", parts.method)).into()
+        );
     }
     let qualifier = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
         .find(|(k, _)| k == "qualifier")
@@ -138,8 +141,13 @@ async fn dispatch_fc3(state: &Arc<State>, req: Request<Incoming>, request_id: &s
         Some(q) => format!("{}.{q}", super::fc3_service(function)),
         None => super::fc3_service(function),
     };
+    // Errors name the function, not the internal service that holds it.
     let target = resolve(state, &svc_q, function).map_err(|mut r| {
-        r.message = r.message.replace(&format!(" in service {:?}", super::fc3_service(function)), "");
+        let internal = format!("{:?}", super::fc3_service(function));
+        r.message = r
+            .message
+            .replace(&format!(" in service {internal}"), "")
+            .replace(&format!("of service {internal}"), &format!("of function {function:?}"));
         if r.code == "ServiceNotFound" {
             r.code = "FunctionNotFound";
             r.message = format!("function {function:?} does not exist");
@@ -280,8 +288,7 @@ async fn invoke(
     fc3_body_hash: Option<&str>,
 ) -> Result<Response<Body>, Fail> {
     let headers = &parts.headers;
-    let id_header =
-        if fc3_body_hash.is_some() { "x-fc-async-task-id" } else { "x-fc-stateful-async-invocation-id" };
+    let id_header = if fc3_body_hash.is_some() { "x-fc-async-task-id" } else { "x-fc-stateful-async-invocation-id" };
     let invocation_id = header(headers, id_header);
     let mut ty = match header(headers, "x-fc-invocation-type") {
         None | Some("Sync") => InvocationType::Sync,
@@ -408,7 +415,8 @@ async fn invoke(
             sync_response(&target, request_id, exec, log_tail)
         }
         InvocationType::Async => {
-            let id_header = if fc3_body_hash.is_some() { "x-fc-async-task-id" } else { "x-fc-stateful-async-invocation-id" };
+            let id_header =
+                if fc3_body_hash.is_some() { "x-fc-async-task-id" } else { "x-fc-stateful-async-invocation-id" };
             accept_async(state, &target, event, ctx, invocation_id, request_id, id_header)?
         }
     };
