@@ -12,6 +12,7 @@ use fc_runtime::{
 async fn fc3() -> LocalFc {
     LocalFc::builder()
         .fc3_function("echo", bytes_fn(|e: Bytes, _| async move { Ok::<_, HandlerError>(e) }))
+        .fc3_function("echo_raw", bytes_fn(|e: Bytes, _| async move { Ok::<_, HandlerError>(e) }))
         .fc3_function(
             "greet",
             json_fn(|name: String, ctx: Context| async move {
@@ -142,4 +143,45 @@ async fn fc3_names_and_ids_are_refused_before_sending() {
         assert!(matches!(&err, FcError::InvalidInput(e) if e.field == field), "{field:?}: {err}");
     }
     assert_eq!(fc.fc3_requests("echo"), 0);
+}
+
+mod typed {
+    use std::future::Future;
+
+    use bytes::Bytes;
+    use fc_runtime::{Accepted, FcError, Invocation, fc_function, fc_service};
+
+    /// The same kind of typed trait as for FC 2.0, aimed at FC 3.0 functions.
+    #[fc_service(api = "3.0", timeout = "30s")]
+    pub trait Fc3Demo {
+        #[fc_function]
+        async fn echo(&self, n: u64) -> Result<u64, FcError>;
+        #[fc_function(function = "greet", qualifier = "prod", log = "tail")]
+        async fn greet_traced(&self, name: String) -> Result<Invocation<String>, FcError>;
+        #[fc_function(function = "echo", invocation = "async")]
+        async fn later(&self, #[fc(invocation_id)] task: &str, n: u64) -> Result<Accepted, FcError>;
+        #[fc_function(function = "echo_raw")]
+        async fn raw(&self, data: Bytes) -> Result<Bytes, FcError>;
+        #[fc_function(function = "fail")]
+        fn fail(&self) -> impl Future<Output = Result<(), FcError>> + Send;
+    }
+}
+
+#[tokio::test]
+async fn typed_fc3_traits_call_fc3_functions() {
+    use typed::Fc3Demo;
+    let fc = fc3().await;
+    let client = fc.client();
+    assert_eq!(client.echo(41).await.unwrap(), 41);
+    let traced = client.greet_traced("typed".into()).await.unwrap();
+    assert_eq!(traced.value, "Hello, typed! (2)");
+    assert!(traced.meta.log_tail.as_deref().is_some_and(|l| l.contains("greeting typed")));
+    let accepted = client.later("task_typed", 5).await.unwrap();
+    assert_eq!(accepted.invocation_id(), Some("task_typed"));
+    assert_eq!(&client.raw(Bytes::from_static(b"\x01\x02")).await.unwrap()[..], b"\x01\x02");
+    let err = client.fail().await.unwrap_err();
+    assert_eq!(err.as_function().map(|f| f.message.as_str()), Some("no such order"));
+    // A bad task id is refused before sending, named as FC 3.0 names it.
+    let err = client.later("1st", 5).await.unwrap_err();
+    assert!(matches!(&err, FcError::InvalidInput(e) if e.field == InputField::TaskId), "{err}");
 }

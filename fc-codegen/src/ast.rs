@@ -63,6 +63,11 @@ impl<'a> Method<'a> {
     }
 
     /// The function this method calls: `function = "…"` or the method name (raw identifiers unrawed).
+    /// Whether the method targets FC 3.0 (`api = "3.0"` here or on the trait).
+    pub fn is_fc3(&self) -> bool {
+        self.settings.api.as_ref().is_some_and(|a| a.value == crate::attr::Api::Fc3)
+    }
+
     pub fn function_name(&self) -> (String, Span) {
         match &self.settings.function {
             Some(f) => (f.value.clone(), f.span),

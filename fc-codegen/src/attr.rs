@@ -21,6 +21,13 @@ pub(crate) enum Invocation {
     Async,
 }
 
+/// `api = "2.0" | "3.0"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Api {
+    Fc2,
+    Fc3,
+}
+
 /// `log = "none" | "tail"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Log {
@@ -38,6 +45,7 @@ pub(crate) struct Settings {
     pub log: Option<Spanned<Log>>,
     /// Milliseconds.
     pub timeout: Option<Spanned<u64>>,
+    pub api: Option<Spanned<Api>>,
     pub krate: Option<Spanned<syn::Path>>,
 }
 
@@ -51,6 +59,7 @@ impl Settings {
             invocation: self.invocation,
             log: self.log,
             timeout: self.timeout.or_else(|| defaults.timeout.clone()),
+            api: self.api.or_else(|| defaults.api.clone()),
             krate: self.krate.or_else(|| defaults.krate.clone()),
         }
     }
@@ -73,8 +82,8 @@ impl AttrKind {
 
     fn keys(self) -> &'static [&'static str] {
         match self {
-            AttrKind::Function => &["service", "function", "qualifier", "invocation", "log", "timeout", "crate"],
-            AttrKind::Service => &["service", "qualifier", "timeout", "crate"],
+            AttrKind::Function => &["api", "service", "function", "qualifier", "invocation", "log", "timeout", "crate"],
+            AttrKind::Service => &["api", "service", "qualifier", "timeout", "crate"],
         }
     }
 }
@@ -118,6 +127,7 @@ pub(crate) fn parse_setting(
         "invocation" => settings.invocation.is_some(),
         "log" => settings.log.is_some(),
         "timeout" => settings.timeout.is_some(),
+        "api" => settings.api.is_some(),
         "crate" => settings.krate.is_some(),
         _ => false,
     };
@@ -155,6 +165,7 @@ pub(crate) fn parse_setting(
         "invocation" => "async",
         "log" => "tail",
         "timeout" => "15m",
+        "api" => "3.0",
         _ => "::fc_runtime",
     };
     let Some(lit) = string_value(ctx, &meta, &key, example)? else { return Ok(()) };
@@ -185,6 +196,18 @@ pub(crate) fn parse_setting(
                 text.span,
                 format!("`log` must be \"tail\" or \"none\", not {other:?}{}", enum_hint(other, &["tail", "none"])),
             ),
+        },
+        "api" => match text.value.as_str() {
+            "2.0" => settings.api = Some(Spanned { value: Api::Fc2, span: text.span }),
+            "3.0" => settings.api = Some(Spanned { value: Api::Fc3, span: text.span }),
+            other => {
+                let hint = match other.trim().to_ascii_lowercase().trim_start_matches(['v', 'f', 'c']) {
+                    "3" | "3.0" | "2023-03-30" => "; did you mean \"3.0\"?",
+                    "2" | "2.0" | "2016-08-15" => "; did you mean \"2.0\"?",
+                    _ => "",
+                };
+                ctx.error_at(text.span, format!("`api` must be \"2.0\" or \"3.0\", not {other:?}{hint}"))
+            }
         },
         "timeout" => match parse_duration_ms(&text.value) {
             Ok(ms) => settings.timeout = Some(Spanned { value: ms, span: text.span }),

@@ -145,9 +145,13 @@ pub(crate) fn method(m: &Method<'_>, trait_generics: &[syn::Ident]) -> TokenStre
         sig.generics.make_where_clause().predicates.extend(bounds);
     }
 
-    let service = &m.settings.service.as_ref().expect("validated").value;
     let (function, _) = m.function_name();
-    let mut request = quote!(#p::InvokeRequest::new(#service, #function));
+    let mut request = if m.is_fc3() {
+        quote!(#p::InvokeRequest::fc3(#function))
+    } else {
+        let service = &m.settings.service.as_ref().expect("validated").value;
+        quote!(#p::InvokeRequest::new(#service, #function))
+    };
     if let Some(q) = &m.settings.qualifier {
         let q = &q.value;
         request.extend(quote!(.qualifier(#q)));

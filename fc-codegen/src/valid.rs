@@ -8,20 +8,32 @@ use crate::ctxt::Ctxt;
 use crate::names;
 
 pub(crate) fn check_method(ctx: &Ctxt, m: &Method<'_>) {
-    match &m.settings.service {
-        None => ctx.error_at(
-            m.attr_span,
-            "missing `service`: write `#[fc_function(service = \"…\")]`, or put `#[fc_service(service = \"…\")]` on the trait",
-        ),
-        Some(s) => {
-            if let Err(e) = names::check_service(&s.value) {
-                ctx.error_at(s.span, format!("invalid service name {:?}: it {e}", s.value));
+    let (function, span) = m.function_name();
+    if m.is_fc3() {
+        if let Some(s) = &m.settings.service {
+            ctx.error_at(
+                s.span,
+                "FC 3.0 functions have no service: remove `service` (or target FC 2.0 with `api = \"2.0\"`)",
+            );
+        }
+        if let Err(e) = names::check_fc3_function(&function) {
+            ctx.error_at(span, format!("invalid FC 3.0 function name {function:?}: it {e}"));
+        }
+    } else {
+        match &m.settings.service {
+            None => ctx.error_at(
+                m.attr_span,
+                "missing `service`: write `#[fc_function(service = \"…\")]`, or put `#[fc_service(service = \"…\")]` on the trait (an FC 3.0 function has none: `api = \"3.0\"`)",
+            ),
+            Some(s) => {
+                if let Err(e) = names::check_service(&s.value) {
+                    ctx.error_at(s.span, format!("invalid service name {:?}: it {e}", s.value));
+                }
             }
         }
-    }
-    let (function, span) = m.function_name();
-    if let Err(e) = names::check_function(&function) {
-        ctx.error_at(span, format!("invalid function name {function:?}: it {e}"));
+        if let Err(e) = names::check_function(&function) {
+            ctx.error_at(span, format!("invalid function name {function:?}: it {e}"));
+        }
     }
     if let Some(q) = &m.settings.qualifier
         && let Err(e) = names::check_qualifier(&q.value)

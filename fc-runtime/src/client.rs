@@ -433,7 +433,7 @@ impl Client {
         let ty = request.invocation.invocation_type();
         let span = tracing::info_span!(
             "fc.invoke",
-            service = request.service.as_deref().unwrap_or(""),
+            service = %request.service.as_deref().unwrap_or(""),
             api = ?request.api(),
             function = %request.function,
             qualifier = request.qualifier.as_deref().unwrap_or(""),
