@@ -131,7 +131,7 @@ fn official_fc3_python_sdk_accepts_local_fc() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}");
     assert!(out.status.success(), "FC 3.0 SDK conformance failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("sdk fc3 conformance: 12 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("sdk fc3 conformance: 16 passed, 0 failed"), "{stdout}");
 }
 
 #[test]

@@ -6,7 +6,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use fc_runtime::local::{Context, Fault, HandlerError, LocalFc, bytes_fn, json_fn};
 use fc_runtime::{
-    Api, Credentials, ErrorCode, FcError, FunctionErrorKind, InputField, InvokeRequest, LogType, RetryPolicy,
+    Api, Credentials, ErrorCode, Fc3FunctionRef, FcError, FunctionErrorKind, InputField, InvocationStatus,
+    InvokeRequest, ListAsyncTasks, LogType, RetryPolicy, SortOrder,
 };
 
 async fn fc3() -> LocalFc {
@@ -35,6 +36,13 @@ async fn fc3() -> LocalFc {
                     panic!("boom");
                 }
                 Ok::<(), HandlerError>(())
+            }),
+        )
+        .fc3_function(
+            "sleep",
+            json_fn(|ms: u64, _| async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Ok::<_, HandlerError>(ms)
             }),
         )
         .sts_key("STS.fc3", "sts-secret", "sts-token")
@@ -184,4 +192,70 @@ async fn typed_fc3_traits_call_fc3_functions() {
     // A bad task id is refused before sending, named as FC 3.0 names it.
     let err = client.later("1st", 5).await.unwrap_err();
     assert!(matches!(&err, FcError::InvalidInput(e) if e.field == InputField::TaskId), "{err}");
+}
+
+#[tokio::test]
+async fn async_tasks_get_list_page_and_stop() {
+    use futures_util::StreamExt as _;
+    let fc = fc3().await;
+    let client = fc.client();
+    for i in 0..5 {
+        let req = InvokeRequest::fc3("sleep").invocation_id(format!("job_{i}")).json_bytes("5");
+        assert!(client.invoke(req).await.unwrap().is_accepted());
+    }
+    client.invoke(InvokeRequest::fc3("sleep").invocation_id("long_one").json_bytes("60000")).await.unwrap();
+    let sleep = Fc3FunctionRef::new("sleep");
+    let mut finished = 0;
+    for _ in 0..500 {
+        let page = client
+            .list_async_tasks(&ListAsyncTasks::new(sleep.clone()).status(InvocationStatus::Succeeded))
+            .await
+            .unwrap();
+        finished = page.tasks.len();
+        if finished == 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(finished, 5, "the five short tasks finished");
+
+    let task = client.get_async_task(&sleep, "job_3").await.unwrap();
+    assert_eq!((task.task_id.as_deref(), task.status.clone()), (Some("job_3"), Some(InvocationStatus::Succeeded)));
+    assert_eq!(task.return_payload.as_deref(), Some("5"));
+    assert!(task.function_arn.as_deref().is_some_and(|a| a.ends_with(":functions/sleep")), "{task:?}");
+    let statuses: Vec<&str> = task.events.iter().filter_map(|e| e.status.as_deref()).collect();
+    assert_eq!(statuses, ["Enqueued", "Dequeued", "Running", "Succeeded"]);
+
+    // Paging by hand ends: the last page's empty token is `None`.
+    let (mut query, mut seen, mut pages) = (ListAsyncTasks::new(sleep.clone()).limit(2), 0, 0);
+    loop {
+        let page = client.list_async_tasks(&query).await.unwrap();
+        seen += page.tasks.len();
+        pages += 1;
+        assert!(pages <= 3, "paging did not end");
+        assert!(page.tasks.iter().all(|t| t.task_payload.is_none()), "payloads only when asked");
+        match page.next_token {
+            Some(token) => query = query.next_token(token),
+            None => break,
+        }
+    }
+    assert_eq!((seen, pages), (6, 3));
+    let all: Vec<_> = client
+        .async_tasks(ListAsyncTasks::new(sleep.clone()).limit(2).sort(SortOrder::Desc).include_payload(true))
+        .collect()
+        .await;
+    let ids: Vec<String> = all.into_iter().map(|t| t.unwrap().task_id.unwrap()).collect();
+    assert_eq!(ids, ["long_one", "job_4", "job_3", "job_2", "job_1", "job_0"]);
+    let prefixed = client.list_async_tasks(&ListAsyncTasks::new(sleep.clone()).prefix("long")).await.unwrap();
+    assert_eq!(prefixed.tasks.len(), 1);
+
+    client.stop_async_task(&sleep, "long_one").await.unwrap();
+    let stopped = client.get_async_task(&sleep, "long_one").await.unwrap();
+    assert!(matches!(stopped.status, Some(InvocationStatus::Stopped | InvocationStatus::Stopping)), "{stopped:?}");
+    let err = client.get_async_task(&sleep, "nope").await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    let err = client.get_async_task(&sleep, "9bad").await.unwrap_err();
+    assert!(matches!(&err, FcError::InvalidInput(e) if e.field == InputField::TaskId), "{err}");
+    let err = client.list_async_tasks(&ListAsyncTasks::new(sleep).limit(101)).await.unwrap_err();
+    assert!(matches!(&err, FcError::InvalidInput(e) if e.field == InputField::Limit), "{err}");
 }

@@ -181,6 +181,8 @@ pub enum InputField {
     NextToken,
     /// A listing's `invocationIdPrefix`.
     InvocationIdPrefix,
+    /// An async-task listing's `prefix`.
+    TaskIdPrefix,
     /// A header value built from other parts.
     HeaderValue,
 }
@@ -198,6 +200,7 @@ impl fmt::Display for InputField {
             InputField::Limit => "limit",
             InputField::NextToken => "nextToken",
             InputField::InvocationIdPrefix => "invocationIdPrefix",
+            InputField::TaskIdPrefix => "prefix",
             InputField::HeaderValue => "header value",
         })
     }

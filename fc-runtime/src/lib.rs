@@ -47,6 +47,7 @@ pub mod response;
 mod retry;
 pub mod sign;
 mod stateful;
+mod tasks;
 mod transport;
 mod validate;
 
@@ -66,6 +67,7 @@ pub use retry::RetryPolicy;
 pub use stateful::{
     FunctionRef, InvocationEvent, InvocationPage, InvocationStatus, ListInvocations, SortOrder, StatefulInvocation,
 };
+pub use tasks::{AsyncTask, AsyncTaskPage, Fc3FunctionRef, ListAsyncTasks};
 pub use validate::Limits;
 
 #[cfg(feature = "local")]

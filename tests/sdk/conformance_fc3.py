@@ -7,6 +7,7 @@ Prints one line per case and a closing 'N passed, N failed' line; exits non-zero
 import base64
 import json
 import sys
+import time
 
 from alibabacloud_fc20230330 import models as fc_models
 from alibabacloud_fc20230330.client import Client
@@ -145,6 +146,63 @@ def unknown_alias_is_404():
 def wrong_secret_is_403():
     e = expect_error(lambda: invoke("echo", body=b"1", c=client("wrong")), 403, "SignatureNotMatch")
     assert "canonical request" in e.message, e.message
+
+
+def get_task(function, task_id):
+    request = fc_models.GetAsyncTaskRequest()
+    return CLIENT.get_async_task_with_options(function, task_id, request, {}, RuntimeOptions()).body
+
+
+def wait_for(function, task_id, status):
+    for _ in range(300):
+        task = get_task(function, task_id)
+        if task.status == status:
+            return task
+        time.sleep(0.01)
+    raise AssertionError(f"task {task_id} is {task.status}, not {status}")
+
+
+@case
+def async_task_get_after_it_ran():
+    invoke("sleep", body=b'{"ms": 1}', invocation_type="Async", task_id="sdk_get_1")
+    task = wait_for("sleep", "sdk_get_1", "Succeeded")
+    assert task.task_id == "sdk_get_1", task.to_map()
+    assert json.loads(task.return_payload) == {"slept_ms": 1}, task.to_map()
+    assert [e.status for e in task.events][-1] == "Succeeded", task.to_map()
+
+
+@case
+def async_tasks_list_filters_and_pages():
+    for i in range(3):
+        invoke("sleep", body=b'{"ms": 1}', invocation_type="Async", task_id=f"sdk_list_{i}")
+    for i in range(3):
+        wait_for("sleep", f"sdk_list_{i}", "Succeeded")
+    request = fc_models.ListAsyncTasksRequest(prefix="sdk_list_", limit=2, include_payload=True, sort_order_by_time="asc")
+    first = CLIENT.list_async_tasks_with_options("sleep", request, {}, RuntimeOptions()).body
+    assert [t.task_id for t in first.tasks] == ["sdk_list_0", "sdk_list_1"], first.to_map()
+    assert first.tasks[0].task_payload, first.to_map()
+    assert first.next_token, first.to_map()
+    request.next_token = first.next_token
+    second = CLIENT.list_async_tasks_with_options("sleep", request, {}, RuntimeOptions()).body
+    assert [t.task_id for t in second.tasks] == ["sdk_list_2"], second.to_map()
+    assert not second.next_token, second.to_map()
+    request = fc_models.ListAsyncTasksRequest(prefix="sdk_list_", status="Failed")
+    assert not CLIENT.list_async_tasks_with_options("sleep", request, {}, RuntimeOptions()).body.tasks
+
+
+@case
+def async_task_stop():
+    invoke("sleep", body=b'{"ms": 60000}', invocation_type="Async", task_id="sdk_stop_1")
+    wait_for("sleep", "sdk_stop_1", "Running")
+    request = fc_models.StopAsyncTaskRequest()
+    response = CLIENT.stop_async_task_with_options("sleep", "sdk_stop_1", request, {}, RuntimeOptions())
+    assert response.status_code == 200, response.status_code
+    assert get_task("sleep", "sdk_stop_1").status in ("Stopped", "Stopping")
+
+
+@case
+def unknown_async_task_is_404():
+    expect_error(lambda: get_task("sleep", "never_started"), 404, "AsyncTaskNotFound")
 
 
 failed = [(n, why) for n, why in results if why]

@@ -26,7 +26,7 @@ use super::reply::{Body, Reject, json_response, response, set};
 use super::store::{StopOutcome, now_ms};
 use super::{FaultKind, Function, State};
 use crate::paths::API_VERSION;
-use crate::{InvocationPage, InvocationStatus, InvocationType, StatefulInvocation};
+use crate::{AsyncTask, AsyncTaskPage, InvocationPage, InvocationStatus, InvocationType, StatefulInvocation};
 
 /// Bytes of log returned by `X-Fc-Log-Type: Tail`.
 const LOG_TAIL: usize = 4096;
@@ -126,10 +126,14 @@ async fn dispatch_fc3(state: &Arc<State>, req: Request<Incoming>, request_id: &s
         [_version, "functions", function, rest @ ..] => (*function, rest),
         _ => return Err(not_supported().into()),
     };
-    if rest != ["invocations"] {
-        return Err(not_supported().into());
-    }
-    if parts.method != Method::POST {
+    let (route, allowed): (Route3<'_>, Method) = match rest {
+        ["invocations"] => (Route3::Invoke, Method::POST),
+        ["async-tasks"] => (Route3::List, Method::GET),
+        ["async-tasks", id] => (Route3::Get(id), Method::GET),
+        ["async-tasks", id, "stop"] => (Route3::Stop(id), Method::PUT),
+        _ => return Err(not_supported().into()),
+    };
+    if parts.method != allowed {
         return Err(
             Reject::new(405, "MethodNotAllowed", format!("{} is not allowed on {decoded}", parts.method)).into()
         );
@@ -154,7 +158,40 @@ async fn dispatch_fc3(state: &Arc<State>, req: Request<Incoming>, request_id: &s
         }
         r
     })?;
-    invoke(state, target, &parts, body, request_id, Some(&expected_hash)).await
+    match route {
+        Route3::Invoke => invoke(state, target, &parts, body, request_id, Some(&expected_hash)).await,
+        Route3::List => {
+            let (tasks, next_token) = select(state, &target, parts.uri.query(), "prefix")?;
+            let tasks = tasks.into_iter().map(|t| async_task(t, state)).collect();
+            let page = AsyncTaskPage::new(tasks, next_token);
+            Ok(with_request_id(json_response(200, to_json(&page)), request_id))
+        }
+        Route3::Get(id) => match state.store.get(&target.service, &target.function_name, id) {
+            Some(info) => Ok(with_request_id(json_response(200, to_json(&async_task(info, state))), request_id)),
+            None => Err(task_not_found(id).into()),
+        },
+        Route3::Stop(id) => match state.store.stop(&target.service, &target.function_name, id) {
+            StopOutcome::Stopped => Ok(with_request_id(response(200, None, Bytes::new()), request_id)),
+            StopOutcome::NotFound => Err(task_not_found(id).into()),
+            StopOutcome::AlreadyFinished(status) => Err(Reject::new(
+                412,
+                "AsyncTaskFinished",
+                format!("async task {id:?} already finished with status {status}"),
+            )
+            .into()),
+        },
+    }
+}
+
+enum Route3<'a> {
+    Invoke,
+    List,
+    Get(&'a str),
+    Stop(&'a str),
+}
+
+fn task_not_found(id: &str) -> Reject {
+    Reject::new(404, "AsyncTaskNotFound", format!("async task {id:?} does not exist"))
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -623,6 +660,19 @@ async fn run_async(
 }
 
 fn list(state: &State, target: &Target, query: Option<&str>, request_id: &str) -> Result<Response<Body>, Reject> {
+    let (invocations, next_token) = select(state, target, query, "invocationIdPrefix")?;
+    let page = InvocationPage::new(invocations, next_token);
+    Ok(with_request_id(json_response(200, to_json(&page)), request_id))
+}
+
+/// One page of a listing's matches: the FC 2.0 and FC 3.0 listings share their filters (FC 3.0 names the id
+/// prefix `prefix`).
+fn select(
+    state: &State,
+    target: &Target,
+    query: Option<&str>,
+    prefix_name: &str,
+) -> Result<(Vec<StatefulInvocation>, Option<String>), Reject> {
     let params: HashMap<String, String> = form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect();
     let bad = |name: &str, why: &str| Reject::new(400, "InvalidArgument", format!("query parameter {name} {why}"));
     let int = |name: &str| -> Result<Option<i64>, Reject> {
@@ -644,13 +694,14 @@ fn list(state: &State, target: &Target, query: Option<&str>, request_id: &str) -
         Some("desc") => true,
         Some(_) => return Err(bad("sortOrderByTime", "must be asc or desc")),
     };
-    let include_payload = match params.get("includePayload").map(String::as_str) {
+    // The official FC 3.0 Python SDK writes `True`, the Node SDK `true`.
+    let include_payload = match params.get("includePayload").map(|v| v.to_ascii_lowercase()).as_deref() {
         None | Some("false") => false,
         Some("true") => true,
         Some(_) => return Err(bad("includePayload", "must be true or false")),
     };
     let status = params.get("status").map(|s| InvocationStatus::from(s.as_str()));
-    let prefix = params.get("invocationIdPrefix");
+    let prefix = params.get(prefix_name);
 
     let mut matching: Vec<StatefulInvocation> = state
         .store
@@ -666,7 +717,7 @@ fn list(state: &State, target: &Target, query: Option<&str>, request_id: &str) -
         matching.reverse();
     }
     let total = matching.len();
-    let invocations: Vec<StatefulInvocation> = matching
+    let page: Vec<StatefulInvocation> = matching
         .into_iter()
         .skip(offset)
         .take(limit)
@@ -679,6 +730,27 @@ fn list(state: &State, target: &Target, query: Option<&str>, request_id: &str) -
         })
         .collect();
     let next_token = (offset + limit < total).then(|| (offset + limit).to_string());
-    let page = InvocationPage::new(invocations, next_token);
-    Ok(with_request_id(json_response(200, to_json(&page)), request_id))
+    Ok((page, next_token))
+}
+
+/// A stored invocation in FC 3.0's `AsyncTask` shape.
+fn async_task(info: StatefulInvocation, state: &State) -> AsyncTask {
+    let mut task = AsyncTask::default();
+    let account = state.auth.account_id.as_deref().unwrap_or("1234567890");
+    task.function_arn = info.function_name.as_ref().map(|f| format!("acs:fc:cn-hangzhou:{account}:functions/{f}"));
+    task.task_id = info.invocation_id;
+    task.status = info.status;
+    task.qualifier = info.qualifier;
+    task.started_time = info.started_time;
+    task.end_time = info.end_time;
+    task.duration_ms = info.duration_ms;
+    task.request_id = info.request_id;
+    task.instance_id = info.instance_id;
+    task.already_retried_times = info.already_retried_times;
+    task.destination_status = info.destination_status;
+    task.task_error_message = info.invocation_error_message;
+    task.task_payload = info.invocation_payload;
+    task.return_payload = info.return_payload;
+    task.events = info.events;
+    task
 }
