@@ -26,8 +26,8 @@ pub struct Greeting {
 }
 
 /// Registers the demo functions under the FC 2.0 service `demo` (also reachable as `demo.LATEST`, version
-/// `demo.1` and the alias `demo.prod`) and as FC 3.0 functions of the same names (`greet` with version 1 and
-/// alias `prod`; async tasks enabled):
+/// `demo.1` and the alias `demo.prod`) and as FC 3.0 functions of the same names (each with version 1 and alias
+/// `prod`; async tasks enabled):
 ///
 /// - `echo`: returns the event bytes unchanged (JSON or binary)
 /// - `greet`: `{"name"}` → `{"greeting"}`
@@ -82,12 +82,17 @@ pub fn demo_functions(builder: LocalFcBuilder) -> LocalFcBuilder {
             })),
         ),
     ];
-    // The same functions under FC 2.0 (service `demo`) and FC 3.0 (no service), `greet` with alias `prod`.
+    // The same functions under FC 2.0 (service `demo`, version 1, alias `prod`) and FC 3.0 (no service; each
+    // function with version 1 and alias `prod`, as FC 3.0 versions functions one by one).
     let mut builder = builder.versions(DEMO_SERVICE, 1).alias(DEMO_SERVICE, "prod", "1");
     for (name, handler) in handlers {
-        builder = builder.function(DEMO_SERVICE, name, handler.clone()).fc3_function(name, handler);
+        builder = builder
+            .function(DEMO_SERVICE, name, handler.clone())
+            .fc3_function(name, handler)
+            .fc3_versions(name, 1)
+            .fc3_alias(name, "prod", "1");
     }
-    builder.fc3_versions("greet", 1).fc3_alias("greet", "prod", "1")
+    builder
 }
 
 #[derive(Deserialize)]

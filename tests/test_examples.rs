@@ -31,6 +31,23 @@ fn run_example(name: &str, expected: &[&str]) {
 }
 
 #[test]
+fn quickstart_fc3() {
+    run_example(
+        "quickstart_fc3",
+        &[
+            "using an embedded LocalFc",
+            "greet -> Hello, FC 3.0!",
+            "log -> 2 (request ",
+            "| line 2 of 2",
+            "fail -> handled error DemoError: the demo function failed on purpose",
+            "echo_later -> accepted as task quickstart_",
+            "-> Succeeded with 42",
+            "quickstart_fc3 finished",
+        ],
+    );
+}
+
+#[test]
 fn quickstart() {
     run_example(
         "quickstart",

@@ -1,4 +1,4 @@
-//! Typed calls to Alibaba Cloud Function Compute (FC 2.0).
+//! Typed calls to Alibaba Cloud Function Compute (FC 2.0 and FC 3.0).
 //!
 //! Write the contract once as a trait; `#[fc_function]` writes the call:
 //!
