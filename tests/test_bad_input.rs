@@ -210,6 +210,30 @@ async fn every_bad_input_gets_its_exact_error() {
             invoke(c(), req("demo", "echo").invocation_id("a\r\nX-Evil: 1")),
         ),
         case("non-ASCII id", Invalid("invocation id"), "ïd", invoke(c(), req("demo", "echo").invocation_id("ïd"))),
+        // FC 3.0: function names of 1–64 characters, task ids, listing prefixes, the same payload limits.
+        case("FC 3.0 function of 65 characters", Invalid("function name"), "at most 64", {
+            invoke(c(), InvokeRequest::fc3("f".repeat(65)))
+        }),
+        case("FC 3.0 function starting with a hyphen", Invalid("function name"), "`-`", {
+            invoke(c(), InvokeRequest::fc3("-echo"))
+        }),
+        case("FC 3.0 task id with CR/LF", Invalid("async task id"), "\\r\\n", {
+            invoke(c(), InvokeRequest::fc3("echo").invocation_id("t\r\nX-Evil: 1"))
+        }),
+        case("FC 3.0 async payload 128 KB + 1", Invalid("payload"), "131073 bytes", {
+            invoke(c(), InvokeRequest::fc3("echo").invocation_id("t1").json_bytes(over(128 << 10 | 1)))
+        }),
+        case("FC 3.0 listing prefix with LF", Invalid("prefix"), "control character", {
+            let client = c();
+            async move {
+                let query = fc_runtime::ListAsyncTasks::new(fc_runtime::Fc3FunctionRef::new("echo")).prefix("a\nb");
+                client.list_async_tasks(&query).await.map(drop)
+            }
+        }),
+        case("FC 3.0 task id in get_async_task", Invalid("async task id"), "9lives", {
+            let client = c();
+            async move { client.get_async_task(&fc_runtime::Fc3FunctionRef::new("echo"), "9lives").await.map(drop) }
+        }),
         case("empty id", Invalid("invocation id"), "\"\"", invoke(c(), req("demo", "echo").invocation_id(""))),
         case("id from a typed stub", Invalid("invocation id"), "1job", {
             let client = c();
@@ -433,7 +457,7 @@ async fn every_bad_input_gets_its_exact_error() {
     ];
 
     let total = cases.len();
-    assert!(total >= 59, "the table has {total} cases");
+    assert!(total >= 65, "the table has {total} cases");
     for Case { name, expect, mentions, run } in cases.drain(..) {
         match (run.await, &expect) {
             (Ok(()), Absent) => {}

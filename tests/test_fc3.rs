@@ -259,3 +259,127 @@ async fn async_tasks_get_list_page_and_stop() {
     let err = client.list_async_tasks(&ListAsyncTasks::new(sleep).limit(101)).await.unwrap_err();
     assert!(matches!(&err, FcError::InvalidInput(e) if e.field == InputField::Limit), "{err}");
 }
+
+/// A hand-signed FC 3.0 request, to send what the client never would.
+struct Hand {
+    date: String,
+    nonce: String,
+    body: Vec<u8>,
+    hashed_body: Vec<u8>,
+    token: Option<&'static str>,
+    key: (&'static str, &'static str),
+}
+
+impl Hand {
+    fn new(nonce: &str) -> Self {
+        Hand {
+            date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            nonce: nonce.to_owned(),
+            body: b"1".to_vec(),
+            hashed_body: b"1".to_vec(),
+            token: None,
+            key: ("testKeyId", "testKeySecret"),
+        }
+    }
+
+    /// The request head (without the body), signed over host, content-type and x-acs-*.
+    fn head(&self, host: &str, path: &str, chunked: bool) -> String {
+        use fc_runtime::sign::acs3::{Acs3Request, authorization, payload_hash};
+        let hash = payload_hash(&self.hashed_body);
+        let mut headers = vec![
+            ("host", host.to_owned()),
+            ("content-type", "application/octet-stream".to_owned()),
+            ("x-acs-action", "InvokeFunction".to_owned()),
+            ("x-acs-version", "2023-03-30".to_owned()),
+            ("x-acs-date", self.date.clone()),
+            ("x-acs-signature-nonce", self.nonce.clone()),
+            ("x-acs-content-sha256", hash.clone()),
+        ];
+        if let Some(t) = self.token {
+            headers.push(("x-acs-security-token", t.to_owned()));
+        }
+        let signed: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let auth = authorization(
+            self.key.0,
+            self.key.1,
+            &Acs3Request { method: "POST", path, query: &[], headers: &signed, hashed_payload: &hash },
+        );
+        let mut head = format!("POST {path} HTTP/1.1\r\n");
+        for (k, v) in &headers {
+            head += &format!("{k}: {v}\r\n");
+        }
+        head += &format!("authorization: {auth}\r\nconnection: close\r\n");
+        head += &if chunked {
+            "transfer-encoding: chunked\r\n".to_owned()
+        } else {
+            format!("content-length: {}\r\n", self.body.len())
+        };
+        head + "\r\n"
+    }
+
+    /// Sends it over a raw connection and returns the status and the body.
+    async fn send(&self, fc: &LocalFc, chunked: bool) -> (u16, String) {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let host = fc.addr().to_string();
+        let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+        let mut request = self.head(&host, "/2023-03-30/functions/echo/invocations", chunked).into_bytes();
+        if chunked {
+            // Two chunks, as the official Node SDK streams bodies.
+            let (a, b) = self.body.split_at(self.body.len() / 2);
+            for part in [a, b] {
+                request.extend(format!("{:x}\r\n", part.len()).as_bytes());
+                request.extend(part);
+                request.extend(b"\r\n");
+            }
+            request.extend(b"0\r\n\r\n");
+        } else {
+            request.extend(&self.body);
+        }
+        stream.write_all(&request).await.unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.unwrap();
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        (status, text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned())
+    }
+}
+
+#[tokio::test]
+async fn local_fc_refuses_what_acs3_does_not_allow() {
+    let fc = fc3().await;
+    let (status, body) = Hand::new("n-ok").send(&fc, false).await;
+    assert_eq!((status, body.as_str()), (200, "1"));
+    // Chunked bodies (no content-length) are hashed whole.
+    let mut chunked = Hand::new("n-chunked");
+    chunked.body = b"chunked body".to_vec();
+    chunked.hashed_body = chunked.body.clone();
+    assert_eq!(chunked.send(&fc, true).await, (200, "chunked body".to_owned()));
+    // A reused nonce is a replay.
+    let (status, body) = Hand::new("n-ok").send(&fc, false).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("SignatureNonceUsed"), "{body}");
+    // A date outside the window.
+    let mut old = Hand::new("n-old");
+    old.date =
+        humantime::format_rfc3339_seconds(std::time::SystemTime::now() - Duration::from_secs(20 * 60)).to_string();
+    let (status, body) = old.send(&fc, false).await;
+    assert!(status == 403 && body.contains("RequestTimeTooSkewed"), "{status} {body}");
+    // A body whose hash is not the signed one.
+    let mut tampered = Hand::new("n-body");
+    tampered.body = b"2".to_vec();
+    let (status, body) = tampered.send(&fc, false).await;
+    assert!(status == 400 && body.contains("x-acs-content-sha256"), "{status} {body}");
+    // A wrong secret: SignatureNotMatch echoes the canonical request, the STS token masked.
+    let mut wrong = Hand::new("n-wrong");
+    wrong.key = ("STS.fc3", "not-the-secret");
+    wrong.token = Some("sts-token");
+    let (status, body) = wrong.send(&fc, false).await;
+    assert!(status == 403 && body.contains("SignatureNotMatch") && body.contains("x-acs-security-token:***"), "{body}");
+    assert!(!body.contains("sts-token"), "{body}");
+    // An unknown key.
+    let mut unknown = Hand::new("n-unknown");
+    unknown.key = ("nobody", "x");
+    let (status, body) = unknown.send(&fc, false).await;
+    assert!(status == 403 && body.contains("InvalidAccessKeyID"), "{body}");
+    assert_eq!(fc.fc3_executions("echo"), 2, "only the two valid requests ran");
+}

@@ -62,6 +62,18 @@ pub trait Bench {
     async fn echo_bytes(&self, data: Bytes) -> Result<Bytes, FcError>;
 }
 
+/// The same interface, aimed at the FC 3.0 functions of the same names.
+#[fc_service(api = "3.0")]
+pub trait Bench3 {
+    /// Returns its event.
+    #[fc_function]
+    async fn echo(&self, event: &Event) -> Result<Event, FcError>;
+
+    /// Returns its bytes.
+    #[fc_function]
+    async fn echo_bytes(&self, data: Bytes) -> Result<Bytes, FcError>;
+}
+
 /// The signed headers of a typical sync invoke, as `(name, value)`.
 pub fn typical_headers(date: &str) -> Vec<(&'static str, String)> {
     vec![
@@ -155,13 +167,16 @@ pub async fn hand_written_echo<I: Invoke>(invoker: &I, event: &Event) -> Result<
     })
 }
 
-/// Starts the benchmark LocalFc: `bench/echo` and `bench/echo_bytes` return their event unchanged.
+/// Starts the benchmark LocalFc: `bench/echo` and `bench/echo_bytes` (FC 2.0) and the FC 3.0 functions `echo`
+/// and `echo_bytes` return their event unchanged.
 pub async fn start_local_fc(addr: SocketAddr) -> Result<LocalFc, fc_runtime::local::StartError> {
     LocalFc::builder()
         .addr(addr)
         .limits(Limits::new(LARGE_LIMIT, 128 * 1024))
         .function(SERVICE, "echo", bytes_fn(|event: Bytes, _ctx| async move { Ok::<_, HandlerError>(event) }))
         .function(SERVICE, "echo_bytes", bytes_fn(|event: Bytes, _ctx| async move { Ok::<_, HandlerError>(event) }))
+        .fc3_function("echo", bytes_fn(|event: Bytes, _ctx| async move { Ok::<_, HandlerError>(event) }))
+        .fc3_function("echo_bytes", bytes_fn(|event: Bytes, _ctx| async move { Ok::<_, HandlerError>(event) }))
         .start()
         .await
 }

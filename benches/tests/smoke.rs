@@ -20,6 +20,14 @@ fn the_load_program_measures_every_row() {
         assert!(stdout.contains(row), "{row:?} missing from\n{stdout}");
     }
     assert!(stdout.contains("| 4. Emulator capacity") && stdout.contains("MB sync round trip"), "{stdout}");
+    for row in [
+        "| 7. ACS3-sign",
+        "concurrency 1, typed FC 3.0 (ACS3) vs typed FC 2.0",
+        "concurrency 64, typed FC 3.0",
+        "under FC 3.0",
+    ] {
+        assert!(stdout.contains(row), "{row:?} missing from\n{stdout}");
+    }
     // The official SDKs' rows, measured whenever `.ci/run` (or a developer) installed them under `target/`.
     let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     for (row, installed, missing) in [

@@ -1,6 +1,7 @@
-//! LocalFc's request handling, from raw bytes on a connection: HTTP parsing, authentication, routing, headers,
-//! limits, and the stateful store. Half of the inputs are turned into correctly signed requests so that the
-//! fuzzer gets past authentication.
+//! LocalFc's request handling, from raw bytes on a connection: HTTP parsing, authentication (FC 2.0's signature
+//! and FC 3.0's ACS3 verifier), routing, headers, limits, and the stateful and async-task stores. The first byte
+//! chooses how the rest is sent: as it is, signed with FC 2.0's scheme, or signed with ACS3 (so that the fuzzer
+//! gets past authentication and into the routes behind it).
 #![no_main]
 
 use std::sync::OnceLock;
@@ -38,6 +39,14 @@ fn server() -> &'static Server {
                 )
                 .versions("svc", 2)
                 .alias("svc", "prod", "1")
+                .fc3_function("echo", bytes_fn(|event, _ctx| async move { Ok::<_, HandlerError>(event) }))
+                .fc3_function_with(
+                    "job",
+                    FunctionConfig::new().stateful(true).retry_delay(Duration::ZERO),
+                    bytes_fn(|event, _ctx| async move { Ok::<_, HandlerError>(event) }),
+                )
+                .fc3_versions("job", 2)
+                .fc3_alias("job", "prod", "1")
                 .limits(Limits::new(4096, 1024))
                 .start()
                 .await
@@ -78,9 +87,61 @@ fn signed(input: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The same input shape, signed with ACS3-HMAC-SHA256 over host, content-type and every `x-acs-*` header it has
+/// (a fresh nonce each time, the body's hash).
+fn acs3_signed(input: &[u8]) -> Vec<u8> {
+    use fc_runtime::sign::acs3::{self, Acs3Request};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NONCE: AtomicU64 = AtomicU64::new(0);
+    let split = input.windows(2).position(|w| w == b"\n\n").unwrap_or(input.len());
+    let (head, body) = (&input[..split], input.get(split + 2..).unwrap_or_default());
+    let head = String::from_utf8_lossy(head);
+    let mut lines = head.split('\n');
+    let mut first = lines.next().unwrap_or_default().splitn(2, ' ');
+    let method = first.next().filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_alphabetic())).unwrap_or("POST");
+    let path = first
+        .next()
+        .filter(|p| p.starts_with("/2023-03-30/") && !p.contains([' ', '\r', '#']))
+        .unwrap_or("/2023-03-30/functions/echo/invocations");
+    let mut headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .filter(|(k, v)| !k.is_empty() && !k.contains(['\r', ' ']) && !v.contains('\r') && k != "host")
+        .collect();
+    let hash = acs3::payload_hash(body);
+    headers.push(("host".into(), "fuzz".into()));
+    headers.push(("x-acs-date".into(), humantime::format_rfc3339_seconds(SystemTime::now()).to_string()));
+    headers.push(("x-acs-signature-nonce".into(), format!("fuzz-{}", NONCE.fetch_add(1, Ordering::Relaxed))));
+    headers.push(("x-acs-content-sha256".into(), hash.clone()));
+    let (path_only, raw_query) = path.split_once('?').unwrap_or((path, ""));
+    let query: Vec<(String, String)> = form_urlencoded::parse(raw_query.as_bytes()).into_owned().collect();
+    let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let signed: Vec<(&str, &str)> = headers
+        .iter()
+        .filter(|(k, _)| acs3::signed_by_default(k))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let auth = acs3::authorization(
+        "testKeyId",
+        "testKeySecret",
+        &Acs3Request { method, path: path_only, query: &query, headers: &signed, hashed_payload: &hash },
+    );
+    let mut out = format!("{method} {path} HTTP/1.1\r\nauthorization: {auth}\r\n").into_bytes();
+    for (k, v) in &headers {
+        out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
+    }
+    out.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else { return };
-    let request = if mode & 1 == 1 { signed(rest) } else { rest.to_vec() };
+    let request = match mode % 3 {
+        1 => signed(rest),
+        2 => acs3_signed(rest),
+        _ => rest.to_vec(),
+    };
     let server = server();
     server.runtime.block_on(async {
         let (mut client, conn) = tokio::io::duplex(64 * 1024);

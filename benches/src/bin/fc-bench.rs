@@ -3,7 +3,7 @@
 //! ```text
 //! fc-bench [--quick] [--write BENCHMARKS.md] [--python PATH] [--node PATH] [--skip-compile]   all measurements
 //! fc-bench server localfc|bare                                                 a server process (internal)
-//! fc-bench large ENDPOINT BYTES                                                one large round trip (internal)
+//! fc-bench large ENDPOINT BYTES [fc3]                                          one large round trip (internal)
 //! fc-bench load typed|raw|reqwest|bare ENDPOINT CALLS CONCURRENCY               one client's load, for profiling
 //! ```
 
@@ -26,7 +26,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 enum Cli {
     Run(Options),
     Server(String),
-    Large { endpoint: String, bytes: usize },
+    Large { endpoint: String, bytes: usize, fc3: bool },
     Load { client: String, endpoint: String, calls: usize, concurrency: usize },
 }
 
@@ -61,7 +61,7 @@ fn parse_command() -> Result<Cli, lexopt::Error> {
         Some("large") => {
             let endpoint = words.next().ok_or_else(|| missing("endpoint"))?;
             let bytes = number(&words.next().ok_or_else(|| missing("payload size in bytes"))?, "payload size")?;
-            Ok(Cli::Large { endpoint, bytes })
+            Ok(Cli::Large { endpoint, bytes, fc3: words.next().as_deref() == Some("fc3") })
         }
         Some("load") => {
             let client = words.next().ok_or_else(|| missing("client (typed, raw, reqwest or bare)"))?;
@@ -76,14 +76,14 @@ fn parse_command() -> Result<Cli, lexopt::Error> {
 
 const USAGE: &str = "usage: fc-bench [--quick] [--write FILE] [--python PATH] [--node PATH] [--skip-compile]
        fc-bench server localfc|bare
-       fc-bench large ENDPOINT BYTES
+       fc-bench large ENDPOINT BYTES [fc3]
        fc-bench load typed|raw|reqwest|bare ENDPOINT CALLS CONCURRENCY";
 
 fn main() -> Result<(), BoxError> {
     match parse_command()? {
         Cli::Run(options) => run(options),
         Cli::Server(kind) => server(&kind),
-        Cli::Large { endpoint, bytes } => large(&endpoint, bytes),
+        Cli::Large { endpoint, bytes, fc3 } => large(&endpoint, bytes, fc3),
         Cli::Load { client, endpoint, calls, concurrency } => {
             let rt = runtime();
             let mut load = match client.as_str() {
@@ -200,16 +200,24 @@ impl Drop for ServerProcess {
 // ---------------------------------------------------------------------------------------------------------------
 // Large payload child
 
-fn large(endpoint: &str, size: usize) -> Result<(), BoxError> {
+fn large(endpoint: &str, size: usize, fc3: bool) -> Result<(), BoxError> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
         let client = client(endpoint);
         // Warm the connection and the runtime so the baseline includes them.
-        client.echo_bytes(Bytes::from_static(b"warm")).await?;
+        if fc3 {
+            fc_benches::Bench3::echo_bytes(&client, Bytes::from_static(b"warm")).await?;
+        } else {
+            fc_benches::Bench::echo_bytes(&client, Bytes::from_static(b"warm")).await?;
+        }
         let baseline = rss_bytes();
         let payload: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
         let started = Instant::now();
-        let answer = client.echo_bytes(Bytes::from(payload)).await?;
+        let answer = if fc3 {
+            fc_benches::Bench3::echo_bytes(&client, Bytes::from(payload)).await?
+        } else {
+            fc_benches::Bench::echo_bytes(&client, Bytes::from(payload)).await?
+        };
         let secs = started.elapsed().as_secs_f64();
         let ok = answer.len() == size && answer.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8);
         if !ok {
@@ -276,12 +284,14 @@ fn run(options: Options) -> Result<(), BoxError> {
     let scale = if options.quick { 1 } else { 20 };
     eprintln!("signing…");
     rows.extend(signing(&options, scale)?);
+    rows.push(acs3_signing(&options, scale)?);
     eprintln!("stub overhead…");
     rows.push(stub_overhead(scale)?);
     eprintln!("loopback throughput…");
     rows.extend(loopback(&options)?);
     eprintln!("large payload…");
-    rows.push(large_payload(options.quick)?);
+    rows.push(large_payload(options.quick, false)?);
+    rows.push(large_payload(options.quick, true)?);
     if !options.skip_compile {
         eprintln!("compile time…");
         rows.extend(compile_time(options.quick)?);
@@ -379,6 +389,71 @@ fn signing(options: &Options, scale: usize) -> Result<Vec<Row>, BoxError> {
         ratio,
         "< 1 µs; report ratio",
     )])
+}
+
+/// ACS3: signing an FC 3.0 invoke with a 1 KB body, the body's hash included, against the official signer
+/// (`alibabacloud_tea_openapi`'s `Utils.get_authorization`, with `hashlib` for the hash) over the same parts.
+fn acs3_signing(options: &Options, scale: usize) -> Result<Row, BoxError> {
+    use fc_runtime::sign::acs3::{Acs3Key, Acs3Request, payload_hash};
+    let body = serde_json::to_vec(&event_1kb())?;
+    let date = "2026-11-26T10:22:32Z";
+    let path = "/2023-03-30/functions/echo/invocations";
+    let sign = |key: &Acs3Key, body: &[u8]| {
+        let hashed = payload_hash(body);
+        let headers = [
+            ("host", "1234567890.cn-hangzhou.fc.aliyuncs.com"),
+            ("content-type", "application/octet-stream"),
+            ("x-acs-action", "InvokeFunction"),
+            ("x-acs-version", "2023-03-30"),
+            ("x-acs-date", date),
+            ("x-acs-signature-nonce", "3156853299f313e23d1673dc12e1703d"),
+            ("x-acs-content-sha256", hashed.as_str()),
+        ];
+        let request = Acs3Request {
+            method: "POST",
+            path,
+            query: &[("qualifier", "LATEST")],
+            headers: &headers,
+            hashed_payload: &hashed,
+        };
+        key.authorization(ACCESS_KEY_ID, &request)
+    };
+    let key = Acs3Key::new(ACCESS_KEY_SECRET);
+    let iterations = 1_000 * scale;
+    let mut runs = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        for _ in 0..iterations {
+            std::hint::black_box(sign(&key, std::hint::black_box(&body)));
+        }
+        runs.push(started.elapsed().as_nanos() as f64 / iterations as f64);
+    }
+    let ours = median(runs);
+    let body_text = String::from_utf8(body.clone())?;
+    let iterations_py = (200 * scale).to_string();
+    let py = python(options, &["sign3", path, date, &body_text, &iterations_py])?;
+    let (other, ratio) = match py {
+        Some(v) => {
+            let expected = sign(&key, &body);
+            if v["authorization"].as_str() != Some(expected.as_str()) {
+                return Err(format!(
+                    "the official ACS3 signer signed differently: {} vs {expected}",
+                    v["authorization"]
+                )
+                .into());
+            }
+            let ns = v["ns_per_op"].as_f64().unwrap_or(f64::NAN);
+            (format!("{ns:.0} ns (`Utils.get_authorization` + hashlib)"), format!("{:.0}× faster", ns / ours))
+        }
+        None => ("n/a (no SDK virtualenv)".into(), "n/a".into()),
+    };
+    Ok(row(
+        "7. ACS3-sign an FC 3.0 invoke, 1 KB body hashed",
+        format!("{ours:.0} ns"),
+        other,
+        ratio,
+        "< 2 µs; report ratio",
+    ))
 }
 
 fn stub_overhead(scale: usize) -> Result<Row, BoxError> {
@@ -492,6 +567,16 @@ async fn typed_load(endpoint: &str, calls: usize, concurrency: usize) -> Load {
     warm_then_drive(calls, concurrency, call).await
 }
 
+async fn typed3_load(endpoint: &str, calls: usize, concurrency: usize) -> Load {
+    let client = client(endpoint);
+    let event = Arc::new(event_1kb());
+    let call = move || {
+        let (client, event) = (client.clone(), event.clone());
+        async move { fc_benches::Bench3::echo(&client, &event).await.is_ok_and(|e| e.id == event.id) }
+    };
+    warm_then_drive(calls, concurrency, call).await
+}
+
 /// The typed stub's echo request, signed once, for the clients that replay it: URL, headers, body.
 fn presigned_echo(endpoint: &str) -> (String, Arc<http::HeaderMap>, Bytes) {
     let event = serde_json::to_vec(&event_1kb()).expect("serializes");
@@ -600,9 +685,18 @@ impl Runs {
     }
 
     fn describe(&mut self) -> String {
-        let (mut samples, mut errors) = (Samples::default(), 0);
+        let text = self.clone_describe();
         for load in &mut self.loads {
-            samples.extend(std::mem::take(&mut load.samples));
+            load.samples = Samples::default();
+        }
+        text
+    }
+
+    /// The summary, leaving the samples in place.
+    fn clone_describe(&self) -> String {
+        let (mut samples, mut errors) = (Samples::default(), 0);
+        for load in &self.loads {
+            samples.extend(load.samples.clone());
             errors += load.errors;
         }
         summary(self.median_rate(), &samples, errors)
@@ -621,6 +715,7 @@ fn loopback(options: &Options) -> Result<Vec<Row>, BoxError> {
     let bare_server = ServerProcess::start("bare")?;
     let rounds = if options.quick { 1 } else { 5 };
     let mut rows = Vec::new();
+    let mut fc3_rows = Vec::new();
     let mut capacity = None;
     for concurrency in [1usize, 64] {
         let calls = match (options.quick, concurrency) {
@@ -630,15 +725,25 @@ fn loopback(options: &Options) -> Result<Vec<Row>, BoxError> {
         };
         let runs = || Runs { loads: Vec::new() };
         let (mut typed, mut bare, mut plain_reqwest, mut against_bare) = (runs(), runs(), runs(), runs());
+        let mut typed3 = runs();
         // Interleaved rounds: each client runs once per round, in the same order.
         for _ in 0..rounds {
             typed.loads.push(rt.block_on(typed_load(&local.endpoint, calls, concurrency)));
+            typed3.loads.push(rt.block_on(typed3_load(&local.endpoint, calls, concurrency)));
             bare.loads.push(rt.block_on(bare_load(&local.endpoint, calls, concurrency)));
             plain_reqwest.loads.push(rt.block_on(reqwest_load(&local.endpoint, calls, concurrency)));
             if concurrency == 64 {
                 against_bare.loads.push(rt.block_on(bare_load(&bare_server.endpoint, calls, concurrency)));
             }
         }
+        let ratio3 = round_ratio(&typed3, &typed);
+        fc3_rows.push(row(
+            format!("7. Loopback sync echo, concurrency {concurrency}, typed FC 3.0 (ACS3) vs typed FC 2.0"),
+            typed3.describe(),
+            format!("{} (FC 2.0, same event)", typed.clone_describe()),
+            format!("{ratio3:.2}"),
+            "≥ 0.95",
+        ));
         let py_calls = if options.quick { 50 } else { 2_000 };
         let mut py = python_load(options, &local.endpoint, py_calls, concurrency)?;
         let (ratio_bare, ratio_reqwest) = (round_ratio(&typed, &bare), round_ratio(&typed, &plain_reqwest));
@@ -698,14 +803,16 @@ fn loopback(options: &Options) -> Result<Vec<Row>, BoxError> {
         }
     }
     rows.extend(capacity);
+    rows.extend(fc3_rows);
     Ok(rows)
 }
 
-fn large_payload(quick: bool) -> Result<Row, BoxError> {
+fn large_payload(quick: bool, fc3: bool) -> Result<Row, BoxError> {
     let local = ServerProcess::start("localfc")?;
     let size = if quick { 4 << 20 } else { 32 << 20 };
+    let api = if fc3 { "fc3" } else { "fc2" };
     let out = Command::new(std::env::current_exe()?)
-        .args(["large", &local.endpoint, &size.to_string()])
+        .args(["large", &local.endpoint, &size.to_string(), api])
         .stderr(Stdio::inherit())
         .output()?;
     if !out.status.success() {
@@ -715,7 +822,11 @@ fn large_payload(quick: bool) -> Result<Row, BoxError> {
     let mb = |b: f64| b / (1024.0 * 1024.0);
     let (peak, base) = (v["peak_rss"].as_f64().unwrap_or(0.0), v["baseline_rss"].as_f64().unwrap_or(0.0));
     Ok(row(
-        format!("5. {} MB sync round trip: time, client peak RSS", size >> 20),
+        if fc3 {
+            format!("7. {} MB sync round trip under FC 3.0 (body hashed for ACS3): time, client peak RSS", size >> 20)
+        } else {
+            format!("5. {} MB sync round trip: time, client peak RSS", size >> 20)
+        },
         format!(
             "{:.0} ms, peak RSS {:.0} MB ({:.0} MB before the payload)",
             v["secs"].as_f64().unwrap_or(0.0) * 1000.0,
