@@ -4,7 +4,7 @@
 //! fc-bench [--quick] [--write BENCHMARKS.md] [--python PATH] [--node PATH] [--skip-compile]   all measurements
 //! fc-bench server localfc|bare                                                 a server process (internal)
 //! fc-bench large ENDPOINT BYTES [fc3]                                          one large round trip (internal)
-//! fc-bench load typed|raw|reqwest|bare ENDPOINT CALLS CONCURRENCY               one client's load, for profiling
+//! fc-bench load typed|typed3|raw|reqwest|bare ENDPOINT CALLS CONCURRENCY        one client's load, for profiling
 //! ```
 
 use std::io::{BufRead as _, BufReader, Write as _};
@@ -64,7 +64,7 @@ fn parse_command() -> Result<Cli, lexopt::Error> {
             Ok(Cli::Large { endpoint, bytes, fc3: words.next().as_deref() == Some("fc3") })
         }
         Some("load") => {
-            let client = words.next().ok_or_else(|| missing("client (typed, raw, reqwest or bare)"))?;
+            let client = words.next().ok_or_else(|| missing("client (typed, typed3, raw, reqwest or bare)"))?;
             let endpoint = words.next().ok_or_else(|| missing("endpoint"))?;
             let calls = number(&words.next().ok_or_else(|| missing("number of calls"))?, "calls")?;
             let concurrency = number(&words.next().ok_or_else(|| missing("concurrency"))?, "concurrency")?.max(1);
@@ -77,7 +77,7 @@ fn parse_command() -> Result<Cli, lexopt::Error> {
 const USAGE: &str = "usage: fc-bench [--quick] [--write FILE] [--python PATH] [--node PATH] [--skip-compile]
        fc-bench server localfc|bare
        fc-bench large ENDPOINT BYTES [fc3]
-       fc-bench load typed|raw|reqwest|bare ENDPOINT CALLS CONCURRENCY";
+       fc-bench load typed|typed3|raw|reqwest|bare ENDPOINT CALLS CONCURRENCY";
 
 fn main() -> Result<(), BoxError> {
     match parse_command()? {
@@ -88,10 +88,11 @@ fn main() -> Result<(), BoxError> {
             let rt = runtime();
             let mut load = match client.as_str() {
                 "typed" => rt.block_on(typed_load(&endpoint, calls, concurrency)),
+                "typed3" => rt.block_on(typed3_load(&endpoint, calls, concurrency)),
                 "raw" => rt.block_on(raw_load(&endpoint, calls, concurrency)),
                 "reqwest" => rt.block_on(reqwest_load(&endpoint, calls, concurrency)),
                 "bare" => rt.block_on(bare_load(&endpoint, calls, concurrency)),
-                other => return Err(format!("unknown client {other:?}: typed, raw, reqwest or bare").into()),
+                other => return Err(format!("unknown client {other:?}: typed, typed3, raw, reqwest or bare").into()),
             };
             println!("{}", load.describe());
             Ok(())

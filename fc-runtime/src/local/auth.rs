@@ -152,24 +152,38 @@ pub(crate) fn authenticate(
     Ok(())
 }
 
-/// `x-acs-signature-nonce` values seen within the skew window: a nonce used twice is a replay.
+/// `x-acs-signature-nonce` values seen within the skew window: a nonce used twice is a replay. Nonces expire in
+/// arrival order, so each request costs O(1) amortized however many are remembered.
 #[derive(Default)]
-pub(crate) struct Nonces(std::sync::Mutex<std::collections::HashMap<String, SystemTime>>);
+pub(crate) struct Nonces(std::sync::Mutex<NonceWindow>);
+
+#[derive(Default)]
+pub(crate) struct NonceWindow {
+    seen: std::collections::HashSet<String>,
+    order: std::collections::VecDeque<(SystemTime, String)>,
+}
+
+/// At most this many nonces are remembered (about 100 MB at worst); beyond it the oldest are forgotten early.
+const MAX_NONCES: usize = 1_000_000;
 
 impl Nonces {
     /// Records `nonce`; false when it was already used within `window`.
     fn fresh(&self, nonce: &str, now: SystemTime, window: Duration) -> bool {
-        let mut seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if seen.len() > 10_000 {
-            seen.retain(|_, at| now.duration_since(*at).map_or(true, |age| age <= window));
-        }
-        match seen.get(nonce) {
-            Some(at) if now.duration_since(*at).map_or(true, |age| age <= window) => false,
-            _ => {
-                seen.insert(nonce.to_owned(), now);
-                true
+        let mut w = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        while let Some((at, _)) = w.order.front() {
+            let expired = now.duration_since(*at).is_ok_and(|age| age > window);
+            if !expired && w.order.len() < MAX_NONCES {
+                break;
+            }
+            if let Some((_, old)) = w.order.pop_front() {
+                w.seen.remove(&old);
             }
         }
+        if !w.seen.insert(nonce.to_owned()) {
+            return false;
+        }
+        w.order.push_back((now, nonce.to_owned()));
+        true
     }
 }
 
@@ -305,4 +319,24 @@ pub(crate) fn authenticate_acs3(
         ));
     }
     Ok(hashed.to_owned())
+}
+
+#[cfg(test)]
+mod nonce_tests {
+    use super::*;
+
+    #[test]
+    fn nonces_are_single_use_within_the_window_and_expire_after_it() {
+        let nonces = Nonces::default();
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let window = Duration::from_secs(60);
+        assert!(nonces.fresh("a", t0, window));
+        assert!(!nonces.fresh("a", t0 + Duration::from_secs(59), window));
+        assert!(nonces.fresh("b", t0 + Duration::from_secs(30), window));
+        // After the window, `a` is forgotten and accepted again; `b` is still inside its own.
+        assert!(nonces.fresh("a", t0 + Duration::from_secs(61), window));
+        assert!(!nonces.fresh("b", t0 + Duration::from_secs(61), window));
+        let w = nonces.0.lock().unwrap();
+        assert_eq!((w.seen.len(), w.order.len()), (2, 2));
+    }
 }

@@ -19,6 +19,7 @@
 //! Nothing here does I/O; the official documentation's worked example and the official SDKs' unit-test vectors are
 //! plain tests.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use hmac::{Hmac, Mac};
@@ -75,19 +76,28 @@ fn hex_lower(bytes: &[u8]) -> String {
     std::str::from_utf8(out).expect("hex is ASCII").to_owned()
 }
 
-/// The headers to sign: lower-cased names, sorted, a repeated name's sorted values joined with `,`.
-fn canonical_headers<'a>(headers: &'a [(&'a str, &'a str)]) -> Vec<(String, String)> {
-    let mut sorted: Vec<(String, &str)> =
-        headers.iter().map(|(name, value)| (name.to_ascii_lowercase(), value.trim())).collect();
+/// The headers to sign: lower-cased names, sorted, a repeated name's sorted values joined with `,`. Names that
+/// are already lower case (all of this crate's) and values that appear once are borrowed, not copied.
+fn canonical_headers<'a>(headers: &'a [(&'a str, &'a str)]) -> Vec<(Cow<'a, str>, Cow<'a, str>)> {
+    let lower = |name: &'a str| -> Cow<'a, str> {
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        }
+    };
+    let mut sorted: Vec<(Cow<'a, str>, &'a str)> =
+        headers.iter().map(|(name, value)| (lower(name), value.trim())).collect();
     sorted.sort_unstable();
-    let mut out: Vec<(String, String)> = Vec::with_capacity(sorted.len());
+    let mut out: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::with_capacity(sorted.len());
     for (name, value) in sorted {
         match out.last_mut() {
             Some((last, joined)) if *last == name => {
+                let joined = joined.to_mut();
                 joined.push(',');
                 joined.push_str(value);
             }
-            _ => out.push((name, value.to_owned())),
+            _ => out.push((name, Cow::Borrowed(value))),
         }
     }
     out
@@ -127,7 +137,13 @@ pub fn write_canonical_request(request: &Acs3Request<'_>, out: &mut String) -> S
         out.push('\n');
     }
     out.push('\n');
-    let signed = headers.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(";");
+    let mut signed = String::with_capacity(headers.iter().map(|(name, _)| name.len() + 1).sum());
+    for (i, (name, _)) in headers.iter().enumerate() {
+        if i > 0 {
+            signed.push(';');
+        }
+        signed.push_str(name);
+    }
     out.push_str(&signed);
     out.push('\n');
     out.push_str(request.hashed_payload);
