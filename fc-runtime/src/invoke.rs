@@ -144,8 +144,12 @@ pub struct Accepted {
 
 impl Accepted {
     /// Reads an acceptance from a response; a sync answer where an acceptance was expected is a decode error.
+    ///
+    /// FC 2.0 accepts with 202. Which 2xx FC 3.0 uses is not documented, so a 2xx that carries the async task
+    /// (or stateful invocation) id header is an acceptance too: a sync answer never carries one.
     pub fn from_response(response: InvokeResponse) -> Result<Self, FcError> {
-        if !response.is_accepted() {
+        let carries_id = (200..300).contains(&response.status) && response.meta.invocation_id.is_some();
+        if !response.is_accepted() && !carries_id {
             return Err(FcError::decode(
                 format!("expected 202 Accepted for an async call, got {}", response.status),
                 &response.body,
@@ -169,6 +173,15 @@ impl Accepted {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_acceptance_is_a_202_or_a_2xx_with_a_task_id() {
+        let with_id = InvocationMeta { invocation_id: Some("t".into()), ..InvocationMeta::default() };
+        assert!(Accepted::from_response(InvokeResponse::new(202, InvocationMeta::default(), "")).is_ok());
+        assert!(Accepted::from_response(InvokeResponse::new(200, with_id.clone(), "")).is_ok());
+        assert!(Accepted::from_response(InvokeResponse::new(200, InvocationMeta::default(), "{}")).is_err());
+        assert!(Accepted::from_response(InvokeResponse::new(500, with_id, "")).is_err());
+    }
 
     #[test]
     fn invocation_maps_and_splits() {
