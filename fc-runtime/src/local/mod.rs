@@ -185,6 +185,26 @@ pub(crate) struct Function {
     code_checksum: String,
 }
 
+impl Function {
+    /// A hosted function whose instance id and code checksum derive from where it lives (its service, or FC 3.0's
+    /// internal one) and its name, so that every function has its own.
+    fn new(service: &str, function: &str, config: FunctionConfig, handler: Arc<dyn Handler>, seed: u64) -> Self {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut h = DefaultHasher::new();
+        (service, function).hash(&mut h);
+        let code = h.finish();
+        Function {
+            handler,
+            config,
+            running: AtomicUsize::new(0),
+            executions: AtomicU64::new(0),
+            received: AtomicU64::new(0),
+            instance_id: format!("c-{:016x}", code ^ seed),
+            code_checksum: code.to_string(),
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Service {
     versions: u32,
@@ -386,16 +406,9 @@ impl LocalFcBuilder {
                 name: function.clone(),
                 reason,
             })?;
-            let f = Function {
-                handler,
-                config,
-                running: AtomicUsize::new(0),
-                executions: AtomicU64::new(0),
-                received: AtomicU64::new(0),
-                instance_id: format!("c-{:016x}", seed.rotate_left(7) ^ function.len() as u64),
-                code_checksum: function.len().to_string(),
-            };
-            services.entry(fc3_service(&function)).or_default().functions.insert(function, Arc::new(f));
+            let service = fc3_service(&function);
+            let f = Function::new(&service, &function, config, handler, seed);
+            services.entry(service).or_default().functions.insert(function, Arc::new(f));
         }
         for (service, function, config, handler) in self.functions {
             fc_names::check_service(&service).map_err(|reason| StartError::InvalidName {
@@ -408,21 +421,7 @@ impl LocalFcBuilder {
                 name: function.clone(),
                 reason,
             })?;
-            let code = {
-                use std::hash::{DefaultHasher, Hash, Hasher};
-                let mut h = DefaultHasher::new();
-                (&service, &function).hash(&mut h);
-                h.finish()
-            };
-            let f = Function {
-                handler,
-                config,
-                running: AtomicUsize::new(0),
-                executions: AtomicU64::new(0),
-                received: AtomicU64::new(0),
-                instance_id: format!("c-{:016x}", code ^ seed),
-                code_checksum: code.to_string(),
-            };
+            let f = Function::new(&service, &function, config, handler, seed);
             services.entry(service).or_default().functions.insert(function, Arc::new(f));
         }
         for (service, count) in self.versions {
