@@ -11,7 +11,7 @@ use http::HeaderValue;
 
 use crate::error::InputField;
 use crate::retry::Idempotency;
-use crate::transport::{self, Answer, Exchange, Signing};
+use crate::transport::{Answer, Exchange, Signing};
 use crate::{Client, FcError, validate};
 
 /// A function, optionally at a qualifier: what the stateful-invocation APIs address.
@@ -317,37 +317,100 @@ impl ListInvocations {
 
     fn query(&self) -> Result<Vec<(&'static str, String)>, FcError> {
         let mut q = Vec::new();
-        if let Some(t) = &self.next_token {
-            validate::header_value(InputField::NextToken, t)?;
-            q.push(("nextToken", t.clone()));
-        }
-        if let Some(l) = self.limit {
-            if !(1..=100).contains(&l) {
-                return Err(FcError::invalid_input(InputField::Limit, format!("{l} is outside 1..=100")));
-            }
-            q.push(("limit", l.to_string()));
-        }
-        if let Some(s) = &self.status {
-            q.push(("status", s.as_str().to_owned()));
-        }
-        if let Some(b) = self.started_time_begin {
-            q.push(("startedTimeBegin", b.to_string()));
-        }
-        if let Some(e) = self.started_time_end {
-            q.push(("startedTimeEnd", e.to_string()));
-        }
-        if let Some(o) = self.sort_order {
-            q.push(("sortOrderByTime", o.as_str().to_owned()));
-        }
-        if let Some(p) = &self.invocation_id_prefix {
-            validate::header_value(InputField::InvocationIdPrefix, p)?;
-            q.push(("invocationIdPrefix", p.clone()));
-        }
-        if self.include_payload {
-            q.push(("includePayload", "true".to_owned()));
-        }
+        let prefix =
+            self.invocation_id_prefix.as_deref().map(|p| ("invocationIdPrefix", InputField::InvocationIdPrefix, p));
+        list_filters(
+            &mut q,
+            ListFilters {
+                next_token: self.next_token.as_deref(),
+                limit: self.limit,
+                status: self.status.as_ref(),
+                started_time_begin: self.started_time_begin,
+                started_time_end: self.started_time_end,
+                sort_order: self.sort_order,
+                prefix,
+                include_payload: self.include_payload,
+            },
+        )?;
         Ok(q)
     }
+}
+
+/// The filters FC 2.0's and FC 3.0's listings share; only the id prefix's parameter name differs.
+pub(crate) struct ListFilters<'a> {
+    pub next_token: Option<&'a str>,
+    pub limit: Option<u32>,
+    pub status: Option<&'a InvocationStatus>,
+    pub started_time_begin: Option<i64>,
+    pub started_time_end: Option<i64>,
+    pub sort_order: Option<SortOrder>,
+    /// `(parameter, field named in errors, value)`.
+    pub prefix: Option<(&'static str, InputField, &'a str)>,
+    pub include_payload: bool,
+}
+
+/// Appends the listing's query parameters to `q`, refusing what cannot be sent.
+pub(crate) fn list_filters(q: &mut Vec<(&'static str, String)>, f: ListFilters<'_>) -> Result<(), FcError> {
+    if let Some(t) = f.next_token {
+        validate::header_value(InputField::NextToken, t)?;
+        q.push(("nextToken", t.to_owned()));
+    }
+    if let Some(l) = f.limit {
+        if !(1..=100).contains(&l) {
+            return Err(FcError::invalid_input(InputField::Limit, format!("{l} is outside 1..=100")));
+        }
+        q.push(("limit", l.to_string()));
+    }
+    if let Some(s) = f.status {
+        q.push(("status", s.as_str().to_owned()));
+    }
+    if let Some(b) = f.started_time_begin {
+        q.push(("startedTimeBegin", b.to_string()));
+    }
+    if let Some(e) = f.started_time_end {
+        q.push(("startedTimeEnd", e.to_string()));
+    }
+    if let Some(o) = f.sort_order {
+        q.push(("sortOrderByTime", o.as_str().to_owned()));
+    }
+    if let Some((name, field, p)) = f.prefix {
+        validate::header_value(field, p)?;
+        q.push((name, p.to_owned()));
+    }
+    if f.include_payload {
+        q.push(("includePayload", "true".to_owned()));
+    }
+    Ok(())
+}
+
+/// Every item of a paged listing: `fetch` one page, continue with `next(query, token)` until a page has no token;
+/// an error ends the stream after it is yielded.
+pub(crate) fn paged<'a, Q, T, F, Fut>(
+    query: Q,
+    fetch: F,
+    next: fn(Q, String) -> Q,
+) -> impl futures_util::Stream<Item = Result<T, FcError>> + Send + 'a
+where
+    Q: Send + 'a,
+    T: Send + 'a,
+    F: Fn(Q) -> Fut + Send + Sync + 'a,
+    Fut: std::future::Future<Output = (Q, Result<(Vec<T>, Option<String>), FcError>)> + Send + 'a,
+{
+    let fetch = std::sync::Arc::new(fetch);
+    let pages = futures_util::stream::unfold(Some(query), move |state| {
+        let fetch = fetch.clone();
+        async move {
+            let (query, page) = fetch(state?).await;
+            match page {
+                Ok((items, token)) => {
+                    let rest = token.map(|t| next(query, t));
+                    Some((futures_util::stream::iter(items.into_iter().map(Ok).collect::<Vec<_>>()), rest))
+                }
+                Err(e) => Some((futures_util::stream::iter(vec![Err(e)]), None)),
+            }
+        }
+    });
+    futures_util::StreamExt::flatten(pages)
 }
 
 /// One page of a listing.
@@ -359,17 +422,21 @@ pub struct InvocationPage {
     pub invocations: Vec<StatefulInvocation>,
     /// Token for the next page; `None` on the last page (FC marks it with `"nextToken": ""`, which is read as
     /// `None` and written back the same way).
-    #[serde(serialize_with = "token_out", deserialize_with = "token_in")]
+    #[serde(with = "next_token")]
     pub next_token: Option<String>,
 }
 
-fn token_out<S: Serializer>(token: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(token.as_deref().unwrap_or(""))
-}
+/// FC's paging token: `""` (or nothing) on the last page is `None`, and `None` is written back as `""`.
+pub(crate) mod next_token {
+    use serde::{Deserialize, Deserializer, Serializer};
 
-fn token_in<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    let token = Option::<String>::deserialize(d)?;
-    Ok(token.filter(|t| !t.is_empty()))
+    pub(crate) fn serialize<S: Serializer>(token: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(token.as_deref().unwrap_or(""))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(Option::<String>::deserialize(d)?.filter(|t| !t.is_empty()))
+    }
 }
 
 impl InvocationPage {
@@ -416,14 +483,14 @@ impl Client {
         invocation_id: &str,
     ) -> Result<StatefulInvocation, FcError> {
         let raw = self.stateful_call(Method::GET, function, Some(invocation_id), &[]).await?;
-        decode_json(&raw)
+        raw.json()
     }
 
     /// One page of ListStatefulAsyncInvocations.
     pub async fn list_stateful_invocations(&self, query: &ListInvocations) -> Result<InvocationPage, FcError> {
         let q = query.query()?;
         let raw = self.stateful_call(Method::GET, &query.function, None, &q).await?;
-        decode_json(&raw)
+        raw.json()
     }
 
     /// Every invocation matching `query`, fetching pages as the stream is polled.
@@ -431,39 +498,20 @@ impl Client {
         &self,
         query: ListInvocations,
     ) -> impl Stream<Item = Result<StatefulInvocation, FcError>> + Send + '_ {
-        enum State {
-            Next(ListInvocations),
-            Done,
-        }
-        let pages = futures_util::stream::unfold(State::Next(query), move |state| async move {
-            let State::Next(query) = state else { return None };
-            match self.list_stateful_invocations(&query).await {
-                Ok(page) => {
-                    let next = match page.next_token {
-                        Some(token) => State::Next(query.next_token(token)),
-                        None => State::Done,
-                    };
-                    let items: Vec<Result<StatefulInvocation, FcError>> =
-                        page.invocations.into_iter().map(Ok).collect();
-                    Some((futures_util::stream::iter(items), next))
-                }
-                Err(e) => Some((futures_util::stream::iter(vec![Err(e)]), State::Done)),
-            }
-        });
-        futures_util::StreamExt::flatten(pages)
+        paged(
+            query,
+            move |query: ListInvocations| async move {
+                let page = self.list_stateful_invocations(&query).await.map(|p| (p.invocations, p.next_token));
+                (query, page)
+            },
+            ListInvocations::next_token,
+        )
     }
 
     /// StopStatefulAsyncInvocation.
     pub async fn stop_stateful_invocation(&self, function: &FunctionRef, invocation_id: &str) -> Result<(), FcError> {
         self.stateful_call(Method::PUT, function, Some(invocation_id), &[]).await.map(drop)
     }
-}
-
-fn decode_json<T: serde::de::DeserializeOwned>(answer: &Answer) -> Result<T, FcError> {
-    serde_json::from_slice(&answer.body).map_err(|e| {
-        let request_id = transport::request_id(&answer.headers).map(str::to_owned);
-        FcError::decode_json("the answer is not the expected JSON", e, &answer.body, request_id)
-    })
 }
 
 #[cfg(test)]

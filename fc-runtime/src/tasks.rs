@@ -4,11 +4,12 @@ use std::borrow::Cow;
 
 use futures_util::Stream;
 use http::{HeaderValue, Method};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::error::InputField;
 use crate::retry::Idempotency;
-use crate::transport::{self, Answer, Exchange, Signing};
+use crate::stateful::{ListFilters, list_filters, paged};
+use crate::transport::{Answer, Exchange, Signing};
 use crate::{Client, FcError, InvocationEvent, InvocationStatus, SortOrder, validate};
 
 /// An FC 3.0 function, optionally at a qualifier: what the async-task APIs address.
@@ -93,7 +94,7 @@ pub struct AsyncTaskPage {
     /// The tasks on this page.
     pub tasks: Vec<AsyncTask>,
     /// Token for the next page; `None` on the last page (FC marks it with `"nextToken": ""`).
-    #[serde(serialize_with = "token_out", deserialize_with = "token_in")]
+    #[serde(with = "crate::stateful::next_token")]
     pub next_token: Option<String>,
 }
 
@@ -102,14 +103,6 @@ impl AsyncTaskPage {
     pub fn new(tasks: Vec<AsyncTask>, next_token: Option<String>) -> Self {
         AsyncTaskPage { tasks, next_token }
     }
-}
-
-fn token_out<S: Serializer>(token: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(token.as_deref().unwrap_or(""))
-}
-
-fn token_in<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.filter(|t| !t.is_empty()))
 }
 
 /// Filters of ListAsyncTasks.
@@ -202,35 +195,19 @@ impl ListAsyncTasks {
         if let Some(qualifier) = qualifier {
             q.push(("qualifier", qualifier.to_owned()));
         }
-        if let Some(t) = &self.next_token {
-            validate::header_value(InputField::NextToken, t)?;
-            q.push(("nextToken", t.clone()));
-        }
-        if let Some(l) = self.limit {
-            if !(1..=100).contains(&l) {
-                return Err(FcError::invalid_input(InputField::Limit, format!("{l} is outside 1..=100")));
-            }
-            q.push(("limit", l.to_string()));
-        }
-        if let Some(s) = &self.status {
-            q.push(("status", s.as_str().to_owned()));
-        }
-        if let Some(b) = self.started_time_begin {
-            q.push(("startedTimeBegin", b.to_string()));
-        }
-        if let Some(e) = self.started_time_end {
-            q.push(("startedTimeEnd", e.to_string()));
-        }
-        if let Some(o) = self.sort_order {
-            q.push(("sortOrderByTime", o.as_str().to_owned()));
-        }
-        if let Some(p) = &self.prefix {
-            validate::header_value(InputField::TaskIdPrefix, p)?;
-            q.push(("prefix", p.clone()));
-        }
-        if self.include_payload {
-            q.push(("includePayload", "true".to_owned()));
-        }
+        list_filters(
+            &mut q,
+            ListFilters {
+                next_token: self.next_token.as_deref(),
+                limit: self.limit,
+                status: self.status.as_ref(),
+                started_time_begin: self.started_time_begin,
+                started_time_end: self.started_time_end,
+                sort_order: self.sort_order,
+                prefix: self.prefix.as_deref().map(|p| ("prefix", InputField::TaskIdPrefix, p)),
+                include_payload: self.include_payload,
+            },
+        )?;
         Ok(q)
     }
 }
@@ -277,7 +254,7 @@ impl Client {
         let query: Vec<(&str, String)> = qualifier.map(|q| ("qualifier", q.to_owned())).into_iter().collect();
         let path = crate::paths::fc3_async_tasks(&function.function, Some(task_id), false);
         let answer = self.task_call(Method::GET, "GetAsyncTask", &path, &query).await?;
-        decode_json(&answer)
+        answer.json()
     }
 
     /// One page of ListAsyncTasks (FC 3.0).
@@ -286,23 +263,19 @@ impl Client {
         let params = query.query(qualifier)?;
         let path = crate::paths::fc3_async_tasks(&query.function.function, None, false);
         let answer = self.task_call(Method::GET, "ListAsyncTasks", &path, &params).await?;
-        decode_json(&answer)
+        answer.json()
     }
 
     /// Every task matching `query`, fetching pages as the stream is polled.
     pub fn async_tasks(&self, query: ListAsyncTasks) -> impl Stream<Item = Result<AsyncTask, FcError>> + Send + '_ {
-        let pages = futures_util::stream::unfold(Some(query), move |state| async move {
-            let query = state?;
-            match self.list_async_tasks(&query).await {
-                Ok(page) => {
-                    let next = page.next_token.map(|token| query.next_token(token));
-                    let items: Vec<Result<AsyncTask, FcError>> = page.tasks.into_iter().map(Ok).collect();
-                    Some((futures_util::stream::iter(items), next))
-                }
-                Err(e) => Some((futures_util::stream::iter(vec![Err(e)]), None)),
-            }
-        });
-        futures_util::StreamExt::flatten(pages)
+        paged(
+            query,
+            move |query: ListAsyncTasks| async move {
+                let page = self.list_async_tasks(&query).await.map(|p| (p.tasks, p.next_token));
+                (query, page)
+            },
+            ListAsyncTasks::next_token,
+        )
     }
 
     /// StopAsyncTask (FC 3.0).
@@ -312,13 +285,6 @@ impl Client {
         let path = crate::paths::fc3_async_tasks(&function.function, Some(task_id), true);
         self.task_call(Method::PUT, "StopAsyncTask", &path, &query).await.map(drop)
     }
-}
-
-fn decode_json<T: serde::de::DeserializeOwned>(answer: &Answer) -> Result<T, FcError> {
-    serde_json::from_slice(&answer.body).map_err(|e| {
-        let request_id = transport::request_id(&answer.headers).map(str::to_owned);
-        FcError::decode_json("the answer is not the expected JSON", e, &answer.body, request_id)
-    })
 }
 
 #[cfg(test)]

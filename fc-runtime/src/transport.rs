@@ -48,7 +48,7 @@ impl Prepared {
     pub(crate) fn new(credentials: Credentials) -> Result<Self, FcError> {
         credentials.validate()?;
         let key = SigningKey::new(credentials.access_key_secret.expose());
-        let acs3_key = Acs3Key::new(credentials.access_key_secret.expose());
+        let acs3_key = Acs3Key::from_fc_key(&key);
         let key_id = HeaderValue::from_str(&credentials.access_key_id).map_err(|_| unsendable())?;
         let token = match &credentials.security_token {
             Some(t) => {
@@ -94,6 +94,16 @@ pub(crate) struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
+}
+
+impl Answer {
+    /// The body as JSON of the API's answer type; anything else is a decode error naming the request.
+    pub(crate) fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, FcError> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            let request_id = request_id(&self.headers).map(str::to_owned);
+            FcError::decode_json("the answer is not the expected JSON", e, &self.body, request_id)
+        })
+    }
 }
 
 /// The HTTP client and everything a request needs that does not change per call.
@@ -329,21 +339,10 @@ fn nonce() -> String {
 
 /// `x-acs-date` for now (`2023-10-26T10:22:32Z`), formatted once per second per thread.
 fn acs3_date_now() -> HeaderValue {
-    use std::cell::RefCell;
     thread_local! {
-        static CACHE: RefCell<Option<(u64, HeaderValue)>> = const { RefCell::new(None) };
+        static CACHE: SecondCache = const { SecondCache::new() };
     }
-    let now = SystemTime::now();
-    let second = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    CACHE.with_borrow_mut(|cache| match cache {
-        Some((at, value)) if *at == second => value.clone(),
-        _ => {
-            let text = humantime::format_rfc3339_seconds(now).to_string();
-            let value = HeaderValue::try_from(text).expect("a date is a header value");
-            *cache = Some((second, value.clone()));
-            value
-        }
-    })
+    CACHE.with(|cache| cache.get(|now| humantime::format_rfc3339_seconds(now).to_string()))
 }
 
 /// A non-2xx answer as a service error; a duplicate-id refusal of a re-sent call says what probably happened.
@@ -371,22 +370,35 @@ fn transport_error(e: reqwest::Error, timeout: Duration) -> FcError {
     FcError::transport(Delivery::MaybeDelivered, e)
 }
 
+/// A header value formatted from the clock at most once per second.
+struct SecondCache(std::cell::RefCell<Option<(u64, HeaderValue)>>);
+
+impl SecondCache {
+    const fn new() -> Self {
+        SecondCache(std::cell::RefCell::new(None))
+    }
+
+    fn get(&self, format: impl FnOnce(SystemTime) -> String) -> HeaderValue {
+        let now = SystemTime::now();
+        let second = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let mut cache = self.0.borrow_mut();
+        match &*cache {
+            Some((at, value)) if *at == second => value.clone(),
+            _ => {
+                let value = HeaderValue::try_from(format(now)).expect("a formatted date is a header value");
+                *cache = Some((second, value.clone()));
+                value
+            }
+        }
+    }
+}
+
 /// The `Date` header for now, formatted once per second per thread.
 fn http_date_now() -> HeaderValue {
-    use std::cell::RefCell;
     thread_local! {
-        static CACHE: RefCell<Option<(u64, HeaderValue)>> = const { RefCell::new(None) };
+        static CACHE: SecondCache = const { SecondCache::new() };
     }
-    let now = SystemTime::now();
-    let second = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    CACHE.with_borrow_mut(|cache| match cache {
-        Some((at, value)) if *at == second => value.clone(),
-        _ => {
-            let value = HeaderValue::try_from(httpdate::fmt_http_date(now)).expect("an HTTP date is a header value");
-            *cache = Some((second, value.clone()));
-            value
-        }
-    })
+    CACHE.with(|cache| cache.get(httpdate::fmt_http_date))
 }
 
 /// The request-id header of an answer, when it has a readable one.

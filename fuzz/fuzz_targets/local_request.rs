@@ -56,20 +56,35 @@ fn server() -> &'static Server {
     })
 }
 
-/// `METHOD PATH\nname: value\n…\n\nbody`, signed with LocalFc's default key.
-fn signed(input: &[u8]) -> Vec<u8> {
+/// `METHOD PATH\nname: value\n…\n\nbody`, split into a method (alphabetic, else POST), the path as written,
+/// the headers that can travel, and the body.
+struct Parsed<'a> {
+    method: String,
+    path: Option<String>,
+    headers: Vec<(String, String)>,
+    body: &'a [u8],
+}
+
+fn parse(input: &[u8]) -> Parsed<'_> {
     let split = input.windows(2).position(|w| w == b"\n\n").unwrap_or(input.len());
     let (head, body) = (&input[..split], input.get(split + 2..).unwrap_or_default());
     let head = String::from_utf8_lossy(head);
     let mut lines = head.split('\n');
     let mut first = lines.next().unwrap_or_default().splitn(2, ' ');
     let method = first.next().filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_alphabetic())).unwrap_or("POST");
-    let path = first.next().filter(|p| p.starts_with('/') && !p.contains([' ', '\r'])).unwrap_or("/");
-    let mut headers: Vec<(String, String)> = lines
+    let path = first.next().filter(|p| !p.contains([' ', '\r', '#'])).map(str::to_owned);
+    let headers = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .filter(|(k, v)| !k.is_empty() && !k.contains(['\r', ' ']) && !v.contains('\r'))
         .collect();
+    Parsed { method: method.to_owned(), path, headers, body }
+}
+
+/// The parsed input, signed with LocalFc's default key.
+fn signed(input: &[u8]) -> Vec<u8> {
+    let Parsed { method, path, mut headers, body } = parse(input);
+    let (method, path) = (method.as_str(), path.as_deref().filter(|p| p.starts_with('/')).unwrap_or("/"));
     headers.push(("Date".into(), httpdate::fmt_http_date(SystemTime::now())));
     let (path_only, _) = path.split_once('?').unwrap_or((path, ""));
     let pairs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -93,21 +108,12 @@ fn acs3_signed(input: &[u8]) -> Vec<u8> {
     use fc_runtime::sign::acs3::{self, Acs3Request};
     use std::sync::atomic::{AtomicU64, Ordering};
     static NONCE: AtomicU64 = AtomicU64::new(0);
-    let split = input.windows(2).position(|w| w == b"\n\n").unwrap_or(input.len());
-    let (head, body) = (&input[..split], input.get(split + 2..).unwrap_or_default());
-    let head = String::from_utf8_lossy(head);
-    let mut lines = head.split('\n');
-    let mut first = lines.next().unwrap_or_default().splitn(2, ' ');
-    let method = first.next().filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_alphabetic())).unwrap_or("POST");
-    let path = first
-        .next()
-        .filter(|p| p.starts_with("/2023-03-30/") && !p.contains([' ', '\r', '#']))
-        .unwrap_or("/2023-03-30/functions/echo/invocations");
-    let mut headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .filter(|(k, v)| !k.is_empty() && !k.contains(['\r', ' ']) && !v.contains('\r') && k != "host")
-        .collect();
+    let Parsed { method, path, headers, body } = parse(input);
+    let method = method.as_str();
+    let path =
+        path.as_deref().filter(|p| p.starts_with("/2023-03-30/")).unwrap_or("/2023-03-30/functions/echo/invocations");
+    let mut headers: Vec<(String, String)> =
+        headers.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).filter(|(k, _)| k != "host").collect();
     let hash = acs3::payload_hash(body);
     headers.push(("host".into(), "fuzz".into()));
     headers.push(("x-acs-date".into(), humantime::format_rfc3339_seconds(SystemTime::now()).to_string()));
@@ -116,11 +122,8 @@ fn acs3_signed(input: &[u8]) -> Vec<u8> {
     let (path_only, raw_query) = path.split_once('?').unwrap_or((path, ""));
     let query: Vec<(String, String)> = form_urlencoded::parse(raw_query.as_bytes()).into_owned().collect();
     let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let signed: Vec<(&str, &str)> = headers
-        .iter()
-        .filter(|(k, _)| acs3::signed_by_default(k))
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let signed: Vec<(&str, &str)> =
+        headers.iter().filter(|(k, _)| acs3::signed_by_default(k)).map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let auth = acs3::authorization(
         "testKeyId",
         "testKeySecret",

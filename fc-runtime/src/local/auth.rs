@@ -69,12 +69,62 @@ fn canonical_string(method: &str, decoded_path: &str, raw_query: Option<&str>, h
 
 /// The string to sign as echoed in `SignatureNotMatch`, with the security token's value masked: error messages
 /// end up in logs, and the token is a credential.
-fn redact_token(string_to_sign: &str) -> String {
+fn redact_token(string_to_sign: &str, header: &str) -> String {
     string_to_sign
         .split('\n')
-        .map(|line| if line.starts_with("x-fc-security-token:") { "x-fc-security-token:***" } else { line })
+        .map(|line| match line.strip_prefix(header).and_then(|rest| rest.strip_prefix(':')) {
+            Some(_) => format!("{header}:***"),
+            None => line.to_owned(),
+        })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The key named by a request, with its STS token checked in constant time against the one sent in `header`.
+fn key_with_token<'a>(
+    config: &'a AuthConfig,
+    key_id: &str,
+    headers: &HeaderMap,
+    header: &str,
+) -> Result<&'a Key, Reject> {
+    let Some(key) = config.keys.iter().find(|k| k.id == key_id) else {
+        return Err(Reject::new(403, "InvalidAccessKeyID", format!("access key id {key_id:?} does not exist")));
+    };
+    match (&key.security_token, header_str(headers, header)) {
+        (Some(expected), Some(got)) if bool::from(expected.as_bytes().ct_eq(got.as_bytes())) => Ok(key),
+        (Some(_), _) => Err(Reject::new(403, "InvalidSecurityToken", "the security token is missing or invalid")),
+        (None, Some(_)) => {
+            Err(Reject::new(403, "InvalidSecurityToken", "a security token was sent with a long-term access key"))
+        }
+        (None, None) => Ok(key),
+    }
+}
+
+/// Refuses an `X-Fc-Account-Id` other than the endpoint's account, when the endpoint has one.
+fn check_account(config: &AuthConfig, headers: &HeaderMap) -> Result<(), Reject> {
+    match (&config.account_id, header_str(headers, "x-fc-account-id")) {
+        (Some(expected), Some(got)) if expected != got => {
+            Err(Reject::new(403, "AccessDenied", format!("account {got:?} is not this endpoint's account")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a request time further from the clock than the configured skew; `what` names it in the message.
+fn check_skew(config: &AuthConfig, what: &str, date: &str, at: SystemTime, now: SystemTime) -> Result<(), Reject> {
+    let skew = now.duration_since(at).or_else(|e| Ok::<_, ()>(e.duration())).unwrap_or_default();
+    if skew > config.max_skew {
+        return Err(Reject::new(
+            403,
+            "RequestTimeTooSkewed",
+            format!(
+                "{what} {date} differs from the server time by {}s (at most {}s allowed)",
+                skew.as_secs(),
+                config.max_skew.as_secs()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks Date, Authorization, the key, the STS token, the account id and the signature.
@@ -92,18 +142,7 @@ pub(crate) fn authenticate(
         return Err(Reject::new(403, "AccessDenied", format!("the Date header {date:?} is not an RFC 1123 date")));
     };
     let now = SystemTime::now();
-    let skew = now.duration_since(at).or_else(|e| Ok::<_, ()>(e.duration())).unwrap_or_default();
-    if skew > config.max_skew {
-        return Err(Reject::new(
-            403,
-            "RequestTimeTooSkewed",
-            format!(
-                "the request time {date} differs from the server time by {}s (at most {}s allowed)",
-                skew.as_secs(),
-                config.max_skew.as_secs()
-            ),
-        ));
-    }
+    check_skew(config, "the request time", date, at, now)?;
     let Some(authorization) = header_str(headers, "authorization") else {
         return Err(Reject::new(403, "AccessDenied", "the Authorization header is missing"));
     };
@@ -114,29 +153,8 @@ pub(crate) fn authenticate(
             "the Authorization header is malformed: expected `FC <AccessKeyId>:<Signature>`",
         ));
     };
-    let Some(key) = config.keys.iter().find(|k| k.id == key_id) else {
-        return Err(Reject::new(403, "InvalidAccessKeyID", format!("access key id {key_id:?} does not exist")));
-    };
-    let token = header_str(headers, "x-fc-security-token");
-    match (&key.security_token, token) {
-        (Some(expected), Some(got)) if bool::from(expected.as_bytes().ct_eq(got.as_bytes())) => {}
-        (Some(_), _) => {
-            return Err(Reject::new(403, "InvalidSecurityToken", "the security token is missing or invalid"));
-        }
-        (None, Some(_)) => {
-            return Err(Reject::new(
-                403,
-                "InvalidSecurityToken",
-                "a security token was sent with a long-term access key",
-            ));
-        }
-        (None, None) => {}
-    }
-    if let (Some(expected), Some(got)) = (&config.account_id, header_str(headers, "x-fc-account-id"))
-        && expected != got
-    {
-        return Err(Reject::new(403, "AccessDenied", format!("account {got:?} is not this endpoint's account")));
-    }
+    let key = key_with_token(config, key_id, headers, "x-fc-security-token")?;
+    check_account(config, headers)?;
     let string_to_sign = canonical_string(method, decoded_path, raw_query, headers);
     let mut mac = Hmac::<Sha256>::new_from_slice(key.secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(string_to_sign.as_bytes());
@@ -146,7 +164,10 @@ pub(crate) fn authenticate(
         return Err(Reject::new(
             403,
             "SignatureNotMatch",
-            format!("the request signature does not match; the server signed {:?}", redact_token(&string_to_sign)),
+            format!(
+                "the request signature does not match; the server signed {:?}",
+                redact_token(&string_to_sign, "x-fc-security-token")
+            ),
         ));
     }
     Ok(())
@@ -187,15 +208,6 @@ impl Nonces {
     }
 }
 
-/// The canonical request as echoed in `SignatureNotMatch`, the security token masked.
-fn redact_acs3_token(canonical: &str) -> String {
-    canonical
-        .split('\n')
-        .map(|line| if line.starts_with("x-acs-security-token:") { "x-acs-security-token:***" } else { line })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Checks an FC 3.0 request signed with ACS3-HMAC-SHA256, rebuilding the canonical request from what arrived:
 /// the path as sent, the decoded query, and exactly the headers named in `SignedHeaders` (both official SDKs'
 /// choices verify: the Go SDK signs `host`, `content-type` and `x-acs-*`, the Python SDK every header). Returns
@@ -215,18 +227,7 @@ pub(crate) fn authenticate_acs3(
         return Err(Reject::new(403, "AccessDenied", format!("x-acs-date {date:?} is not yyyy-MM-ddTHH:mm:ssZ")));
     };
     let now = SystemTime::now();
-    let skew = now.duration_since(at).or_else(|e| Ok::<_, ()>(e.duration())).unwrap_or_default();
-    if skew > config.max_skew {
-        return Err(Reject::new(
-            403,
-            "RequestTimeTooSkewed",
-            format!(
-                "x-acs-date {date} differs from the server time by {}s (at most {}s allowed)",
-                skew.as_secs(),
-                config.max_skew.as_secs()
-            ),
-        ));
-    }
+    check_skew(config, "x-acs-date", date, at, now)?;
     let hashed = header_str(headers, "x-acs-content-sha256").ok_or_else(|| missing("x-acs-content-sha256"))?;
     let nonce = header_str(headers, "x-acs-signature-nonce").ok_or_else(|| missing("x-acs-signature-nonce"))?;
     let Some(authorization) = header_str(headers, "authorization") else {
@@ -252,24 +253,7 @@ pub(crate) fn authenticate_acs3(
     let (Some(key_id), Some(signed), Some(signature)) = (key_id, signed, signature) else {
         return Err(malformed());
     };
-    let Some(key) = config.keys.iter().find(|k| k.id == key_id) else {
-        return Err(Reject::new(403, "InvalidAccessKeyID", format!("access key id {key_id:?} does not exist")));
-    };
-    let token = header_str(headers, "x-acs-security-token");
-    match (&key.security_token, token) {
-        (Some(expected), Some(got)) if bool::from(expected.as_bytes().ct_eq(got.as_bytes())) => {}
-        (Some(_), _) => {
-            return Err(Reject::new(403, "InvalidSecurityToken", "the security token is missing or invalid"));
-        }
-        (None, Some(_)) => {
-            return Err(Reject::new(
-                403,
-                "InvalidSecurityToken",
-                "a security token was sent with a long-term access key",
-            ));
-        }
-        (None, None) => {}
-    }
+    let key = key_with_token(config, key_id, headers, "x-acs-security-token")?;
     let names: Vec<&str> = signed.split(';').collect();
     for required in ["host", "x-acs-date", "x-acs-content-sha256", "x-acs-signature-nonce"] {
         if !names.contains(&required) {
@@ -302,15 +286,11 @@ pub(crate) fn authenticate_acs3(
             "SignatureNotMatch",
             format!(
                 "the request signature does not match; the server's canonical request is {:?}",
-                redact_acs3_token(&canonical)
+                redact_token(&canonical, "x-acs-security-token")
             ),
         ));
     }
-    if let (Some(expected), Some(got)) = (&config.account_id, header_str(headers, "x-fc-account-id"))
-        && expected != got
-    {
-        return Err(Reject::new(403, "AccessDenied", format!("account {got:?} is not this endpoint's account")));
-    }
+    check_account(config, headers)?;
     if !nonces.fresh(nonce, now, config.max_skew * 2) {
         return Err(Reject::new(
             403,

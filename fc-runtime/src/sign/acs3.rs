@@ -184,6 +184,12 @@ impl Acs3Key {
         Acs3Key { mac: Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length") }
     }
 
+    /// The same secret's key, prepared for FC 2.0 already: both schemes key HMAC-SHA256 with the raw secret, so
+    /// the key schedule is shared, not computed twice.
+    pub(crate) fn from_fc_key(key: &super::SigningKey) -> Self {
+        Acs3Key { mac: key.mac.clone() }
+    }
+
     /// Lower-case hex HMAC-SHA256 of `string_to_sign`.
     pub fn signature(&self, string_to_sign: &str) -> String {
         let mut mac = self.mac.clone();
@@ -231,6 +237,12 @@ mod tests {
     #[test]
     fn empty_payload_hash() {
         assert_eq!(payload_hash(b""), EMPTY_PAYLOAD_SHA256);
+    }
+
+    #[test]
+    fn a_key_shared_with_the_fc_scheme_signs_alike() {
+        let shared = Acs3Key::from_fc_key(&super::super::SigningKey::new("s3cr3t"));
+        assert_eq!(shared.signature("x"), Acs3Key::new("s3cr3t").signature("x"));
     }
 
     #[test]
