@@ -10,9 +10,10 @@
 //! unescaped path; only HTTP-trigger paths (`/2016-08-15/proxy/…`) append their sorted query lines.
 //!
 //! Nothing here does I/O, so every case of the official SDKs' golden vectors is a plain unit test. FC 3.0's
-//! ACS3-HMAC-SHA256 signature is in [`acs3`].
+//! ACS3-HMAC-SHA256 signature is in [`acs3`]; the RPC signature STS's `AssumeRole` needs is in [`rpc`].
 
 pub mod acs3;
+pub mod rpc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
