@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: a server that answers canned bytes (for malformed answers FC's
 //! emulator never gives), a recording `Invoke`, and a tracing capture.
 
+pub mod standins;
+
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -8,7 +8,7 @@ use std::time::Duration;
 use http::{HeaderName, HeaderValue, Method};
 use tracing::Instrument as _;
 
-use crate::credentials::{CredentialsProvider, EnvCredentials};
+use crate::credentials::{CredentialsProvider, DefaultCredentialsChain};
 use crate::error::Setting;
 use crate::response::parse_invoke_response;
 use crate::retry::Idempotency;
@@ -372,8 +372,7 @@ impl Client {
     pub fn builder_from_env() -> Result<ClientBuilder, FcError> {
         let get = |k: &str| std::env::var(k).ok();
         let (endpoint, account_id) = endpoint_from_lookup(&get)?;
-        Credentials::from_env()?;
-        let mut builder = Client::builder().endpoint(endpoint).credentials_provider(EnvCredentials);
+        let mut builder = Client::builder().endpoint(endpoint).credentials_provider(DefaultCredentialsChain::new());
         if let Some(id) = account_id {
             builder = builder.account_id(id);
         }
@@ -385,8 +384,9 @@ impl Client {
     /// - endpoint: `FC_ENDPOINT` (an explicit URL), else `FC_ACCOUNT_ID` + `FC_REGION`
     ///   → `https://{account}.{region}.fc.aliyuncs.com` (`FC_INTERNAL=true` for the VPC endpoint);
     ///   `FC_ACCOUNT_ID` is also sent as `X-Fc-Account-Id`
-    /// - credentials: `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, optional
-    ///   `ALIBABA_CLOUD_SECURITY_TOKEN`, re-read for every request so rotated tokens are picked up
+    /// - credentials: the official default chain ([`DefaultCredentialsChain`]): the `ALIBABA_CLOUD_*` access key
+    ///   variables, RRSA/OIDC, the CLI's profiles, the credentials file, the ECS instance's RAM role, a
+    ///   credentials URI — resolved at the first request, then kept and refreshed
     ///
     /// A missing or malformed setting is a [`FcError::Config`] naming the variable.
     pub fn from_env() -> Result<Self, FcError> {

@@ -57,9 +57,14 @@ pub enum FcError {
     /// The call was refused before anything was sent.
     #[error(transparent)]
     InvalidInput(Box<InputError>),
-    /// The client configuration is missing or malformed.
+    /// The client configuration is missing or malformed. Also: no provider of the default credentials chain
+    /// yielded credentials (the reason lists each provider and why).
     #[error(transparent)]
     Config(Box<ConfigError>),
+    /// A credentials provider could not supply credentials (its source refused or was unreachable, its answer was
+    /// malformed, or the credentials it gave expired and could not be refreshed). Nothing was sent.
+    #[error(transparent)]
+    Credentials(Box<CredentialsError>),
 }
 
 /// Whether a failed request may have reached the service.
@@ -215,6 +220,41 @@ pub struct ConfigError {
     pub setting: Setting,
     /// What is wrong with it.
     pub reason: String,
+}
+
+/// A credentials provider could not supply credentials. Never quotes a secret.
+#[derive(Debug, thiserror::Error)]
+#[error("credentials from {provider}: {reason}")]
+#[non_exhaustive]
+pub struct CredentialsError {
+    /// The provider, as the default chain names it (`env`, `oidc_role_arn`, `cli_profile`, `profile`,
+    /// `ecs_ram_role`, `credentials_uri`, `ram_role_arn`, or a caller's name).
+    pub provider: &'static str,
+    /// What went wrong.
+    pub kind: CredentialsErrorKind,
+    /// Why, in words (file paths, variable names, HTTP statuses and service error codes; never a secret).
+    pub reason: String,
+    /// The underlying error (the HTTP client's, the JSON parser's, the file system's), when there is one.
+    #[source]
+    pub source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+/// The kinds of [`CredentialsError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CredentialsErrorKind {
+    /// The provider is not configured here (no variables, no file, no such profile).
+    NotConfigured,
+    /// The provider's configuration is present but unusable (an unknown mode, a missing key, a bad value).
+    Invalid,
+    /// The source (STS, instance metadata, the credentials URI) could not be reached or did not answer in time.
+    Unreachable,
+    /// The source answered with an error (a non-200 status, an error code).
+    Refused,
+    /// The source's answer could not be understood (not JSON, fields missing, a bad expiration).
+    Malformed,
+    /// The credentials expired and no fresh ones could be fetched.
+    Expired,
 }
 
 /// A client setting, named in a [`ConfigError`].
@@ -519,6 +559,34 @@ impl FcError {
     /// A configuration error.
     pub fn config(setting: Setting, reason: impl Into<String>) -> Self {
         FcError::Config(Box::new(ConfigError { setting, reason: reason.into() }))
+    }
+
+    /// A credentials provider's failure (for providers written outside this crate).
+    pub fn credentials(provider: &'static str, kind: CredentialsErrorKind, reason: impl Into<String>) -> Self {
+        FcError::Credentials(Box::new(CredentialsError { provider, kind, reason: reason.into(), source: None }))
+    }
+
+    /// A credentials provider's failure caused by `source`.
+    pub fn credentials_caused_by(
+        provider: &'static str,
+        kind: CredentialsErrorKind,
+        reason: impl Into<String>,
+        source: impl StdError + Send + Sync + 'static,
+    ) -> Self {
+        FcError::Credentials(Box::new(CredentialsError {
+            provider,
+            kind,
+            reason: reason.into(),
+            source: Some(Box::new(source)),
+        }))
+    }
+
+    /// The credentials provider's failure, if that is what this is.
+    pub fn as_credentials(&self) -> Option<&CredentialsError> {
+        match self {
+            FcError::Credentials(e) => Some(e),
+            _ => None,
+        }
     }
 
     /// No answer within `timeout`.

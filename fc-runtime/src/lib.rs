@@ -38,7 +38,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
-mod credentials;
+pub mod credentials;
 mod error;
 mod invoke;
 pub mod paths;
@@ -55,10 +55,12 @@ mod validate;
 pub mod local;
 
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT};
-pub use credentials::{Credentials, CredentialsProvider, EnvCredentials, RefreshingCredentials, Secret};
+pub use credentials::{
+    Credentials, CredentialsProvider, DefaultCredentialsChain, EnvCredentials, RefreshingCredentials, Secret,
+};
 pub use error::{
-    ConfigError, DecodeError, Delivery, EncodeError, ErrorCode, FcError, FunctionError, FunctionErrorKind, InputError,
-    InputField, ServiceError, Setting, TimeoutError, TransportError,
+    ConfigError, CredentialsError, CredentialsErrorKind, DecodeError, Delivery, EncodeError, ErrorCode, FcError,
+    FunctionError, FunctionErrorKind, InputError, InputField, ServiceError, Setting, TimeoutError, TransportError,
 };
 pub use invoke::{Accepted, DynInvoke, ErasedInvoke, Invocation, Invoke};
 pub use request::{Api, ContentType, InvocationMode, InvocationType, InvokeRequest, LogType};

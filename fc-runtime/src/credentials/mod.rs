@@ -1,0 +1,495 @@
+//! Credentials and where they come from: the official default chain ([`DefaultCredentialsChain`]), one provider
+//! per source, and one caching layer ([`RefreshingCredentials`]) that every temporary credential goes through.
+//!
+//! | provider | source | temporary |
+//! |---|---|---|
+//! | [`EnvCredentials`] | `ALIBABA_CLOUD_ACCESS_KEY_ID`, `…_SECRET`, `…_SECURITY_TOKEN` | when a token is set |
+//! | [`OidcRoleCredentials`] | RRSA: an OIDC token file exchanged at STS (`AssumeRoleWithOIDC`) | yes |
+//! | [`CliProfileCredentials`] | the Aliyun CLI's `~/.aliyun/config.json` | by mode |
+//! | [`ProfileFileCredentials`] | the credentials file `~/.alibabacloud/credentials` (INI) | by type |
+//! | [`EcsRamRoleCredentials`] | the ECS instance's RAM role, from instance metadata | yes |
+//! | [`UriCredentials`] | `ALIBABA_CLOUD_CREDENTIALS_URI` | yes |
+//! | [`RamRoleArnCredentials`] | another provider's credentials exchanged at STS (`AssumeRole`) | yes |
+//!
+//! Every provider takes its environment ([`Environment`]), clock ([`Clock`]) and endpoints as inputs, so that it
+//! can be pointed at stand-ins; nothing reads the process environment except through
+//! [`Environment::process`].
+
+mod cache;
+mod chain;
+mod cli;
+mod ecs;
+mod env;
+mod file;
+mod oidc;
+mod ram_role;
+mod sts;
+mod uri;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use crate::FcError;
+use crate::error::{CredentialsErrorKind, Setting};
+
+pub use cache::RefreshingCredentials;
+pub use chain::DefaultCredentialsChain;
+pub use cli::CliProfileCredentials;
+pub use ecs::EcsRamRoleCredentials;
+pub use env::EnvCredentials;
+pub use file::ProfileFileCredentials;
+pub use oidc::OidcRoleCredentials;
+pub use ram_role::RamRoleArnCredentials;
+pub use sts::RoleOptions;
+pub use uri::UriCredentials;
+
+/// A secret string (access key secret, STS token) that never prints.
+///
+/// `Debug` and `Display` show `***`; the value is reachable only through [`Secret::expose`].
+///
+/// ```
+/// let s = fc_runtime::Secret::new("hunter2");
+/// assert_eq!(format!("{s:?} {s}"), "Secret(***) ***");
+/// assert_eq!(s.expose(), "hunter2");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Arc<str>);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(Arc::from(value.into()))
+    }
+
+    /// The secret value. Call it only where the value is used (signing, the token header).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// One set of credentials: an access key pair and, for temporary (STS) credentials, a security token.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Credentials {
+    /// The access key id (not secret: it appears in every `Authorization` header).
+    pub access_key_id: String,
+    /// The access key secret.
+    pub access_key_secret: Secret,
+    /// The STS security token, sent as `X-Fc-Security-Token`.
+    pub security_token: Option<Secret>,
+    /// When temporary credentials stop working.
+    pub expires_at: Option<SystemTime>,
+}
+
+impl Credentials {
+    /// Long-lived credentials.
+    pub fn new(access_key_id: impl Into<String>, access_key_secret: impl Into<String>) -> Self {
+        Credentials {
+            access_key_id: access_key_id.into(),
+            access_key_secret: Secret::new(access_key_secret),
+            security_token: None,
+            expires_at: None,
+        }
+    }
+
+    /// Adds an STS security token.
+    pub fn with_security_token(mut self, token: impl Into<String>) -> Self {
+        self.security_token = Some(Secret::new(token));
+        self
+    }
+
+    /// Sets when the credentials expire.
+    pub fn with_expiry(mut self, expires_at: SystemTime) -> Self {
+        self.expires_at = Some(expires_at);
+        self
+    }
+
+    /// Reads `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET` and the optional
+    /// `ALIBABA_CLOUD_SECURITY_TOKEN` once. A missing or empty variable is a `Config` error naming it. (The
+    /// default chain, [`DefaultCredentialsChain`], is what `Client::from_env` uses.)
+    pub fn from_env() -> Result<Self, FcError> {
+        let creds = Self::from_lookup(|k| std::env::var(k).ok())?;
+        creds.validate()?;
+        Ok(creds)
+    }
+
+    pub(crate) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, FcError> {
+        let required = |name: &'static str| match get(name) {
+            Some(v) if !v.trim().is_empty() => Ok(v.trim().to_owned()),
+            Some(_) => Err(FcError::config(Setting::Env(name), "is set but empty")),
+            None => Err(FcError::config(Setting::Env(name), "is not set")),
+        };
+        let mut creds =
+            Credentials::new(required("ALIBABA_CLOUD_ACCESS_KEY_ID")?, required("ALIBABA_CLOUD_ACCESS_KEY_SECRET")?);
+        if let Some(token) = get("ALIBABA_CLOUD_SECURITY_TOKEN").filter(|t| !t.trim().is_empty()) {
+            creds = creds.with_security_token(token.trim());
+        }
+        Ok(creds)
+    }
+
+    /// The one rule for credentials, applied to fixed credentials once when the client is built and to a
+    /// provider's answer each time it is asked: the key id and the token travel in headers (the id inside
+    /// `Authorization: FC id:signature`), so they must be non-empty printable ASCII without spaces; the secret must
+    /// not be empty. The message never quotes a value.
+    pub(crate) fn validate(&self) -> Result<(), FcError> {
+        fn problem(value: &str) -> Option<String> {
+            if value.is_empty() {
+                return Some("is empty".to_owned());
+            }
+            crate::validate::header_value_problem(value)
+                .or_else(|| value.find(' ').map(|at| format!("contains a space at position {at}")))
+        }
+        let bad = |what: &str, problem: &str| {
+            Err(FcError::config(Setting::Credentials, format!("the {what} {problem}; it cannot be sent")))
+        };
+        if let Some(p) = problem(&self.access_key_id) {
+            return bad("access key id", &p);
+        }
+        if self.access_key_secret.expose().is_empty() {
+            return bad("access key secret", "is empty");
+        }
+        if let Some(p) = self.security_token.as_ref().and_then(|t| problem(t.expose())) {
+            return bad("security token", &p);
+        }
+        Ok(())
+    }
+}
+
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A source of credentials, asked before every request (including each retry).
+///
+/// Implementations cache: asking must be cheap when nothing changed. Temporary credentials go through
+/// [`RefreshingCredentials`], which does that for them.
+pub trait CredentialsProvider: Send + Sync + fmt::Debug {
+    /// The credentials to sign the next request with. The client checks them before use (an unsendable key id
+    /// or token is a [`FcError::Config`], nothing is sent).
+    #[allow(clippy::type_complexity)]
+    fn credentials(&self) -> Pin<Box<dyn Future<Output = Result<Credentials, FcError>> + Send + '_>>;
+}
+
+/// Fixed credentials are a provider too (the source of a [`RamRoleArnCredentials`], for instance).
+impl CredentialsProvider for Credentials {
+    fn credentials(&self) -> BoxFuture<'_, Result<Credentials, FcError>> {
+        let creds = self.clone();
+        Box::pin(async move { Ok(creds) })
+    }
+}
+
+impl<T: CredentialsProvider + ?Sized> CredentialsProvider for Arc<T> {
+    fn credentials(&self) -> BoxFuture<'_, Result<Credentials, FcError>> {
+        (**self).credentials()
+    }
+}
+
+impl<T: CredentialsProvider + ?Sized> CredentialsProvider for Box<T> {
+    fn credentials(&self) -> BoxFuture<'_, Result<Credentials, FcError>> {
+        (**self).credentials()
+    }
+}
+
+/// The environment variables and home directory providers read: the process's, or a fixed map (for tests, and
+/// for resolving credentials for another environment).
+///
+/// `Debug` lists variable names only: values may be secrets.
+///
+/// ```
+/// use fc_runtime::credentials::Environment;
+/// let env = Environment::from_vars([("HOME", "/tmp/home"), ("ALIBABA_CLOUD_PROFILE", "dev")]);
+/// assert_eq!(env.var("ALIBABA_CLOUD_PROFILE").as_deref(), Some("dev"));
+/// assert_eq!(env.var("ALIBABA_CLOUD_ACCESS_KEY_ID"), None);
+/// ```
+#[derive(Clone, Default)]
+pub struct Environment {
+    /// `None`: the process environment, read at each lookup.
+    vars: Option<Arc<BTreeMap<String, String>>>,
+}
+
+impl fmt::Debug for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.vars {
+            None => f.write_str("Environment(process)"),
+            Some(vars) => f.debug_tuple("Environment").field(&vars.keys().collect::<Vec<_>>()).finish(),
+        }
+    }
+}
+
+impl Environment {
+    /// The process environment.
+    pub fn process() -> Self {
+        Environment { vars: None }
+    }
+
+    /// Exactly these variables, and no others.
+    pub fn from_vars<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
+        Environment { vars: Some(Arc::new(vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect())) }
+    }
+
+    /// The variable's value, as set (possibly empty).
+    pub fn var(&self, name: &str) -> Option<String> {
+        match &self.vars {
+            None => std::env::var(name).ok(),
+            Some(vars) => vars.get(name).cloned(),
+        }
+    }
+
+    /// The variable's value, trimmed, when it is set and not blank.
+    pub(crate) fn get(&self, name: &str) -> Option<String> {
+        self.var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    /// Whether the variable is `true` in any case (the official libraries' rule: anything else is false).
+    pub(crate) fn flag(&self, name: &str) -> bool {
+        self.var(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    }
+
+    /// The home directory: `HOME`, else `USERPROFILE`.
+    pub(crate) fn home(&self) -> Option<PathBuf> {
+        self.get("HOME").or_else(|| self.get("USERPROFILE")).map(PathBuf::from)
+    }
+}
+
+/// The time providers compare expirations with: the system clock, or a function (for tests).
+#[derive(Clone, Default)]
+pub struct Clock(Option<Arc<dyn Fn() -> SystemTime + Send + Sync>>);
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() { "Clock(custom)" } else { "Clock(system)" })
+    }
+}
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        Clock(None)
+    }
+
+    /// A clock that reads `now`.
+    pub fn from_fn(now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        Clock(Some(Arc::new(now)))
+    }
+
+    /// The current time.
+    pub fn now(&self) -> SystemTime {
+        match &self.0 {
+            None => SystemTime::now(),
+            Some(now) => now(),
+        }
+    }
+}
+
+/// Parses an `Expiration` as the credential sources send it: `2024-10-26T03:46:38Z`, optionally with fractional
+/// seconds.
+pub(crate) fn parse_expiration(provider: &'static str, value: &str) -> Result<SystemTime, FcError> {
+    humantime::parse_rfc3339(value.trim()).map_err(|e| {
+        FcError::credentials_caused_by(
+            provider,
+            CredentialsErrorKind::Malformed,
+            format!("the Expiration {value:?} is not a UTC time like 2024-10-26T03:46:38Z"),
+            e,
+        )
+    })
+}
+
+/// The JSON shape every temporary-credential source answers with (STS's `Credentials` object, instance metadata,
+/// the credentials URI). Not `Debug`: it holds secrets.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct TemporaryCredentials {
+    access_key_id: Option<String>,
+    access_key_secret: Option<String>,
+    security_token: Option<String>,
+    expiration: Option<String>,
+    pub(crate) code: Option<String>,
+}
+
+impl TemporaryCredentials {
+    /// The credentials, when all four fields are present and non-empty.
+    pub(crate) fn into_credentials(self, provider: &'static str) -> Result<Credentials, FcError> {
+        let field = |v: Option<String>, name: &str| {
+            v.filter(|v| !v.is_empty()).ok_or_else(|| {
+                FcError::credentials(provider, CredentialsErrorKind::Malformed, format!("the answer has no {name}"))
+            })
+        };
+        let id = field(self.access_key_id, "AccessKeyId")?;
+        let secret = field(self.access_key_secret, "AccessKeySecret")?;
+        let token = field(self.security_token, "SecurityToken")?;
+        let expiration = parse_expiration(provider, &field(self.expiration, "Expiration")?)?;
+        Ok(Credentials::new(id, secret).with_security_token(token).with_expiry(expiration))
+    }
+}
+
+/// Parses a source's JSON answer; the error names the provider and never quotes the body (it may hold secrets).
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(provider: &'static str, body: &[u8]) -> Result<T, FcError> {
+    serde_json::from_slice(body).map_err(|e| {
+        FcError::credentials(
+            provider,
+            CredentialsErrorKind::Malformed,
+            format!(
+                "the answer is not the expected JSON ({} at line {} column {})",
+                e.classify_str(),
+                e.line(),
+                e.column()
+            ),
+        )
+    })
+}
+
+trait ClassifyStr {
+    fn classify_str(&self) -> &'static str;
+}
+
+impl ClassifyStr for serde_json::Error {
+    fn classify_str(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "read error",
+            serde_json::error::Category::Syntax => "syntax error",
+            serde_json::error::Category::Data => "wrong shape",
+            serde_json::error::Category::Eof => "truncated",
+        }
+    }
+}
+
+/// The HTTP client for STS and the credentials URI (connect within 5 s, as the official libraries do), shared by
+/// every provider in the process.
+pub(crate) fn web_http(provider: &'static str) -> Result<reqwest::Client, FcError> {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    shared_http(&CLIENT, provider, Duration::from_secs(5))
+}
+
+/// The HTTP client for instance metadata (connect within 1 s, as the official libraries do; never through a
+/// proxy: the metadata address is link-local).
+pub(crate) fn metadata_http(provider: &'static str) -> Result<reqwest::Client, FcError> {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    shared_http(&CLIENT, provider, Duration::from_secs(1))
+}
+
+fn shared_http(
+    cell: &'static OnceLock<reqwest::Client>,
+    provider: &'static str,
+    connect: Duration,
+) -> Result<reqwest::Client, FcError> {
+    if let Some(client) = cell.get() {
+        return Ok(client.clone());
+    }
+    let mut builder = reqwest::Client::builder().connect_timeout(connect).user_agent(concat!(
+        "fc-runtime/",
+        env!("CARGO_PKG_VERSION"),
+        " credentials"
+    ));
+    if connect < Duration::from_secs(2) {
+        builder = builder.no_proxy();
+    }
+    let client = builder.build().map_err(|e| {
+        FcError::credentials_caused_by(provider, CredentialsErrorKind::Invalid, "cannot create an HTTP client", e)
+    })?;
+    Ok(cell.get_or_init(|| client).clone())
+}
+
+/// Sends `request` and reads the whole answer; connection failures and timeouts are `Unreachable`.
+pub(crate) async fn exchange(
+    provider: &'static str,
+    what: &str,
+    request: reqwest::RequestBuilder,
+) -> Result<(reqwest::StatusCode, bytes::Bytes), FcError> {
+    let unreachable = |e: reqwest::Error| {
+        let how = if e.is_timeout() { "did not answer in time" } else { "could not be reached" };
+        FcError::credentials_caused_by(provider, CredentialsErrorKind::Unreachable, format!("{what} {how}"), e)
+    };
+    let response = request.send().await.map_err(unreachable)?;
+    let status = response.status();
+    let body = response.bytes().await.map_err(unreachable)?;
+    Ok((status, body))
+}
+
+/// Reads an HTTP(S) endpoint setting: `host`, `host:port` (then `default_scheme`), or a full `http(s)://` URL.
+pub(crate) fn endpoint_url(
+    provider: &'static str,
+    what: &str,
+    value: &str,
+    default_scheme: &str,
+) -> Result<reqwest::Url, FcError> {
+    let value = value.trim().trim_end_matches('/');
+    let with_scheme = if value.contains("://") { value.to_owned() } else { format!("{default_scheme}://{value}") };
+    let url = reqwest::Url::parse(&with_scheme).map_err(|e| {
+        FcError::credentials_caused_by(
+            provider,
+            CredentialsErrorKind::Invalid,
+            format!("the {what} {value:?} is not a URL"),
+            e,
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(FcError::credentials(
+            provider,
+            CredentialsErrorKind::Invalid,
+            format!("the {what} {value:?} is not an http(s) URL with a host"),
+        ));
+    }
+    Ok(url)
+}
+
+/// The reason of a provider's error, for lists (the chain's) where the provider is already named.
+pub(crate) fn reason_of(err: &FcError) -> String {
+    match err {
+        FcError::Credentials(e) => e.reason.clone(),
+        FcError::Config(c) => match c.setting {
+            Setting::Env(name) => format!("{name} {}", c.reason),
+            _ => c.reason.clone(),
+        },
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn env_lookup_names_the_missing_variable() {
+        let env: HashMap<&str, &str> = [("ALIBABA_CLOUD_ACCESS_KEY_ID", "id")].into();
+        let err = Credentials::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap_err();
+        assert_eq!(err.to_string(), "configuration error in ALIBABA_CLOUD_ACCESS_KEY_SECRET: is not set");
+        assert!(
+            matches!(&err, FcError::Config(c) if c.setting == Setting::Env("ALIBABA_CLOUD_ACCESS_KEY_SECRET")),
+            "{err}"
+        );
+        let env: HashMap<&str, &str> = [
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "id"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s"),
+            ("ALIBABA_CLOUD_SECURITY_TOKEN", "tok"),
+        ]
+        .into();
+        let c = Credentials::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(c.security_token.unwrap().expose(), "tok");
+        let env: HashMap<&str, &str> =
+            [("ALIBABA_CLOUD_ACCESS_KEY_ID", "a b"), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s")].into();
+        assert!(Credentials::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap().validate().is_err());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = Credentials::new("id", "topsecret").with_security_token("tokentoken");
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("topsecret") && !shown.contains("tokentoken"), "{shown}");
+    }
+}
