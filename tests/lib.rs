@@ -182,3 +182,36 @@ pub async fn send_signed(
     let status = resp.status().as_u16();
     (status, serde_json::from_slice(&resp.bytes().await.unwrap_or_default()).unwrap_or_default())
 }
+
+/// The Python of the virtualenv holding the official SDKs and credentials library (`FC_SDK_VENV`, default
+/// `target/sdk-venv`), installed there first if they are missing: `aliyun-fc2`, `alibabacloud-fc20230330`,
+/// `alibabacloud-credentials`, at the versions `.ci/run` installs.
+pub fn sdk_python() -> std::path::PathBuf {
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let venv = std::env::var_os("FC_SDK_VENV").map(PathBuf::from).unwrap_or_else(|| root.join("target/sdk-venv"));
+    let python = venv.join("bin/python");
+    let ready = Command::new(&python)
+        .args(["-c", "import fc2, alibabacloud_fc20230330, alibabacloud_credentials"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ready {
+        let ok = (python.exists()
+            || Command::new("python3").arg("-m").arg("venv").arg(&venv).status().unwrap().success())
+            && Command::new(&python)
+                .args(SDK_PACKAGES.iter().copied().fold(vec!["-m", "pip", "install", "--quiet"], |mut v, p| {
+                    v.push(p);
+                    v
+                }))
+                .status()
+                .unwrap()
+                .success();
+        assert!(ok, "could not install the official SDKs into {}", venv.display());
+    }
+    python
+}
+
+/// The official Python packages the tests run against (the same pins as `.ci/run`).
+pub const SDK_PACKAGES: &[&str] =
+    &["aliyun-fc2==2.5.2", "alibabacloud-fc20230330==4.8.3", "alibabacloud-credentials==1.0.12"];

@@ -456,6 +456,8 @@ struct UriState {
     status: Mutex<u16>,
     ttl: Mutex<Duration>,
     calls: AtomicUsize,
+    /// Hand out the first credentials every time (for comparing two clients).
+    same_each_time: AtomicBool,
     clock: Mutex<Clock>,
 }
 
@@ -477,6 +479,7 @@ impl CredentialsUri {
                 return (StatusCode::from_u16(status).unwrap(), "text/plain", "unavailable".into());
             }
             let n = s.calls.fetch_add(1, Ordering::SeqCst);
+            let n = if s.same_each_time.load(Ordering::SeqCst) { 0 } else { n };
             let clock = s.clock.lock().unwrap().clone();
             let body = credentials_json("uri", n, &clock, *s.ttl.lock().unwrap(), s.code.lock().unwrap().as_deref());
             (StatusCode::OK, "application/json", body.to_string())
@@ -493,6 +496,11 @@ impl CredentialsUri {
     /// The HTTP status answered (200 serves credentials).
     pub fn set_status(&self, status: u16) {
         *self.state.status.lock().unwrap() = status;
+    }
+
+    /// Hand out the same credentials at every call.
+    pub fn set_same_each_time(&self, same: bool) {
+        self.state.same_each_time.store(same, Ordering::SeqCst);
     }
 
     /// Credentials served.

@@ -636,3 +636,131 @@ async fn client_calls_survive_metadata_faults_and_expiry_is_typed() {
     assert_eq!(fc.requests("demo", "echo"), before);
     assert!(!err.is_retryable());
 }
+
+/// One case of the differential check: files to write under HOME, and the variables.
+struct Case {
+    name: &'static str,
+    files: &'static [(&'static str, &'static str)],
+    vars: &'static [(&'static str, &'static str)],
+    /// Point `ALIBABA_CLOUD_CREDENTIALS_URI` at the stand-in.
+    uri: bool,
+}
+
+const AK_CLI: &str = r#"{"current":"main","profiles":[
+  {"name":"main","mode":"AK","access_key_id":"cli-main","access_key_secret":"cli-main-secret"},
+  {"name":"sts","mode":"StsToken","access_key_id":"STS.cli","access_key_secret":"cli-sts-secret","sts_token":"cli-token"},
+  {"name":"bogus","mode":"Bogus","access_key_id":"x","access_key_secret":"y"}]}"#;
+const BOGUS_CLI: &str = r#"{"current":"bogus","profiles":[{"name":"bogus","mode":"Bogus"}]}"#;
+const INI_FILE: &str = "[default]\ntype = access_key\naccess_key_id = ini-default    # inline comment\n\
+access_key_secret = ini-default-secret\n\n[dev]\ntype = access_key\naccess_key_id = ini-dev\naccess_key_secret = ini-dev-secret\n";
+
+const CASES: &[Case] = &[
+    Case {
+        name: "env access key",
+        files: &[("cli", AK_CLI)],
+        vars: &[("ALIBABA_CLOUD_ACCESS_KEY_ID", "env-ak"), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret")],
+        uri: false,
+    },
+    Case {
+        name: "env STS token",
+        files: &[],
+        vars: &[
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.env"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret"),
+            ("ALIBABA_CLOUD_SECURITY_TOKEN", "env-token"),
+        ],
+        uri: false,
+    },
+    Case {
+        name: "env incomplete, CLI current",
+        files: &[("cli", AK_CLI)],
+        vars: &[("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "orphan")],
+        uri: false,
+    },
+    Case {
+        name: "CLI profile by ALIBABA_CLOUD_PROFILE",
+        files: &[("cli", AK_CLI)],
+        vars: &[("ALIBABA_CLOUD_PROFILE", "sts")],
+        uri: false,
+    },
+    Case {
+        name: "CLI before the credentials file",
+        files: &[("cli", AK_CLI), ("ini", INI_FILE)],
+        vars: &[],
+        uri: false,
+    },
+    Case {
+        name: "CLI unsupported mode, then the file",
+        files: &[("cli", BOGUS_CLI), ("ini", INI_FILE)],
+        vars: &[],
+        uri: false,
+    },
+    Case {
+        name: "CLI disabled, then the file",
+        files: &[("cli", AK_CLI), ("ini", INI_FILE)],
+        vars: &[("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")],
+        uri: false,
+    },
+    Case {
+        name: "profile missing from the CLI, section of the file",
+        files: &[("cli", AK_CLI), ("ini", INI_FILE)],
+        vars: &[("ALIBABA_CLOUD_PROFILE", "dev")],
+        uri: false,
+    },
+    Case {
+        name: "ALIBABA_CLOUD_CREDENTIALS_FILE",
+        files: &[("elsewhere", INI_FILE)],
+        vars: &[("ALIBABA_CLOUD_CREDENTIALS_FILE", "@HOME@/elsewhere/creds.ini")],
+        uri: false,
+    },
+    Case { name: "credentials URI", files: &[], vars: &[], uri: true },
+    Case { name: "CLI before the credentials URI", files: &[("cli", AK_CLI)], vars: &[], uri: true },
+    Case { name: "nothing configured", files: &[("cli", BOGUS_CLI)], vars: &[], uri: false },
+];
+
+/// Differential conformance: for each case, the official Python library (`alibabacloud-credentials`) and this
+/// chain resolve the same access key, secret and token, or both find nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_python_library_resolves_the_same_credentials() {
+    let python = support::sdk_python();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("sdk/credentials_chain.py");
+    let uri = CredentialsUri::start(Duration::from_secs(3600), Clock::system()).await;
+    uri.set_same_each_time(true);
+    for case in CASES {
+        let home = TempHome::new("differential");
+        for (kind, text) in case.files {
+            match *kind {
+                "cli" => home.write(".aliyun/config.json", text),
+                // The name both libraries read: Python's default, and the second this chain tries.
+                "ini" => home.write(".alibabacloud/credentials.ini", text),
+                _ => home.write("elsewhere/creds.ini", text),
+            };
+        }
+        let home_str = home.path().display().to_string();
+        let mut vars: Vec<(String, String)> =
+            vec![("HOME".into(), home_str.clone()), ("ALIBABA_CLOUD_ECS_METADATA_DISABLED".into(), "true".into())];
+        vars.extend(case.vars.iter().map(|(k, v)| (k.to_string(), v.replace("@HOME@", &home_str))));
+        if case.uri {
+            vars.push(("ALIBABA_CLOUD_CREDENTIALS_URI".into(), uri.uri.clone()));
+        }
+        let (py, sc, env) = (python.clone(), script.clone(), vars.clone());
+        let output =
+            tokio::task::spawn_blocking(move || std::process::Command::new(py).arg(sc).env_clear().envs(env).output())
+                .await
+                .unwrap()
+                .unwrap();
+        assert!(output.status.success(), "{}: {}", case.name, String::from_utf8_lossy(&output.stderr));
+        let official: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let ours =
+            match DefaultCredentialsChain::from_environment(Environment::from_vars(vars.clone())).credentials().await {
+                Ok(c) => {
+                    let (id, secret, token) = parts(&c);
+                    serde_json::json!({"access_key_id": id, "access_key_secret": secret, "security_token": token})
+                }
+                Err(_) => serde_json::json!({"error": "CredentialException"}),
+            };
+        assert_eq!(ours, official, "{}", case.name);
+        // Only the last case finds nothing: the others compare real credentials.
+        assert_eq!(official.get("error").is_some(), case.name == "nothing configured", "{}: {official}", case.name);
+    }
+}

@@ -7,6 +7,8 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use support::sdk_python;
+
 /// `target/<profile>/examples`, next to this test's own `deps` directory.
 fn examples_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
@@ -118,25 +120,6 @@ fn start_local_fc(args: &[&str]) -> (Server, String) {
     std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     let endpoint = first.trim().strip_prefix("LocalFc listening on ").unwrap_or_else(|| panic!("{first}")).to_owned();
     (Server(child), endpoint)
-}
-
-fn sdk_python() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let venv = std::env::var_os("FC_SDK_VENV").map(PathBuf::from).unwrap_or_else(|| root.join("target/sdk-venv"));
-    let python = venv.join("bin/python");
-    let ready =
-        Command::new(&python).args(["-c", "import fc2, alibabacloud_fc20230330"]).status().is_ok_and(|s| s.success());
-    if !ready {
-        let ok = (python.exists()
-            || Command::new("python3").arg("-m").arg("venv").arg(&venv).status().unwrap().success())
-            && Command::new(&python)
-                .args(["-m", "pip", "install", "--quiet", "aliyun-fc2==2.5.2", "alibabacloud-fc20230330==4.8.3"])
-                .status()
-                .unwrap()
-                .success();
-        assert!(ok, "could not install the official SDKs into {}", venv.display());
-    }
-    python
 }
 
 #[test]
