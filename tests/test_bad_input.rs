@@ -7,11 +7,16 @@ use std::future::Future;
 use std::pin::Pin;
 
 use bytes::Bytes;
+use fc_runtime::credentials::{
+    CliProfileCredentials, EcsRamRoleCredentials, OidcRoleCredentials, ProfileFileCredentials, RamRoleArnCredentials,
+    RoleOptions, UriCredentials,
+};
 use fc_runtime::local::{HandlerError, LocalFc, bytes_fn};
 use fc_runtime::response::parse_invoke_response;
 use fc_runtime::{
-    Accepted, Client, Credentials, CredentialsProvider, Delivery, ErrorCode, FcError, FunctionErrorKind, FunctionRef,
-    InvocationMeta, InvocationType, InvokeRequest, InvokeResponse, Limits, RetryPolicy, fc_function, fc_service,
+    Accepted, Client, Credentials, CredentialsErrorKind, CredentialsProvider, Delivery, ErrorCode, FcError,
+    FunctionErrorKind, FunctionRef, InvocationMeta, InvocationType, InvokeRequest, InvokeResponse, Limits, RetryPolicy,
+    fc_function, fc_service,
 };
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
@@ -29,6 +34,8 @@ enum Expect {
     Transport {
         before_send: bool,
     },
+    /// A credentials provider's refusal, of this kind.
+    Creds(CredentialsErrorKind),
     /// Not an error: the malformed part is reported as absent.
     Absent,
 }
@@ -60,6 +67,7 @@ fn kind_of(err: &FcError) -> Expect {
         FcError::Service(s) => Expect::Service(s.status.as_u16(), s.code.clone()),
         FcError::Function(f) => Expect::Function(f.kind),
         FcError::Transport(e) => Expect::Transport { before_send: e.delivery == Delivery::NotSent },
+        FcError::Credentials(e) => Expect::Creds(e.kind),
         other => panic!("unexpected error kind: {other:?}"),
     }
 }
@@ -146,6 +154,43 @@ fn with_provider(endpoint: &str, creds: Credentials) -> Client {
         .build()
         .expect("a provider is asked per call, not at build")
 }
+
+/// Asks a provider built by `make` (from a canned server's endpoint answering `answers` in order) for credentials.
+async fn from_source<P: CredentialsProvider + 'static>(
+    answers: Vec<Vec<u8>>,
+    make: impl FnOnce(String) -> Result<P, FcError>,
+) -> Result<(), FcError> {
+    let server = CannedServer::start(answers).await.unwrap();
+    make(server.endpoint.clone())?.credentials().await.map(drop)
+}
+
+fn json_200(body: &str) -> Vec<u8> {
+    http_response("200 OK", &[("content-type", "application/json")], body.as_bytes())
+}
+
+/// A provider whose configuration is a file with `text`.
+async fn from_file<P: CredentialsProvider + 'static>(
+    text: &'static str,
+    make: impl FnOnce(std::path::PathBuf) -> P,
+) -> Result<(), FcError> {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let path = std::env::temp_dir().join(format!("fc-bad-input-{}-{n}", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    let outcome = make(path.clone()).credentials().await.map(drop);
+    std::fs::remove_file(&path).unwrap();
+    outcome
+}
+
+fn sts_at(endpoint: &str) -> RoleOptions {
+    RoleOptions::new().sts_endpoint(endpoint).role_session_name("bad-input")
+}
+
+fn role_via(endpoint: String) -> Result<RamRoleArnCredentials, FcError> {
+    RamRoleArnCredentials::new(Credentials::new("id", "secret"), "acs:ram::1:role/r", sts_at(&endpoint))
+}
+
+const LATER: &str = "2999-01-01T00:00:00Z";
 
 #[tokio::test]
 async fn every_bad_input_gets_its_exact_error() {
@@ -444,6 +489,202 @@ async fn every_bad_input_gets_its_exact_error() {
             "may have been delivered",
             over_the_wire(http_response("200 OK", &[("x-fc-request-id", &"r".repeat(1 << 20))], b"ok")),
         ),
+        // Credential sources: settings refused before anything is asked, malformed answers typed, never a panic.
+        case("role session name of one character", Creds(CredentialsErrorKind::Invalid), "2-64 characters", async {
+            RamRoleArnCredentials::new(
+                Credentials::new("i", "s"),
+                "acs:ram::1:role/r",
+                RoleOptions::new().role_session_name("x"),
+            )
+            .map(drop)
+        }),
+        case("role session name with a slash", Creds(CredentialsErrorKind::Invalid), "\"a/b\"", async {
+            RamRoleArnCredentials::new(Credentials::new("i", "s"), "arn", RoleOptions::new().role_session_name("a/b"))
+                .map(drop)
+        }),
+        case("session of 60 seconds", Creds(CredentialsErrorKind::Invalid), "minimum of 900s", async {
+            RamRoleArnCredentials::new(
+                Credentials::new("i", "s"),
+                "arn",
+                RoleOptions::new().duration(std::time::Duration::from_secs(60)),
+            )
+            .map(drop)
+        }),
+        case("session policy that is not JSON", Creds(CredentialsErrorKind::Invalid), "policy is not JSON", async {
+            RamRoleArnCredentials::new(Credentials::new("i", "s"), "arn", RoleOptions::new().policy("{\"Version\":"))
+                .map(drop)
+        }),
+        case("empty role ARN", Creds(CredentialsErrorKind::Invalid), "role ARN is empty", async {
+            RamRoleArnCredentials::new(Credentials::new("i", "s"), " ", RoleOptions::new()).map(drop)
+        }),
+        case("STS endpoint with another scheme", Creds(CredentialsErrorKind::Invalid), "not an http(s) URL", async {
+            RamRoleArnCredentials::new(Credentials::new("i", "s"), "arn", RoleOptions::new().sts_endpoint("ftp://sts"))
+                .map(drop)
+        }),
+        case("metadata endpoint that is not a URL", Creds(CredentialsErrorKind::Invalid), "metadata endpoint", async {
+            EcsRamRoleCredentials::builder().endpoint("http://[::1").build().map(drop)
+        }),
+        case("role name with a path", Creds(CredentialsErrorKind::Invalid), "\"../admin\"", async {
+            EcsRamRoleCredentials::builder().role_name("../admin").build().map(drop)
+        }),
+        case("credentials URI that is not http", Creds(CredentialsErrorKind::Invalid), "not an http(s) URL", async {
+            UriCredentials::new("file:///etc/passwd").map(drop)
+        }),
+        case(
+            "OIDC token file missing",
+            Creds(CredentialsErrorKind::Invalid),
+            "cannot read the OIDC token file",
+            async {
+                OidcRoleCredentials::new(
+                    "arn",
+                    "provider",
+                    "/nonexistent/fc-token",
+                    RoleOptions::new().sts_endpoint("http://127.0.0.1:9"),
+                )?
+                .credentials()
+                .await
+                .map(drop)
+            },
+        ),
+        case("OIDC token file empty", Creds(CredentialsErrorKind::Invalid), "is empty", {
+            from_file("\n  \n", |path| {
+                OidcRoleCredentials::new("arn", "provider", path, RoleOptions::new().sts_endpoint("http://127.0.0.1:9"))
+                    .unwrap()
+            })
+        }),
+        case(
+            "CLI configuration that is not JSON",
+            Creds(CredentialsErrorKind::Invalid),
+            "is not a CLI configuration",
+            from_file("{\"current\": ", CliProfileCredentials::new),
+        ),
+        case("CLI profiles of the wrong shape", Creds(CredentialsErrorKind::Invalid), "is not a CLI configuration", {
+            from_file("{\"current\":\"a\",\"profiles\":{\"a\":1}}", CliProfileCredentials::new)
+        }),
+        case("CLI profile without its key", Creds(CredentialsErrorKind::Invalid), "has no access_key_secret", {
+            from_file(
+                "{\"current\":\"a\",\"profiles\":[{\"name\":\"a\",\"mode\":\"AK\",\"access_key_id\":\"x\"}]}",
+                CliProfileCredentials::new,
+            )
+        }),
+        case("CLI with no profiles", Creds(CredentialsErrorKind::Invalid), "has no profiles", {
+            from_file("{\"current\":\"a\",\"profiles\":[]}", CliProfileCredentials::new)
+        }),
+        case("credentials file that is not INI", Creds(CredentialsErrorKind::Invalid), "is not an INI file", {
+            from_file("[default\ntype = access_key\n", ProfileFileCredentials::new)
+        }),
+        case("credentials file without a type", Creds(CredentialsErrorKind::Invalid), "[default] has no type", {
+            from_file("[default]\naccess_key_id = a\naccess_key_secret = b\n", ProfileFileCredentials::new)
+        }),
+        case("credentials file with a key id that cannot be sent", Config("credentials"), "contains a space", async {
+            let path = std::env::temp_dir().join(format!("fc-bad-input-space-{}", std::process::id()));
+            std::fs::write(&path, "[default]\ntype = access_key\naccess_key_id = a b\naccess_key_secret = s\n")
+                .unwrap();
+            let client = Client::builder()
+                .endpoint("http://127.0.0.1:9")
+                .credentials_provider(ProfileFileCredentials::new(&path))
+                .use_env_proxy(false)
+                .build()?;
+            let outcome = client.invoke(InvokeRequest::new("demo", "echo")).await.map(drop);
+            std::fs::remove_file(&path).unwrap();
+            outcome
+        }),
+        case("STS answer that is not JSON", Creds(CredentialsErrorKind::Malformed), "not the expected JSON", {
+            from_source(vec![json_200("<xml/>")], role_via)
+        }),
+        case("STS answer without Credentials", Creds(CredentialsErrorKind::Malformed), "has no Credentials", {
+            from_source(vec![json_200(r#"{"RequestId":"r"}"#)], role_via)
+        }),
+        case("STS credentials without a token", Creds(CredentialsErrorKind::Malformed), "no SecurityToken", {
+            from_source(
+                vec![json_200(&format!(
+                    r#"{{"Credentials":{{"AccessKeyId":"a","AccessKeySecret":"b","Expiration":"{LATER}"}}}}"#
+                ))],
+                role_via,
+            )
+        }),
+        case("STS expiration that is not a time", Creds(CredentialsErrorKind::Malformed), "\"tomorrow\"", {
+            from_source(
+                vec![json_200(
+                    r#"{"Credentials":{"AccessKeyId":"a","AccessKeySecret":"b","SecurityToken":"t","Expiration":"tomorrow"}}"#,
+                )],
+                role_via,
+            )
+        }),
+        case("STS credentials already expired", Creds(CredentialsErrorKind::Malformed), "expired at 2001-01-01", {
+            from_source(
+                vec![json_200(
+                    r#"{"Credentials":{"AccessKeyId":"a","AccessKeySecret":"b","SecurityToken":"t","Expiration":"2001-01-01T00:00:00Z"}}"#,
+                )],
+                role_via,
+            )
+        }),
+        case("STS HTML error page", Creds(CredentialsErrorKind::Refused), "HTTP 502", {
+            from_source(
+                vec![http_response("502 Bad Gateway", &[("content-type", "text/html")], b"<html>oops</html>")],
+                role_via,
+            )
+        }),
+        case(
+            "STS refusal with its code",
+            Creds(CredentialsErrorKind::Refused),
+            "NoPermission: You are not authorized",
+            {
+                from_source(
+                    vec![http_response(
+                        "403 Forbidden",
+                        &[],
+                        br#"{"Code":"NoPermission","Message":"You are not authorized","RequestId":"R1"}"#,
+                    )],
+                    role_via,
+                )
+            },
+        ),
+        case("metadata role list empty", Creds(CredentialsErrorKind::NotConfigured), "names no RAM role", {
+            from_source(vec![http_response("200 OK", &[], b"token"), http_response("200 OK", &[], b"  \n")], |e| {
+                EcsRamRoleCredentials::builder().endpoint(e).build()
+            })
+        }),
+        case(
+            "metadata credentials of 1 MB of garbage",
+            Creds(CredentialsErrorKind::Malformed),
+            "more than 256 KiB",
+            {
+                let garbage = vec![b'x'; 1 << 20];
+                from_source(vec![http_response("200 OK", &[], b"token"), http_response("200 OK", &[], &garbage)], |e| {
+                    EcsRamRoleCredentials::builder().endpoint(e).role_name("r").build()
+                })
+            },
+        ),
+        case("metadata token that is not a header value", Creds(CredentialsErrorKind::Malformed), "IMDSV1_DISABLED", {
+            from_source(vec![http_response("200 OK", &[], b"bad\x01token")], |e| {
+                EcsRamRoleCredentials::builder().endpoint(e).role_name("r").imdsv1_disabled(true).build()
+            })
+        }),
+        case("credentials URI answering an error Code", Creds(CredentialsErrorKind::Refused), "Code \"Failure\"", {
+            from_source(
+                vec![json_200(&format!(
+                    r#"{{"Code":"Failure","AccessKeyId":"a","AccessKeySecret":"b","SecurityToken":"t","Expiration":"{LATER}"}}"#
+                ))],
+                |e| UriCredentials::new(format!("{e}/creds")),
+            )
+        }),
+        case("credentials URI truncated", Creds(CredentialsErrorKind::Unreachable), "could not be reached", {
+            from_source(vec![b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"Code\"".to_vec()], |e| {
+                UriCredentials::new(format!("{e}/creds"))
+            })
+        }),
+        case(
+            "metadata credentials that are not JSON",
+            Creds(CredentialsErrorKind::Malformed),
+            "not the expected JSON",
+            {
+                from_source(
+                    vec![http_response("200 OK", &[], b"token"), http_response("200 OK", &[], b"{\"Code\":")],
+                    |e| EcsRamRoleCredentials::builder().endpoint(e).role_name("r").build(),
+                )
+            },
+        ),
         case(
             "HTML 502 on the wire",
             Service(502, ErrorCode::Other(String::new())),
@@ -457,7 +698,7 @@ async fn every_bad_input_gets_its_exact_error() {
     ];
 
     let total = cases.len();
-    assert!(total >= 65, "the table has {total} cases");
+    assert!(total >= 95, "the table has {total} cases");
     for Case { name, expect, mentions, run } in cases.drain(..) {
         match (run.await, &expect) {
             (Ok(()), Absent) => {}

@@ -404,7 +404,10 @@ fn shared_http(
     Ok(cell.get_or_init(|| client).clone())
 }
 
-/// Sends `request` and reads the whole answer; connection failures and timeouts are `Unreachable`.
+/// The most a credential source's answer may hold.
+const MAX_ANSWER: usize = 256 * 1024;
+
+/// Sends `request` and reads the whole answer (at most 256 KiB); connection failures and timeouts are `Unreachable`.
 pub(crate) async fn exchange(
     provider: &'static str,
     what: &str,
@@ -414,10 +417,26 @@ pub(crate) async fn exchange(
         let how = if e.is_timeout() { "did not answer in time" } else { "could not be reached" };
         FcError::credentials_caused_by(provider, CredentialsErrorKind::Unreachable, format!("{what} {how}"), e)
     };
-    let response = request.send().await.map_err(unreachable)?;
+    let mut response = request.send().await.map_err(unreachable)?;
     let status = response.status();
-    let body = response.bytes().await.map_err(unreachable)?;
-    Ok((status, body))
+    let too_large = || {
+        FcError::credentials(
+            provider,
+            CredentialsErrorKind::Malformed,
+            format!("{what} answered more than {} KiB; credentials are a few hundred bytes", MAX_ANSWER / 1024),
+        )
+    };
+    if response.content_length().is_some_and(|len| len > MAX_ANSWER as u64) {
+        return Err(too_large());
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+        if body.len() + chunk.len() > MAX_ANSWER {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((status, body.freeze()))
 }
 
 /// Reads an HTTP(S) endpoint setting: `host`, `host:port` (then `default_scheme`), or a full `http(s)://` URL.
