@@ -127,7 +127,12 @@ impl CliProfileCredentials {
             }
             Err(e) => return Err(invalid_caused(format!("cannot read {}", self.path.display()), e)),
         };
-        let config: Config = serde_json::from_slice(&text)
+        self.provider_from_text(&text)
+    }
+
+    /// Builds the provider the configuration `text` describes for this provider's profile; nothing is fetched.
+    pub(crate) fn provider_from_text(&self, text: &[u8]) -> Result<Arc<dyn CredentialsProvider>, FcError> {
+        let config: Config = serde_json::from_slice(text)
             .map_err(|e| invalid(format!("{} is not a CLI configuration ({e})", self.path.display())))?;
         let name = self
             .profile

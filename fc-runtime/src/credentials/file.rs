@@ -102,8 +102,17 @@ impl ProfileFileCredentials {
                 e,
             )
         })?;
+        self.provider_from_text(path, &text)
+    }
+
+    /// Builds the provider the section of `text` describes; nothing is fetched.
+    pub(crate) fn provider_from_text(
+        &self,
+        path: &std::path::Path,
+        text: &str,
+    ) -> Result<Arc<dyn CredentialsProvider>, FcError> {
         let options = ini::ParseOption { enabled_quote: false, enabled_escape: false, ..Default::default() };
-        let ini = ini::Ini::load_from_str_opt(&text, options)
+        let ini = ini::Ini::load_from_str_opt(text, options)
             .map_err(|e| invalid(format!("{} is not an INI file ({e})", path.display())))?;
         let section = ini
             .section(Some(self.profile.as_str()))

@@ -466,6 +466,44 @@ pub(crate) fn endpoint_url(
     Ok(url)
 }
 
+/// Entry points for the fuzz targets: the parsers of every credential source, without I/O. Not a public API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::*;
+
+    /// Parses a CLI configuration and builds the provider of its current profile (or `profile`); nothing is
+    /// fetched. Returns the provider's `Debug`.
+    pub fn cli_config(text: &[u8], profile: Option<&str>) -> Result<String, FcError> {
+        let mut provider = CliProfileCredentials::new("fuzz/config.json").environment(offline());
+        if let Some(p) = profile {
+            provider = provider.profile(p);
+        }
+        provider.provider_from_text(text).map(|p| format!("{p:?}"))
+    }
+
+    /// Parses a credentials file and builds the provider of `section`; nothing is fetched.
+    pub fn credentials_file(text: &str, section: &str) -> Result<String, FcError> {
+        let provider = ProfileFileCredentials::new("fuzz/credentials").environment(offline()).profile(section);
+        provider.provider_from_text(std::path::Path::new("fuzz/credentials"), text).map(|p| format!("{p:?}"))
+    }
+
+    /// Parses a temporary-credentials answer (instance metadata, STS's `Credentials`, a credentials URI).
+    pub fn temporary_credentials(body: &[u8]) -> Result<Credentials, FcError> {
+        let answer: TemporaryCredentials = parse_json("fuzz", body)?;
+        let credentials = answer.into_credentials("fuzz")?;
+        credentials.validate()?;
+        Ok(credentials)
+    }
+
+    /// Endpoints that go nowhere, so that nothing built here could reach a real service.
+    fn offline() -> Environment {
+        Environment::from_vars([
+            ("ALIBABA_CLOUD_STS_ENDPOINT", "http://127.0.0.1:9"),
+            ("ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9"),
+        ])
+    }
+}
+
 /// The reason of a provider's error, for lists (the chain's) where the provider is already named.
 pub(crate) fn reason_of(err: &FcError) -> String {
     match err {

@@ -22,8 +22,10 @@ const STS_TIMEOUT: Duration = Duration::from_secs(15);
 /// Unset values come from the environment ([`environment`](Self::environment), default the process's):
 /// `ALIBABA_CLOUD_ROLE_SESSION_NAME`; the endpoint from `ALIBABA_CLOUD_STS_ENDPOINT` (a host, or an
 /// `http(s)://host:port` URL), else `sts[-vpc].{ALIBABA_CLOUD_STS_REGION}.aliyuncs.com`
-/// (`ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true` for `sts-vpc`), else `sts.aliyuncs.com`. An explicit
-/// [`sts_endpoint`](Self::sts_endpoint) or [`sts_region`](Self::sts_region) wins over the environment.
+/// (`ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true` for `sts-vpc`), else `sts.aliyuncs.com`. The precedence: an
+/// explicit [`sts_endpoint`](Self::sts_endpoint), then `ALIBABA_CLOUD_STS_ENDPOINT` (an endpoint override is
+/// more specific than any region), then an explicit [`sts_region`](Self::sts_region) (a CLI profile's
+/// `sts_region`), then `ALIBABA_CLOUD_STS_REGION`.
 ///
 /// ```
 /// use std::time::Duration;
@@ -157,10 +159,10 @@ impl RoleOptions {
         let env_vpc = || self.env.flag("ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED");
         let value = if let Some(endpoint) = &self.sts_endpoint {
             endpoint.clone()
-        } else if let Some(region) = &self.sts_region {
-            host(region, self.vpc.unwrap_or_else(env_vpc))
         } else if let Some(endpoint) = self.env.get("ALIBABA_CLOUD_STS_ENDPOINT") {
             endpoint
+        } else if let Some(region) = &self.sts_region {
+            host(region, self.vpc.unwrap_or_else(env_vpc))
         } else if let Some(region) = self.env.get("ALIBABA_CLOUD_STS_REGION") {
             host(&region, self.vpc.unwrap_or_else(env_vpc))
         } else {
@@ -373,7 +375,15 @@ mod tests {
         );
         assert_eq!(
             endpoint(env(&[("ALIBABA_CLOUD_STS_ENDPOINT", "http://127.0.0.1:9")]).sts_region("cn-shanghai")),
+            "http://127.0.0.1:9/"
+        );
+        assert_eq!(
+            endpoint(env(&[("ALIBABA_CLOUD_STS_REGION", "cn-beijing")]).sts_region("cn-shanghai")),
             "https://sts.cn-shanghai.aliyuncs.com/"
+        );
+        assert_eq!(
+            endpoint(env(&[("ALIBABA_CLOUD_STS_ENDPOINT", "http://127.0.0.1:9")]).sts_endpoint("http://127.0.0.1:8")),
+            "http://127.0.0.1:8/"
         );
         assert_eq!(endpoint(env(&[]).sts_endpoint("sts.example.com")), "https://sts.example.com/");
         assert!(endpoint(env(&[]).sts_endpoint("ftp://x")).contains("not an http(s) URL"));
