@@ -40,6 +40,7 @@
 mod client;
 pub mod credentials;
 mod error;
+pub mod function;
 mod invoke;
 pub mod paths;
 mod request;
