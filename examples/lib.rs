@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fc_runtime::local::{Context, Handler, HandlerError, LocalFc, LocalFcBuilder, bytes_fn, json_fn};
-use fc_runtime::{Client, ClientBuilder, FcError};
+use fc_runtime::{Accepted, Bytes, Client, ClientBuilder, FcError, Invocation, fc_function, fc_service};
 use serde::{Deserialize, Serialize};
 
 /// The service the demo functions live in.
@@ -95,9 +95,11 @@ pub fn demo_functions(builder: LocalFcBuilder) -> LocalFcBuilder {
     builder
 }
 
-#[derive(Deserialize)]
-struct Sleep {
-    ms: u64,
+/// Event of `demo/sleep`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sleep {
+    /// How long to sleep, in milliseconds.
+    pub ms: u64,
 }
 
 /// Event of `demo/log`.
@@ -141,5 +143,117 @@ impl Target {
     /// A client with default settings.
     pub fn client(&self) -> Result<Client, FcError> {
         self.client_builder()?.build()
+    }
+}
+
+/// Result of `demo/sleep`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Slept {
+    /// How long the function slept.
+    pub slept_ms: u64,
+}
+
+/// The demo service as one contract: the stubs callers use, and (`server`) the `DemoServer` trait that the
+/// function implements — the compiler checks that both ends agree.
+#[fc_service(service = "demo", server)]
+pub trait Demo {
+    /// Returns the event bytes unchanged.
+    #[fc_function]
+    async fn echo(&self, event: Bytes) -> Result<Bytes, FcError>;
+
+    /// `{"name"}` → `{"greeting"}`; logs `greeting {name}`.
+    #[fc_function]
+    async fn greet(&self, event: Greet) -> Result<Greeting, FcError>;
+
+    /// `greet`, with the function's log.
+    #[fc_function(function = "greet", log = "tail")]
+    async fn greet_traced(&self, event: Greet) -> Result<Invocation<Greeting>, FcError>;
+
+    /// Logs `lines` lines and returns how many.
+    #[fc_function(log = "tail")]
+    async fn log(&self, event: Lines) -> Result<Invocation<u64>, FcError>;
+
+    /// Always fails with a `DemoError`.
+    #[fc_function]
+    async fn fail(&self) -> Result<(), FcError>;
+
+    /// Always panics: an unhandled error.
+    #[fc_function]
+    async fn crash(&self) -> Result<(), FcError>;
+
+    /// Sleeps `ms` milliseconds.
+    #[fc_function]
+    async fn sleep(&self, event: Sleep) -> Result<Slept, FcError>;
+
+    /// `sleep`, started asynchronously under a stateful invocation id.
+    #[fc_function(function = "sleep", invocation = "async")]
+    async fn sleep_later(&self, #[fc(invocation_id)] id: &str, event: Sleep) -> Result<Accepted, FcError>;
+
+    /// `a + b`: a function of several arguments (the event is `{"a": …, "b": …}`).
+    #[fc_function]
+    async fn add(&self, a: i64, b: i64) -> Result<i64, FcError>;
+}
+
+/// The demo function's own error.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// What `fail` returns.
+    #[error("the demo function failed on purpose")]
+    OnPurpose,
+    /// `add` overflowed.
+    #[error("{0} + {1} overflows a 64-bit integer")]
+    Overflow(i64, i64),
+}
+
+/// The demo functions, written once against [`DemoServer`]: `cargo run --example function` serves them as an FC
+/// custom runtime.
+#[derive(Debug, Clone, Default)]
+pub struct DemoFunctions;
+
+fn log_line(line: String) {
+    match fc_runtime::function::context() {
+        Some(ctx) => ctx.log(line),
+        None => println!("{line}"),
+    }
+}
+
+impl DemoServer for DemoFunctions {
+    type Error = DemoError;
+
+    async fn echo(&self, event: Bytes) -> Result<Bytes, DemoError> {
+        Ok(event)
+    }
+
+    async fn greet(&self, event: Greet) -> Result<Greeting, DemoError> {
+        log_line(format!("greeting {}", event.name));
+        Ok(Greeting { greeting: format!("Hello, {}!", event.name) })
+    }
+
+    async fn log(&self, event: Lines) -> Result<u64, DemoError> {
+        for i in 1..=event.lines {
+            log_line(format!("line {i} of {}", event.lines));
+        }
+        Ok(event.lines)
+    }
+
+    async fn fail(&self) -> Result<(), DemoError> {
+        log_line("about to fail".to_owned());
+        Err(DemoError::OnPurpose)
+    }
+
+    async fn crash(&self) -> Result<(), DemoError> {
+        if std::hint::black_box(true) {
+            panic!("the demo function crashed");
+        }
+        Ok(())
+    }
+
+    async fn sleep(&self, event: Sleep) -> Result<Slept, DemoError> {
+        tokio::time::sleep(Duration::from_millis(event.ms)).await;
+        Ok(Slept { slept_ms: event.ms })
+    }
+
+    async fn add(&self, a: i64, b: i64) -> Result<i64, DemoError> {
+        a.checked_add(b).ok_or(DemoError::Overflow(a, b))
     }
 }

@@ -47,6 +47,8 @@ pub(crate) struct Settings {
     pub timeout: Option<Spanned<u64>>,
     pub api: Option<Spanned<Api>>,
     pub krate: Option<Spanned<syn::Path>>,
+    /// `server` on `#[fc_service]`: also generate the function side.
+    pub server: Option<Span>,
 }
 
 impl Settings {
@@ -61,6 +63,7 @@ impl Settings {
             timeout: self.timeout.or_else(|| defaults.timeout.clone()),
             api: self.api.or_else(|| defaults.api.clone()),
             krate: self.krate.or_else(|| defaults.krate.clone()),
+            server: None,
         }
     }
 }
@@ -83,7 +86,7 @@ impl AttrKind {
     fn keys(self) -> &'static [&'static str] {
         match self {
             AttrKind::Function => &["api", "service", "function", "qualifier", "invocation", "log", "timeout", "crate"],
-            AttrKind::Service => &["api", "service", "qualifier", "timeout", "crate"],
+            AttrKind::Service => &["api", "service", "qualifier", "timeout", "crate", "server"],
         }
     }
 }
@@ -131,8 +134,22 @@ pub(crate) fn parse_setting(
         "crate" => settings.krate.is_some(),
         _ => false,
     };
+    if key == "server" && kind == AttrKind::Service {
+        if meta.input.peek(syn::Token![=]) {
+            ctx.error_at(span, "`server` takes no value: write `#[fc_service(…, server)]`");
+            let _: Expr = meta.value()?.parse()?;
+        } else if settings.server.is_some() {
+            ctx.error_at(span, "duplicate key `server` in #[fc_service]");
+        } else {
+            settings.server = Some(span);
+        }
+        return Ok(());
+    }
     if !kind.keys().contains(&key.as_str()) {
         let hint = match (kind, key.as_str()) {
+            (AttrKind::Function, "server" | "client") => {
+                "; `server` goes on the trait's #[fc_service], and generates the function side of every method".into()
+            }
             (AttrKind::Service, "function" | "invocation" | "log") => {
                 format!("; `{key}` belongs on each method's #[fc_function]")
             }

@@ -13,6 +13,7 @@ mod attr;
 mod ctxt;
 mod expand;
 mod fallback;
+mod server;
 mod valid;
 
 /// Function Compute's naming rules (the `fc-names` crate), shared with the runtime's checks.
@@ -117,6 +118,8 @@ pub fn fc_service(args: TokenStream, item: TokenStream) -> TokenStream {
         bytes_event: bool,
     }
     let mut targets: HashMap<(String, String), Vec<Target>> = HashMap::new();
+    // The methods the function side is generated from: those whose client side expanded without errors.
+    let mut served: Vec<(TraitItemFn, Settings, Span)> = Vec::new();
     let mut items = Vec::new();
     // The inner `#[fc_function]` attributes are consumed here; naming their paths once keeps the user's
     // `use fc_runtime::fc_function` import used (it is needed for the attribute to resolve anyway).
@@ -180,7 +183,12 @@ pub fn fc_service(args: TokenStream, item: TokenStream) -> TokenStream {
             }
         }
         same_function.push(Target { method: method.sig.ident.clone(), bytes_event });
+        let before_method = ctx.error_count();
+        let server_settings = settings.clone();
         items.push(function_method(&ctx, &method, settings, settings_ok, attr.span(), &trait_generics));
+        if settings_ok && ctx.error_count() == before_method {
+            served.push((method.clone(), server_settings, attr.span()));
+        }
     }
 
     let has_invoke = tr.supertraits.iter().any(|b| match b {
@@ -204,9 +212,22 @@ pub fn fc_service(args: TokenStream, item: TokenStream) -> TokenStream {
     let unsafety = &tr.unsafety;
     let generics = &tr.generics;
     let supertraits = &tr.supertraits;
+    let server = match defaults.server {
+        Some(flag_span) => {
+            // The models were checked when the client side was built; this collector only satisfies the model.
+            let scratch = Ctxt::new();
+            let models: Vec<ast::Method<'_>> =
+                served.iter().map(|(m, s, span)| ast::method(&scratch, m, s.clone(), *span)).collect();
+            let out = server::expand(&ctx, &tr, &models, flag_span, &rt);
+            let _ = scratch.check();
+            out
+        }
+        None => TokenStream::new(),
+    };
     let errors = ctx.check();
     quote! {
         #errors
+        #server
         #(#attrs)*
         #vis #unsafety trait #ident #generics : #supertraits #where_clause {
             #(#items)*

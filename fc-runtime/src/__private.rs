@@ -1,6 +1,6 @@
 //! Helpers named by generated code through absolute paths (`::fc_runtime::__private::…`).
 
-pub use core::convert::AsRef;
+pub use core::convert::{AsRef, Into};
 pub use core::future::Future;
 pub use core::marker::{Send, Sync};
 pub use core::option::Option::{self, None, Some};
