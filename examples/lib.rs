@@ -192,6 +192,11 @@ pub trait Demo {
     /// `a + b`: a function of several arguments (the event is `{"a": …, "b": …}`).
     #[fc_function]
     async fn add(&self, a: i64, b: i64) -> Result<i64, FcError>;
+
+    /// `greet`, called from inside the function through FC with the instance's own credentials: a typed call
+    /// from one function to another.
+    #[fc_function]
+    async fn relay(&self, event: Greet) -> Result<Greeting, FcError>;
 }
 
 /// The demo function's own error.
@@ -203,6 +208,9 @@ pub enum DemoError {
     /// `add` overflowed.
     #[error("{0} + {1} overflows a 64-bit integer")]
     Overflow(i64, i64),
+    /// `relay`'s call to `greet` failed.
+    #[error("the call to greet failed: {0}")]
+    Upstream(String),
 }
 
 /// The demo functions, written once against [`DemoServer`]: `cargo run --example function` serves them as an FC
@@ -255,5 +263,14 @@ impl DemoServer for DemoFunctions {
 
     async fn add(&self, a: i64, b: i64) -> Result<i64, DemoError> {
         a.checked_add(b).ok_or(DemoError::Overflow(a, b))
+    }
+
+    async fn relay(&self, event: Greet) -> Result<Greeting, DemoError> {
+        let upstream = |e: FcError| DemoError::Upstream(e.to_string());
+        let ctx = fc_runtime::function::context().ok_or_else(|| DemoError::Upstream("no invocation".into()))?;
+        let client = ctx.client().map_err(upstream)?;
+        let mut greeting = client.greet(event).await.map_err(upstream)?;
+        greeting.greeting.push_str(" (relayed)");
+        Ok(greeting)
     }
 }

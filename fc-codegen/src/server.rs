@@ -279,7 +279,10 @@ pub(crate) fn expand(
         }
     };
     let hooks = [
-        hook("on_initialize", "Runs on `POST /initialize`: once per instance, before its first invocation, when the function has an initializer."),
+        hook(
+            "on_initialize",
+            "Runs on `POST /initialize`: once per instance, before its first invocation, when the function has an initializer.",
+        ),
         hook("on_pre_stop", "Runs on `GET /pre-stop`: before the instance is destroyed."),
         hook("on_pre_freeze", "Runs on `GET /pre-freeze` (FC 2.0): before the instance is frozen."),
     ];

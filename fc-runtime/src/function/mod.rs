@@ -33,6 +33,10 @@ use crate::{Client, Credentials, FcError, Setting};
 #[cfg(feature = "function")]
 pub use server::{Server, serve};
 
+/// The variable naming the address a custom runtime listens on instead of `0.0.0.0` (FC requires `0.0.0.0`;
+/// tests and local runs use `127.0.0.1`). Not an `FC_` name: FC reserves those.
+pub const LISTEN_HOST_VAR: &str = "RUST_FC_LISTEN_HOST";
+
 /// The `errorType` of the errors the runtime itself reports.
 pub mod error_types {
     /// The event is not what the function takes (not JSON, the wrong shape, a missing argument).
@@ -109,7 +113,7 @@ pub(crate) enum LogSink {
     #[default]
     Stdout,
     /// An in-process host's log buffer (`LocalFc`).
-    #[allow(dead_code)]
+    #[cfg_attr(not(feature = "local"), allow(dead_code))]
     Buffer(Arc<Mutex<Vec<u8>>>),
 }
 

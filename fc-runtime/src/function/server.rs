@@ -18,15 +18,11 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::{Context, Failure, Lifecycle, Router, error_types, panic_message};
+use super::{Context, Failure, LISTEN_HOST_VAR, Lifecycle, Router, error_types, panic_message};
 use crate::credentials::Environment;
 
 /// The largest event accepted: FC's limit for a synchronous invocation's payload, 32 MB.
 pub const MAX_EVENT: usize = 32 * 1024 * 1024;
-
-/// The variable naming the address to listen on instead of `0.0.0.0` (FC requires `0.0.0.0`; tests and local
-/// runs use `127.0.0.1`). Not an `FC_` name: FC reserves those.
-pub const LISTEN_HOST_VAR: &str = "RUST_FC_LISTEN_HOST";
 
 type Shutdown = Pin<Box<dyn Future<Output = ()> + Send>>;
 

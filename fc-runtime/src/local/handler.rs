@@ -22,6 +22,9 @@ pub struct Context {
     pub(crate) attempt: u32,
     pub(crate) log: Arc<Mutex<Vec<u8>>>,
     pub(crate) headers: Arc<http::HeaderMap>,
+    /// The credentials FC would give the function's role: LocalFc's first key.
+    pub(crate) role: Option<crate::Credentials>,
+    pub(crate) account_id: Option<String>,
 }
 
 impl fmt::Debug for Context {
@@ -94,17 +97,30 @@ pub struct HandlerError {
     pub error_type: String,
     /// `stackTrace`.
     pub stack_trace: Vec<String>,
+    /// Reported as `UnhandledInvocationError` (a crash) rather than `HandledInvocationError`.
+    pub unhandled: bool,
 }
 
 impl HandlerError {
     /// An error of type `Error`.
     pub fn new(message: impl Into<String>) -> Self {
-        HandlerError { message: message.into(), error_type: "Error".to_owned(), stack_trace: Vec::new() }
+        HandlerError {
+            message: message.into(),
+            error_type: "Error".to_owned(),
+            stack_trace: Vec::new(),
+            unhandled: false,
+        }
     }
 
     /// Sets `errorType`.
     pub fn with_type(mut self, error_type: impl Into<String>) -> Self {
         self.error_type = error_type.into();
+        self
+    }
+
+    /// Reports the error as `UnhandledInvocationError`, as FC does for a crash.
+    pub fn unhandled(mut self) -> Self {
+        self.unhandled = true;
         self
     }
 

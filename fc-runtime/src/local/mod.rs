@@ -23,6 +23,7 @@
 mod auth;
 mod handler;
 mod reply;
+mod runtime;
 mod server;
 mod store;
 
@@ -35,8 +36,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use handler::{Context, Handler, HandlerError, HandlerResult, bytes_fn, json_fn};
+pub use runtime::CustomRuntime;
 
-use crate::{Client, ClientBuilder, Credentials, Limits};
+use crate::{Client, ClientBuilder, Credentials, Limits, function};
 
 /// Access key accepted when none is configured.
 pub const DEFAULT_ACCESS_KEY_ID: &str = "testKeyId";
@@ -276,6 +278,7 @@ pub struct LocalFcBuilder {
     fc3_functions: Vec<(String, FunctionConfig, Arc<dyn Handler>)>,
     versions: HashMap<String, u32>,
     aliases: Vec<(String, String, String)>,
+    runtimes: Vec<Arc<runtime::RuntimeLink>>,
 }
 
 /// FC 3.0 functions have no service: each lives alone in an internal service named after it, whose name no FC 2.0
@@ -396,6 +399,66 @@ impl LocalFcBuilder {
         self
     }
 
+    /// Hosts every function of `router` (the function side of an `#[fc_service(…, server)]` trait:
+    /// `implementation.into_router()`) in the FC 2.0 service `service`, run in process. Inside the methods,
+    /// `fc_runtime::function::context()` is the invocation's context, its `log` lines go to the invocation's log,
+    /// its credentials are this `LocalFc`'s first key and its `client()` calls this `LocalFc`.
+    pub fn router(mut self, service: impl Into<String>, router: function::Router) -> Self {
+        let service = service.into();
+        let router = Arc::new(router);
+        let names: Vec<String> = router.functions().map(str::to_owned).collect();
+        for name in names {
+            let handler = runtime::RouterFunction { router: router.clone(), name: name.clone() };
+            self = self.function(service.clone(), name, handler);
+        }
+        self
+    }
+
+    /// Hosts every function of `router` as FC 3.0 functions of the same names, run in process.
+    pub fn fc3_router(mut self, router: function::Router) -> Self {
+        let router = Arc::new(router);
+        let names: Vec<String> = router.functions().map(str::to_owned).collect();
+        for name in names {
+            let handler = runtime::RouterFunction { router: router.clone(), name: name.clone() };
+            self = self.fc3_function(name, handler);
+        }
+        self
+    }
+
+    /// Hosts `functions` of the FC 2.0 service `service` in a custom runtime, as FC does: each invocation is
+    /// forwarded to the runtime's `POST /invoke` with the headers FC sends (request id, function and service
+    /// names, qualifier, account, the role's temporary credentials); `404`/`x-fc-status: 404` answers become
+    /// function errors (a `Panic` one unhandled), and the runtime's output between the invocation's markers
+    /// becomes its log.
+    pub fn custom_runtime(
+        mut self,
+        service: impl Into<String>,
+        functions: impl IntoIterator<Item = impl Into<String>>,
+        runtime: CustomRuntime,
+    ) -> Self {
+        let service = service.into();
+        let link = Arc::new(runtime::RuntimeLink::new(runtime.target));
+        for name in functions {
+            self = self.function(service.clone(), name, runtime::ForwardedFunction { link: link.clone() });
+        }
+        self.runtimes.push(link);
+        self
+    }
+
+    /// [`custom_runtime`](Self::custom_runtime) for FC 3.0 functions.
+    pub fn fc3_custom_runtime(
+        mut self,
+        functions: impl IntoIterator<Item = impl Into<String>>,
+        runtime: CustomRuntime,
+    ) -> Self {
+        let link = Arc::new(runtime::RuntimeLink::new(runtime.target));
+        for name in functions {
+            self = self.fc3_function(name, runtime::ForwardedFunction { link: link.clone() });
+        }
+        self.runtimes.push(link);
+        self
+    }
+
     /// Checks the configuration, binds the socket and starts serving on the current Tokio runtime.
     pub async fn start(mut self) -> Result<LocalFc, StartError> {
         let mut services: HashMap<String, Service> = HashMap::new();
@@ -463,7 +526,22 @@ impl LocalFcBuilder {
         let addr = listener.local_addr().map_err(bind)?;
         let (shutdown, watch) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(server::serve(listener, state.clone(), watch));
-        Ok(LocalFc { addr, state, shutdown, task: Some(task) })
+        let mut fc = LocalFc { addr, state, shutdown, task: Some(task), children: Vec::new() };
+        let role = fc.state.auth.keys.first().map(|k| {
+            let c = Credentials::new(&k.id, &k.secret);
+            match &k.security_token {
+                Some(t) => c.with_security_token(t),
+                None => c,
+            }
+        });
+        for link in &self.runtimes {
+            let child = link
+                .start(&fc.endpoint(), role.as_ref(), fc.state.auth.account_id.as_deref())
+                .await
+                .map_err(|reason| StartError::Runtime { reason })?;
+            fc.children.extend(child);
+        }
+        Ok(fc)
     }
 }
 
@@ -494,6 +572,13 @@ pub enum StartError {
         /// The version it names.
         version: String,
     },
+    /// A custom runtime could not be started (or did not say where it listens).
+    #[error("custom runtime: {reason}")]
+    #[non_exhaustive]
+    Runtime {
+        /// Why.
+        reason: String,
+    },
     /// The socket could not be bound.
     #[error("could not listen on {addr}")]
     #[non_exhaustive]
@@ -512,6 +597,8 @@ pub struct LocalFc {
     state: Arc<State>,
     shutdown: tokio::sync::watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// Custom runtimes started from commands: killed when this is dropped.
+    children: Vec<tokio::process::Child>,
 }
 
 impl fmt::Debug for LocalFc {
@@ -533,6 +620,7 @@ impl LocalFc {
             fc3_functions: Vec::new(),
             versions: HashMap::new(),
             aliases: Vec::new(),
+            runtimes: Vec::new(),
         }
     }
 

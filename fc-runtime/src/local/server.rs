@@ -422,6 +422,14 @@ async fn invoke(
         attempt: 1,
         log: Default::default(),
         headers: Arc::new(parts.headers.clone()),
+        role: state.auth.keys.first().map(|k| {
+            let c = crate::Credentials::new(&k.id, &k.secret);
+            match &k.security_token {
+                Some(t) => c.with_security_token(t),
+                None => c,
+            }
+        }),
+        account_id: state.auth.account_id.clone(),
     };
     let resp = match ty {
         InvocationType::Sync => {
@@ -465,7 +473,7 @@ async fn invoke(
 
 enum Failure {
     Handled(HandlerError),
-    Unhandled(String, Option<&'static str>),
+    Unhandled(String, Option<String>),
 }
 
 struct Execution {
@@ -491,12 +499,13 @@ async fn execute(function: &Function, event: Bytes, ctx: Context) -> Execution {
     let started = Instant::now();
     let timeout = function.config.timeout;
     let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| function.handler.call(event, ctx.clone()))) {
-        Err(panic) => Err(Failure::Unhandled(panic_message(panic), Some("Panic"))),
+        Err(panic) => Err(Failure::Unhandled(panic_message(panic), Some("Panic".to_owned()))),
         Ok(fut) => match tokio::time::timeout(timeout, AssertUnwindSafe(fut).catch_unwind()).await {
             Err(_) => {
                 Err(Failure::Unhandled(format!("Function timed out after {} seconds", timeout.as_secs_f64()), None))
             }
-            Ok(Err(panic)) => Err(Failure::Unhandled(panic_message(panic), Some("Panic"))),
+            Ok(Err(panic)) => Err(Failure::Unhandled(panic_message(panic), Some("Panic".to_owned()))),
+            Ok(Ok(Err(e))) if e.unhandled => Err(Failure::Unhandled(e.message, Some(e.error_type))),
             Ok(Ok(Err(e))) => Err(Failure::Handled(e)),
             Ok(Ok(Ok(bytes))) => Ok(bytes),
         },

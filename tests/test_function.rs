@@ -1,0 +1,264 @@
+//! Both ends of one trait, end to end: the `Demo` trait's client stubs → `LocalFc` (signatures checked) → the
+//! `function` example running as its own process (an FC custom runtime) → the `DemoServer` implementation → back;
+//! the same implementation hosted in process; bad input sent straight to the runtime; and SIGTERM with
+//! invocations in flight.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use examples::{Demo, DemoFunctions, DemoServer, Greet, Greeting, Lines, Sleep};
+use fc_runtime::local::{CustomRuntime, LocalFc};
+use fc_runtime::{Bytes, Client, FcError, FunctionErrorKind, FunctionRef, InvocationStatus, fc_function, fc_service};
+
+/// The `function` example binary `cargo test --workspace` builds, next to this test's `deps` directory.
+fn function_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe.parent().and_then(Path::parent).unwrap().join("examples").join("function");
+    assert!(path.exists(), "{} is missing: run the suite with `cargo test --workspace`", path.display());
+    path
+}
+
+const FUNCTIONS: [&str; 8] = ["echo", "greet", "log", "fail", "crash", "sleep", "add", "relay"];
+
+/// A stub form the demo trait does not have: a unit result.
+#[fc_service(service = "demo")]
+trait Extra {
+    #[fc_function(function = "sleep")]
+    async fn nap(&self, event: Sleep) -> Result<(), FcError>;
+}
+
+async fn over_http() -> LocalFc {
+    LocalFc::builder()
+        .custom_runtime("demo", FUNCTIONS, CustomRuntime::command(function_binary()))
+        .start()
+        .await
+        .expect("LocalFc starts the function")
+}
+
+async fn in_process() -> LocalFc {
+    LocalFc::builder().router("demo", DemoFunctions.into_router()).start().await.unwrap()
+}
+
+/// Every stub form, against `fc`.
+async fn every_stub_form(fc: &LocalFc, logs_reach_the_caller: bool) {
+    let client: Client = fc.client();
+    // Raw bytes both ways, not UTF-8.
+    let raw = Bytes::from_static(&[0, 159, 146, 150, 255, b'\n']);
+    assert_eq!(client.echo(raw.clone()).await.unwrap(), raw);
+    // JSON.
+    let ann = Greet { name: "Ann".into() };
+    assert_eq!(client.greet(ann.clone()).await.unwrap(), Greeting { greeting: "Hello, Ann!".into() });
+    // Several arguments.
+    assert_eq!(client.add(2, 40).await.unwrap(), 42);
+    // Unit.
+    client.nap(Sleep { ms: 1 }).await.unwrap();
+    // Invocation<T> whose Tail log holds the function's own lines.
+    let traced = client.greet_traced(ann.clone()).await.unwrap();
+    assert_eq!(traced.value.greeting, "Hello, Ann!");
+    let log = client.log(Lines { lines: 3 }).await.unwrap();
+    assert_eq!(log.value, 3);
+    if logs_reach_the_caller {
+        let tail = traced.meta.log_tail.as_deref().unwrap_or_default();
+        assert!(tail.contains("greeting Ann"), "{tail:?}");
+        let tail = log.meta.log_tail.as_deref().unwrap_or_default();
+        for i in 1..=3 {
+            assert!(tail.contains(&format!("line {i} of 3\n")), "{tail:?}");
+        }
+        assert_eq!(tail.matches("FC Invoke Start RequestId").count(), 1, "{tail:?}");
+    }
+    // A handled error, typed back with its errorType.
+    let err = client.fail().await.unwrap_err();
+    let f = err.as_function().unwrap_or_else(|| panic!("{err:?}"));
+    assert_eq!(f.kind, FunctionErrorKind::Handled);
+    assert_eq!(f.error_type.as_deref(), Some("DemoError"));
+    assert_eq!(f.message, "the demo function failed on purpose");
+    // A panic, unhandled.
+    let err = client.crash().await.unwrap_err();
+    let f = err.as_function().unwrap_or_else(|| panic!("{err:?}"));
+    assert_eq!(f.kind, FunctionErrorKind::Unhandled);
+    assert_eq!(f.error_type.as_deref(), Some("Panic"));
+    assert!(f.message.contains("the demo function crashed"), "{}", f.message);
+    // A typed call from one function to another, with the instance's credentials.
+    let relayed = client.relay(Greet { name: "Bo".into() }).await.unwrap();
+    assert_eq!(relayed.greeting, "Hello, Bo! (relayed)");
+    // Async, with an invocation id: runs exactly once.
+    let before = fc.executions("demo", "sleep");
+    let accepted = client.sleep_later("nap_once", Sleep { ms: 20 }).await.unwrap();
+    assert!(accepted.request_id().is_some());
+    let function = FunctionRef::new("demo", "sleep");
+    let done = loop {
+        let state = client.get_stateful_invocation(&function, "nap_once").await.unwrap();
+        if state.status.as_ref().is_some_and(|s| s.is_terminal()) {
+            break state;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(done.status, Some(InvocationStatus::Succeeded));
+    assert_eq!(fc.executions("demo", "sleep") - before, 1);
+    // The same id again is refused, and nothing runs.
+    assert!(client.sleep_later("nap_once", Sleep { ms: 1 }).await.is_err());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(fc.executions("demo", "sleep") - before, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_stub_form_through_the_function_process() {
+    let fc = over_http().await;
+    every_stub_form(&fc, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_stub_form_with_the_implementation_in_process() {
+    let fc = in_process().await;
+    every_stub_form(&fc, true).await;
+}
+
+/// The example function, started by hand on a loopback port; killed on drop.
+struct Runtime {
+    child: Child,
+    addr: SocketAddr,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_runtime() -> Runtime {
+    let mut child = Command::new(function_binary())
+        .env("RUST_FC_LISTEN_HOST", "127.0.0.1")
+        .env("FC_CUSTOM_LISTEN_PORT", "0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let addr = first.trim().rsplit("listening on ").next().unwrap().parse().unwrap_or_else(|_| panic!("{first}"));
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    Runtime { child, addr, lines }
+}
+
+async fn invoke(addr: SocketAddr, function: &str, body: impl Into<reqwest::Body>) -> (u16, String, String) {
+    let response = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .post(format!("http://{addr}/invoke"))
+        .header("x-fc-request-id", format!("req-{function}"))
+        .header("x-fc-function-name", function)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let x_fc_status = response.headers().get("x-fc-status").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    (status, x_fc_status, response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_a_function_error_and_the_runtime_keeps_serving() {
+    let runtime = start_runtime();
+    let addr = runtime.addr;
+    let garbage = vec![b'x'; 32 * 1024 * 1024];
+    let cases: Vec<(&str, &str, Vec<u8>, &str)> = vec![
+        ("empty body", "greet", Vec::new(), "InvalidEvent"),
+        ("invalid JSON", "greet", b"{\"name\": ".to_vec(), "InvalidEvent"),
+        ("the wrong type", "greet", br#"{"name": 5}"#.to_vec(), "InvalidEvent"),
+        ("a missing argument", "add", br#"{"a": 1}"#.to_vec(), "InvalidEvent"),
+        ("an unknown function", "resize", b"{}".to_vec(), "UnknownFunction"),
+        ("32 MB of garbage", "greet", garbage, "InvalidEvent"),
+        ("one byte over 32 MB", "echo", vec![b'x'; 32 * 1024 * 1024 + 1], "EventTooLarge"),
+    ];
+    for (name, function, body, error_type) in cases {
+        let (status, x_fc_status, text) = invoke(addr, function, body).await;
+        assert_eq!((status, x_fc_status.as_str()), (404, "404"), "{name}: {text}");
+        let error: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{name}: {text}"));
+        assert_eq!(error["errorType"], error_type, "{name}: {text}");
+        assert!(error["errorMessage"].as_str().is_some_and(|m| !m.is_empty()), "{name}: {text}");
+        // Still serving.
+        let (status, _, text) = invoke(addr, "greet", r#"{"name":"after"}"#).await;
+        assert_eq!((status, text.as_str()), (200, r#"{"greeting":"Hello, after!"}"#), "after {name}");
+    }
+    // Paths and methods that are not the protocol's.
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let answer = http.get(format!("http://{addr}/invoke")).send().await.unwrap();
+    assert_eq!(answer.status(), 404);
+    // The hooks answer 200 when the implementation has nothing to do.
+    for (method, path) in [("POST", "/initialize"), ("GET", "/pre-stop"), ("GET", "/pre-freeze")] {
+        let answer = http
+            .request(method.parse().unwrap(), format!("http://{addr}{path}"))
+            .header("x-fc-request-id", "hook-1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{method} {path}");
+    }
+    // The markers, with the error suffix on failure.
+    let printed: Vec<String> = runtime.lines.try_iter().collect();
+    assert!(printed.iter().any(|l| l == "FC Invoke Start RequestId: req-resize"), "{printed:?}");
+    assert!(
+        printed.iter().any(|l| l == "FC Invoke End RequestId: req-resize, Error: Unhandled function error"),
+        "{printed:?}"
+    );
+    assert!(printed.iter().any(|l| l == "FC Invoke End RequestId: req-greet"), "{printed:?}");
+    for word in ["Initialize", "PreStop", "PreFreeze"] {
+        assert!(printed.iter().any(|l| l == &format!("FC {word} End RequestId: hook-1")), "{word}: {printed:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_invocations_in_flight_finish_and_refuses_new_ones() {
+    let mut runtime = start_runtime();
+    let addr = runtime.addr;
+    let calls: Vec<_> =
+        (0..3).map(|_| tokio::spawn(async move { invoke(addr, "sleep", r#"{"ms": 1500}"#).await })).collect();
+    // Wait until all three are running.
+    let mut started = 0;
+    while started < 3 {
+        let line = runtime.lines.recv_timeout(Duration::from_secs(10)).expect("the invocations start");
+        if line.starts_with("FC Invoke Start RequestId") {
+            started += 1;
+        }
+    }
+    let killed = Command::new("kill").args(["-TERM", &runtime.child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // New connections are refused while the three finish.
+    let refused = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .post(format!("http://{addr}/invoke"))
+        .header("x-fc-function-name", "greet")
+        .body(r#"{"name":"late"}"#)
+        .send()
+        .await;
+    assert!(refused.is_err(), "a new invocation after SIGTERM was served: {refused:?}");
+    for call in calls {
+        let (status, _, text) = call.await.unwrap();
+        assert_eq!((status, text.as_str()), (200, r#"{"slept_ms":1500}"#));
+    }
+    let status = tokio::task::spawn_blocking(move || {
+        let status = runtime.child.wait();
+        (runtime, status)
+    })
+    .await
+    .unwrap()
+    .1
+    .unwrap();
+    assert!(status.success(), "{status:?}");
+}
