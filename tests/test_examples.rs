@@ -106,6 +106,14 @@ struct Server(Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
+        // SIGTERM first, so that it stops what it started (a custom runtime); then make sure.
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        for _ in 0..50 {
+            if self.0.try_wait().is_ok_and(|s| s.is_some()) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -234,4 +242,33 @@ fn the_official_acs3_signer_accepts_the_clients_fc3_requests() {
             }
         }
     });
+}
+
+/// `local_fc --function-command`: the `function` example served as a custom runtime, called by the official
+/// FC 2.0 Python SDK unchanged — a JSON result, and a handled error with its type.
+#[test]
+fn local_fc_serves_a_custom_runtime_to_the_official_sdk() {
+    let python = sdk_python();
+    let command = examples_dir().join("function");
+    let (_server, endpoint) =
+        start_local_fc(&["--addr", "127.0.0.1:0", "--function-command", command.to_str().unwrap()]);
+    let script = r#"
+import json, sys
+import fc2
+client = fc2.Client(endpoint=sys.argv[1], accessKeyID="testKeyId", accessKeySecret="testKeySecret")
+r = client.invoke_function("custom", "greet", payload=json.dumps({"name": "SDK"}), headers={"x-fc-log-type": "Tail"})
+print("greet", r.data.decode())
+import base64
+print("log", base64.b64decode(r.headers["x-fc-log-result"]).decode().replace("\n", "|"))
+try:
+    client.invoke_function("custom", "add", payload=json.dumps({"a": 1}))
+except fc2.fc_exceptions.FcError as e:
+    print("add", e.status_code, e.message)
+"#;
+    let out = Command::new(python).args(["-c", script, &endpoint]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains(r#"greet {"greeting":"Hello, SDK!"}"#), "{stdout}");
+    assert!(stdout.contains("|greeting SDK|"), "{stdout}");
+    assert!(stdout.contains("add 200") && stdout.contains("InvalidEvent"), "{stdout}");
 }

@@ -181,6 +181,8 @@ impl RuntimeLink {
             .env(function::LISTEN_HOST_VAR, "127.0.0.1")
             .env("FC_ENDPOINT", endpoint)
             .stdout(std::process::Stdio::piped())
+            // Piped and copied, not inherited: a runtime that outlived this process must not hold its stderr.
+            .stderr(std::process::Stdio::piped())
             .stdin(std::process::Stdio::null())
             .kill_on_drop(true);
         if let Some(account) = account_id {
@@ -198,6 +200,14 @@ impl RuntimeLink {
         command.envs(env.iter().map(|(k, v)| (k, v)));
         let mut child = command.spawn().map_err(|e| format!("could not start {}: {e}", program.display()))?;
         let stdout = child.stdout.take().ok_or("no standard output")?;
+        if let Some(stderr) = child.stderr.take() {
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    eprintln!("{line}");
+                }
+            });
+        }
         let mut lines = BufReader::new(stdout).lines();
         let addr = tokio::time::timeout(STARTUP, async {
             while let Ok(Some(line)) = lines.next_line().await {
