@@ -132,7 +132,11 @@ impl Drop for Runtime {
 }
 
 fn start_runtime() -> Runtime {
-    let mut child = Command::new(function_binary())
+    start_program(&function_binary())
+}
+
+fn start_program(program: &Path) -> Runtime {
+    let mut child = Command::new(program)
         .env("RUST_FC_LISTEN_HOST", "127.0.0.1")
         .env("FC_CUSTOM_LISTEN_PORT", "0")
         .stdout(Stdio::piped())
@@ -261,4 +265,20 @@ async fn sigterm_lets_invocations_in_flight_finish_and_refuses_new_ones() {
     .1
     .unwrap();
     assert!(status.success(), "{status:?}");
+}
+
+/// The code package `examples/deploy/build.sh` lays out — `bootstrap` next to the `function` binary — runs as FC
+/// runs it: `bootstrap` starts the server, which answers an invocation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deploy_package_starts_from_bootstrap() {
+    let dir = std::env::temp_dir().join(format!("fc-deploy-package-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(function_binary(), dir.join("function")).unwrap();
+    let bootstrap = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/deploy/bootstrap");
+    std::fs::copy(&bootstrap, dir.join("bootstrap")).unwrap();
+    let runtime = start_program(&dir.join("bootstrap"));
+    let (status, x_fc_status, text) = invoke(runtime.addr, "greet", r#"{"name":"FC"}"#).await;
+    assert_eq!((status, x_fc_status.as_str(), text.as_str()), (200, "200", r#"{"greeting":"Hello, FC!"}"#));
+    drop(runtime);
+    let _ = std::fs::remove_dir_all(&dir);
 }
