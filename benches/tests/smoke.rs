@@ -28,6 +28,9 @@ fn the_load_program_measures_every_row() {
     ] {
         assert!(stdout.contains(row), "{row:?} missing from\n{stdout}");
     }
+    for row in ["| 8. Custom-runtime server", "| 9. Cold start"] {
+        assert!(stdout.contains(row), "{row:?} missing from\n{stdout}");
+    }
     // The official SDKs' rows, measured whenever `.ci/run` (or a developer) installed them under `target/`.
     let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     for (row, installed, missing) in [

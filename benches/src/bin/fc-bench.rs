@@ -42,6 +42,7 @@ fn parse_command() -> Result<Cli, lexopt::Error> {
             Long("write") => options.write = Some(parser.value()?.into()),
             Long("python") => options.python = Some(parser.value()?.into()),
             Long("node") => options.node = Some(parser.value()?.into()),
+            Long("only") => options.only = Some(parser.value()?.string()?.split(',').map(str::to_owned).collect()),
             Long("help") | Short('h') => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -75,7 +76,8 @@ fn parse_command() -> Result<Cli, lexopt::Error> {
 }
 
 const USAGE: &str = "usage: fc-bench [--quick] [--write FILE] [--python PATH] [--node PATH] [--skip-compile]
-       fc-bench server localfc|bare
+                [--only sign,stub,loopback,runtime,cold,large,compile]
+       fc-bench server localfc|bare|function
        fc-bench large ENDPOINT BYTES [fc3]
        fc-bench load typed|typed3|raw|reqwest|bare ENDPOINT CALLS CONCURRENCY";
 
@@ -126,6 +128,18 @@ fn server(kind: &str) -> Result<(), BoxError> {
             "localfc" => {
                 let fc = fc_benches::start_local_fc(addr).await?;
                 (fc.endpoint(), Box::new(fc))
+            }
+            "function" => {
+                let router = fc_runtime::function::Router::new()
+                    .route("echo", |event| async move { Ok::<_, fc_runtime::function::Failure>(event) });
+                let bound = fc_runtime::function::Server::new(router)
+                    .addr(addr)
+                    .shutdown_on(std::future::pending())
+                    .bind()
+                    .await?;
+                let endpoint = format!("http://{}", bound.local_addr());
+                tokio::spawn(bound.run());
+                (endpoint, Box::new(()))
             }
             "bare" => {
                 let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -183,9 +197,18 @@ impl ServerProcess {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()?;
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line)?;
-        let endpoint = line.trim().strip_prefix("listening on ").ok_or("server did not start")?.to_owned();
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+        let endpoint = loop {
+            let mut line = String::new();
+            if stdout.read_line(&mut line)? == 0 {
+                return Err("server did not start".into());
+            }
+            if let Some(endpoint) = line.trim().strip_prefix("listening on ") {
+                break endpoint.to_owned();
+            }
+        };
+        // Keep reading what it prints (a custom runtime's invocation markers), as FC does.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         Ok(ServerProcess { child, endpoint })
     }
 }
@@ -242,6 +265,14 @@ struct Options {
     python: Option<PathBuf>,
     node: Option<PathBuf>,
     skip_compile: bool,
+    /// Only these groups of rows (all when `None`).
+    only: Option<Vec<String>>,
+}
+
+impl Options {
+    fn wants(&self, group: &str) -> bool {
+        self.only.as_ref().is_none_or(|only| only.iter().any(|g| g == group))
+    }
 }
 
 impl Options {
@@ -283,17 +314,33 @@ fn row(measurement: impl Into<String>, ours: String, other: String, ratio: Strin
 fn run(options: Options) -> Result<(), BoxError> {
     let mut rows = Vec::new();
     let scale = if options.quick { 1 } else { 20 };
-    eprintln!("signing…");
-    rows.extend(signing(&options, scale)?);
-    rows.push(acs3_signing(&options, scale)?);
-    eprintln!("stub overhead…");
-    rows.push(stub_overhead(scale)?);
-    eprintln!("loopback throughput…");
-    rows.extend(loopback(&options)?);
-    eprintln!("large payload…");
-    rows.push(large_payload(options.quick, false)?);
-    rows.push(large_payload(options.quick, true)?);
-    if !options.skip_compile {
+    if options.wants("sign") {
+        eprintln!("signing…");
+        rows.extend(signing(&options, scale)?);
+        rows.push(acs3_signing(&options, scale)?);
+    }
+    if options.wants("stub") {
+        eprintln!("stub overhead…");
+        rows.push(stub_overhead(scale)?);
+    }
+    if options.wants("loopback") {
+        eprintln!("loopback throughput…");
+        rows.extend(loopback(&options)?);
+    }
+    if options.wants("runtime") {
+        eprintln!("custom runtime…");
+        rows.push(runtime_throughput(options.quick)?);
+    }
+    if options.wants("cold") {
+        eprintln!("cold start…");
+        rows.push(cold_start(&options)?);
+    }
+    if options.wants("large") {
+        eprintln!("large payload…");
+        rows.push(large_payload(options.quick, false)?);
+        rows.push(large_payload(options.quick, true)?);
+    }
+    if !options.skip_compile && options.wants("compile") {
         eprintln!("compile time…");
         rows.extend(compile_time(options.quick)?);
     }
@@ -706,6 +753,135 @@ impl Runs {
 
 /// The median over rounds of `a`'s rate divided by `b`'s in the same round: drift of a shared machine between
 /// rounds cancels out.
+/// FC's `POST /invoke` with a 1 KB event and the headers FC sends, over a pooled hyper client; each call has its
+/// own request id.
+async fn invoke_load(endpoint: &str, calls: usize, concurrency: usize) -> Load {
+    let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .pool_max_idle_per_host(usize::MAX)
+        .build_http::<Full<Bytes>>();
+    let uri: http::Uri = format!("{endpoint}/invoke").parse().expect("uri");
+    let body = Bytes::from(serde_json::to_vec(&event_1kb()).expect("serializes"));
+    let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let call = move || {
+        let (http, body, uri, counter) = (http.clone(), body.clone(), uri.clone(), counter.clone());
+        async move {
+            let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let req = http::Request::post(uri)
+                .header("content-type", "application/octet-stream")
+                .header("x-fc-request-id", format!("bench-{n}"))
+                .header("x-fc-function-name", "echo")
+                .header("x-fc-control-path", "/invoke")
+                .header("x-fc-region", "cn-hangzhou")
+                .header("x-fc-account-id", "1234567890")
+                .header("x-fc-qualifier", "LATEST")
+                .body(Full::new(body))
+                .expect("request");
+            match http.request(req).await {
+                Ok(resp) => resp.status() == 200 && resp.into_body().collect().await.is_ok(),
+                Err(_) => false,
+            }
+        }
+    };
+    warm_then_drive(calls, concurrency, call).await
+}
+
+/// The custom-runtime server (routing, context, markers on stdout) against a bare hyper server echoing the
+/// same requests, each its own process under the same load.
+fn runtime_throughput(quick: bool) -> Result<Row, BoxError> {
+    let rt = runtime();
+    let function = ServerProcess::start("function")?;
+    let bare_server = ServerProcess::start("bare")?;
+    let (rounds, calls, concurrency) = if quick { (1, 200, 64) } else { (5, 20_000, 64) };
+    let (mut ours, mut bare) = (Runs { loads: Vec::new() }, Runs { loads: Vec::new() });
+    for _ in 0..rounds {
+        ours.loads.push(rt.block_on(invoke_load(&function.endpoint, calls, concurrency)));
+        bare.loads.push(rt.block_on(invoke_load(&bare_server.endpoint, calls, concurrency)));
+    }
+    let ratio = round_ratio(&ours, &bare);
+    Ok(row(
+        format!("8. Custom-runtime server, `POST /invoke` 1 KB echo, concurrency {concurrency}"),
+        ours.describe(),
+        format!("{} (bare hyper server)", bare.describe()),
+        format!("{ratio:.2}"),
+        "≥ 0.8",
+    ))
+}
+
+/// A free loopback port (bound, read, released).
+fn free_port() -> Result<u16, BoxError> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Starts `command` listening on a free port and measures the time until its first `/invoke` is answered.
+fn one_cold_start(mut command: Command) -> Result<Duration, BoxError> {
+    let port = free_port()?;
+    let started = Instant::now();
+    let mut child = command
+        .env("FC_CUSTOM_LISTEN_PORT", port.to_string())
+        .env("RUST_FC_LISTEN_HOST", "127.0.0.1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let request = "POST /invoke HTTP/1.1\r\nhost: 127.0.0.1\r\nx-fc-request-id: cold\r\nx-fc-function-name: echo\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+    let outcome = loop {
+        if started.elapsed() > Duration::from_secs(30) {
+            break Err("no answer within 30 s".into());
+        }
+        let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+            std::thread::sleep(Duration::from_micros(200));
+            continue;
+        };
+        use std::io::Read as _;
+        let mut answer = Vec::new();
+        if stream.write_all(request.as_bytes()).is_ok()
+            && stream.read_to_end(&mut answer).is_ok()
+            && answer.starts_with(b"HTTP/1.1 200")
+        {
+            break Ok(started.elapsed());
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    outcome
+}
+
+/// Cold start: process start to the first answered `/invoke`, for `fc-function` (a custom runtime built on
+/// `fc_runtime::function::serve`) and for a minimal Node.js HTTP server started and called the same way.
+fn cold_start(options: &Options) -> Result<Row, BoxError> {
+    let runs = if options.quick { 3 } else { 30 };
+    let ours_bin = std::env::current_exe()?.with_file_name("fc-function");
+    let mut ours = Vec::new();
+    for _ in 0..runs {
+        ours.push(one_cold_start(Command::new(&ours_bin))?.as_secs_f64() * 1e3);
+    }
+    let ours = median(ours);
+    let node = options.node.clone().or_else(|| {
+        Command::new("node").arg("--version").output().ok().filter(|o| o.status.success()).map(|_| "node".into())
+    });
+    let (other, ratio) = match node {
+        Some(node) => {
+            let script = workspace().join("benches/node/custom_runtime.js");
+            let mut theirs = Vec::new();
+            for _ in 0..runs {
+                let mut command = Command::new(&node);
+                command.arg(&script);
+                theirs.push(one_cold_start(command)?.as_secs_f64() * 1e3);
+            }
+            let theirs = median(theirs);
+            (format!("{theirs:.1} ms (Node.js `http` server)"), format!("{:.2}", ours / theirs))
+        }
+        None => ("n/a (no node)".into(), "n/a".into()),
+    };
+    Ok(row(
+        format!("9. Cold start: process start → first answered `/invoke` (median of {runs})"),
+        format!("{ours:.1} ms"),
+        other,
+        ratio,
+        "≤ 0.2",
+    ))
+}
+
 fn round_ratio(a: &Runs, b: &Runs) -> f64 {
     median(a.loads.iter().zip(&b.loads).map(|(a, b)| a.per_sec() / b.per_sec()).collect())
 }

@@ -186,7 +186,13 @@ impl Context {
     /// (`FC_FUNCTION_NAME`, `FC_REGION`, `FC_ACCOUNT_ID`, `FC_SERVICE_NAME`, `FC_QUALIFIER`, the credentials, and
     /// `FC_ENDPOINT` for [`client`](Self::client)).
     pub fn from_headers(headers: &HeaderMap, arrived: Instant, env: &crate::credentials::Environment) -> Self {
-        let from = |h: &str, var: &str| header(headers, h).or_else(|| env.get(var));
+        Self::from_headers_and(headers, arrived, &InstanceDefaults::from_environment(env))
+    }
+
+    /// [`from_headers`](Self::from_headers) with the environment read once, at start, as a server does: an
+    /// instance's environment does not change while it runs.
+    pub(crate) fn from_headers_and(headers: &HeaderMap, arrived: Instant, defaults: &InstanceDefaults) -> Self {
+        let or = |h: &str, fallback: &Option<String>| header(headers, h).or_else(|| fallback.clone());
         let timeout = header(headers, "x-fc-function-timeout")
             .and_then(|t| t.parse::<u64>().ok())
             .filter(|t| *t > 0)
@@ -194,31 +200,30 @@ impl Context {
         let credentials = match (header(headers, "x-fc-access-key-id"), header(headers, "x-fc-access-key-secret")) {
             (Some(id), Some(secret)) => {
                 let mut c = Credentials::new(id, secret);
-                if let Some(token) =
-                    header(headers, "x-fc-security-token").or_else(|| env.get("ALIBABA_CLOUD_SECURITY_TOKEN"))
-                {
+                let token = header(headers, "x-fc-security-token").or_else(|| {
+                    defaults.credentials.as_ref().and_then(|d| d.security_token.as_ref().map(|t| t.expose().to_owned()))
+                });
+                if let Some(token) = token {
                     c = c.with_security_token(token);
                 }
                 Some(c)
             }
-            _ => EnvCredentials::with_environment(env.clone()).read().ok(),
+            _ => defaults.credentials.clone(),
         };
         Context {
             request_id: header(headers, "x-fc-request-id").unwrap_or_default(),
-            function_name: from("x-fc-function-name", "FC_FUNCTION_NAME").unwrap_or_default(),
-            service_name: from("x-fc-service-name", "FC_SERVICE_NAME"),
-            qualifier: from("x-fc-qualifier", "FC_QUALIFIER"),
-            version: header(headers, "x-fc-version-id")
-                .or_else(|| env.get("FC_FUNCTION_VERSION"))
-                .or_else(|| env.get("FC_VER_ID")),
-            region: from("x-fc-region", "FC_REGION"),
-            account_id: from("x-fc-account-id", "FC_ACCOUNT_ID"),
-            memory_mb: from("x-fc-function-memory", "FC_FUNCTION_MEMORY_SIZE").and_then(|m| m.parse().ok()),
+            function_name: or("x-fc-function-name", &defaults.function_name).unwrap_or_default(),
+            service_name: or("x-fc-service-name", &defaults.service_name),
+            qualifier: or("x-fc-qualifier", &defaults.qualifier),
+            version: or("x-fc-version-id", &defaults.version),
+            region: or("x-fc-region", &defaults.region),
+            account_id: or("x-fc-account-id", &defaults.account_id),
+            memory_mb: or("x-fc-function-memory", &defaults.memory_mb).and_then(|m| m.parse().ok()),
             timeout,
             deadline: timeout.map(|t| arrived + t),
             retry_count: header(headers, "x-fc-retry-count").and_then(|r| r.parse().ok()).unwrap_or(0),
             credentials,
-            endpoint: env.get("FC_ENDPOINT"),
+            endpoint: defaults.endpoint.clone(),
             log: LogSink::Stdout,
         }
     }
@@ -375,6 +380,36 @@ impl Context {
         self.endpoint = endpoint;
         self.account_id = account_id;
         self
+    }
+}
+
+/// What an instance's environment says about every invocation, read once.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct InstanceDefaults {
+    function_name: Option<String>,
+    service_name: Option<String>,
+    qualifier: Option<String>,
+    version: Option<String>,
+    region: Option<String>,
+    account_id: Option<String>,
+    memory_mb: Option<String>,
+    credentials: Option<Credentials>,
+    endpoint: Option<String>,
+}
+
+impl InstanceDefaults {
+    pub(crate) fn from_environment(env: &crate::credentials::Environment) -> Self {
+        InstanceDefaults {
+            function_name: env.get("FC_FUNCTION_NAME"),
+            service_name: env.get("FC_SERVICE_NAME"),
+            qualifier: env.get("FC_QUALIFIER"),
+            version: env.get("FC_FUNCTION_VERSION").or_else(|| env.get("FC_VER_ID")),
+            region: env.get("FC_REGION"),
+            account_id: env.get("FC_ACCOUNT_ID"),
+            memory_mb: env.get("FC_FUNCTION_MEMORY_SIZE"),
+            credentials: EnvCredentials::with_environment(env.clone()).read().ok(),
+            endpoint: env.get("FC_ENDPOINT"),
+        }
     }
 }
 

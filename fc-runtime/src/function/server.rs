@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::{Context, Failure, LISTEN_HOST_VAR, Lifecycle, Router, error_types, panic_message};
+use super::{Context, Failure, InstanceDefaults, LISTEN_HOST_VAR, Lifecycle, Router, error_types, panic_message};
 use crate::credentials::Environment;
 
 /// The largest event accepted: FC's limit for a synchronous invocation's payload, 32 MB.
@@ -160,7 +160,8 @@ impl BoundServer {
     /// finish and answer, closes idle connections, and returns.
     pub async fn run(self) -> io::Result<()> {
         let BoundServer { listener, server, .. } = self;
-        let state = Arc::new(State { router: server.router, env: server.env });
+        let defaults = InstanceDefaults::from_environment(&server.env);
+        let state = Arc::new(State { router: server.router, defaults });
         let mut shutdown_signal: Shutdown = server.shutdown.unwrap_or_else(|| Box::pin(termination()));
         let (stop, stopped) = watch::channel(false);
         let mut connections = JoinSet::new();
@@ -184,7 +185,7 @@ impl BoundServer {
 
 struct State {
     router: Arc<Router>,
-    env: Environment,
+    defaults: InstanceDefaults,
 }
 
 async fn connection(io: TokioIo<tokio::net::TcpStream>, state: Arc<State>, mut stopped: watch::Receiver<bool>) {
@@ -253,7 +254,7 @@ async fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> 
         return failed(&failure);
     };
     let (parts, body) = req.into_parts();
-    let mut ctx = Context::from_headers(&parts.headers, arrived, &state.env);
+    let mut ctx = Context::from_headers_and(&parts.headers, arrived, &state.defaults);
     let request_id = ctx.request_id().to_owned();
     match call {
         Call::Hook(which) => {
