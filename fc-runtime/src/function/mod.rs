@@ -31,7 +31,7 @@ use crate::credentials::{BoxFuture, EnvCredentials};
 use crate::{Client, Credentials, FcError, Setting};
 
 #[cfg(feature = "function")]
-pub use server::{Server, serve};
+pub use server::{BoundServer, MAX_EVENT, Server, serve, serve_io};
 
 /// The variable naming the address a custom runtime listens on instead of `0.0.0.0` (FC requires `0.0.0.0`;
 /// tests and local runs use `127.0.0.1`). Not an `FC_` name: FC reserves those.

@@ -188,7 +188,23 @@ struct State {
     defaults: InstanceDefaults,
 }
 
-async fn connection(io: TokioIo<tokio::net::TcpStream>, state: Arc<State>, mut stopped: watch::Receiver<bool>) {
+/// Serves one HTTP/1 connection over any byte stream exactly as if it had arrived on the listening socket: for
+/// in-memory tests over `tokio::io::duplex` and for fuzzing. The environment is read when called. Not a public
+/// API.
+#[doc(hidden)]
+pub async fn serve_io<IO>(router: Arc<Router>, env: &Environment, io: IO)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let state = Arc::new(State { router, defaults: InstanceDefaults::from_environment(env) });
+    let (_stop, stopped) = watch::channel(false);
+    connection(TokioIo::new(io), state, stopped).await;
+}
+
+async fn connection<IO>(io: TokioIo<IO>, state: Arc<State>, mut stopped: watch::Receiver<bool>)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let service = service_fn(move |req| {
         let state = state.clone();
         async move { Ok::<_, Infallible>(handle(&state, req).await) }
