@@ -194,13 +194,19 @@ const LATER: &str = "2999-01-01T00:00:00Z";
 
 #[tokio::test]
 async fn every_bad_input_gets_its_exact_error() {
+    use examples::DemoServer as _;
     let fc = LocalFc::builder()
         .function("demo", "echo", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .router("served", examples::DemoFunctions.into_router())
         .start()
         .await
         .unwrap();
     let client = fc.client();
     let c = move || client.clone();
+    let served = |function: &'static str, event: &'static [u8]| {
+        let client = c();
+        async move { client.invoke(InvokeRequest::new("served", function).bytes(Bytes::from_static(event))).await.map(drop) }
+    };
     let invoke = |client: Client, req: InvokeRequest| async move { client.invoke(req).await.map(drop) };
     let req = InvokeRequest::new;
     let over = |n: usize| Bytes::from(vec![b'1'; n]);
@@ -680,6 +686,45 @@ async fn every_bad_input_gets_its_exact_error() {
                 )
             },
         ),
+        // The function side: what a served implementation is sent that it cannot take.
+        case("served function sent truncated JSON", Function(FunctionErrorKind::Handled), "[InvalidEvent]", {
+            served("greet", b"{\"name\": ")
+        }),
+        case("served function sent the wrong type", Function(FunctionErrorKind::Handled), "invalid type: integer", {
+            served("greet", br#"{"name": 5}"#)
+        }),
+        case("served function sent nothing for a struct", Function(FunctionErrorKind::Handled), "[InvalidEvent]", {
+            served("greet", b"")
+        }),
+        case("served function missing an argument", Function(FunctionErrorKind::Handled), "field `b`", {
+            served("add", br#"{"a": 1}"#)
+        }),
+        case(
+            "served function sent an array for several arguments",
+            Function(FunctionErrorKind::Handled),
+            "got an array",
+            { served("add", b"[1, 2]") },
+        ),
+        case("served function's own error", Function(FunctionErrorKind::Handled), "[DemoError]", {
+            served("add", br#"{"a": 9223372036854775807, "b": 1}"#)
+        }),
+        case("served function panics", Function(FunctionErrorKind::Unhandled), "[Panic]", served("crash", b"null")),
+        case("malformed context headers", Absent, "", async {
+            let mut headers = HeaderMap::new();
+            for (k, v) in [
+                ("x-fc-function-memory", "lots"),
+                ("x-fc-function-timeout", "-1"),
+                ("x-fc-retry-count", "many"),
+                ("x-fc-access-key-id", "only-the-id"),
+            ] {
+                headers.insert(HeaderName::from_static(k), HeaderValue::from_static(v));
+            }
+            let env = fc_runtime::credentials::Environment::from_vars::<&str, &str>([]);
+            let ctx = fc_runtime::function::Context::from_headers(&headers, std::time::Instant::now(), &env);
+            assert_eq!((ctx.memory_mb(), ctx.deadline(), ctx.retry_count()), (None, None, 0));
+            assert!(ctx.credentials().is_none(), "an id without a secret is no credentials");
+            Ok(())
+        }),
         case(
             "HTML 502 on the wire",
             Service(502, ErrorCode::Other(String::new())),
@@ -693,7 +738,7 @@ async fn every_bad_input_gets_its_exact_error() {
     ];
 
     let total = cases.len();
-    assert!(total >= 96, "the table has {total} cases");
+    assert!(total >= 104, "the table has {total} cases");
     for Case { name, expect, mentions, run } in cases.drain(..) {
         match (run.await, &expect) {
             (Ok(()), Absent) => {}
