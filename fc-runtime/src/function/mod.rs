@@ -628,3 +628,77 @@ pub mod __generated {
         e.into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::Environment;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(http::HeaderName::from_static(k), http::HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    #[test]
+    fn the_context_comes_from_the_headers_then_the_environment_and_hides_secrets() {
+        let env = Environment::from_vars([
+            ("FC_REGION", "cn-shanghai"),
+            ("FC_FUNCTION_NAME", "from-env"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.env"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret-value"),
+            ("ALIBABA_CLOUD_SECURITY_TOKEN", "env-token-value"),
+        ]);
+        let arrived = Instant::now();
+        let full = headers(&[
+            ("x-fc-request-id", "r-1"),
+            ("x-fc-function-name", "greet"),
+            ("x-fc-service-name", "demo"),
+            ("x-fc-qualifier", "prod"),
+            ("x-fc-version-id", "3"),
+            ("x-fc-region", "cn-hangzhou"),
+            ("x-fc-account-id", "1234567890"),
+            ("x-fc-function-memory", "512"),
+            ("x-fc-function-timeout", "60"),
+            ("x-fc-retry-count", "2"),
+            ("x-fc-access-key-id", "STS.header"),
+            ("x-fc-access-key-secret", "header-secret-value"),
+        ]);
+        let ctx = Context::from_headers(&full, arrived, &env);
+        assert_eq!((ctx.request_id(), ctx.function_name(), ctx.service_name()), ("r-1", "greet", Some("demo")));
+        assert_eq!((ctx.qualifier(), ctx.version(), ctx.region()), (Some("prod"), Some("3"), Some("cn-hangzhou")));
+        assert_eq!((ctx.account_id(), ctx.memory_mb(), ctx.retry_count()), (Some("1234567890"), Some(512), 2));
+        assert_eq!(ctx.deadline(), Some(arrived + Duration::from_secs(60)));
+        let creds = ctx.credentials().unwrap();
+        assert_eq!(creds.access_key_id, "STS.header");
+        // The Debian 11 runtime sends no token header: the environment's is used with the header's key.
+        assert_eq!(creds.security_token.as_ref().unwrap().expose(), "env-token-value");
+        let shown = format!("{ctx:?}");
+        for secret in ["header-secret-value", "env-token-value", "env-secret-value"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        // Without headers: the environment.
+        let bare = Context::from_headers(&headers(&[("x-fc-request-id", "r-2")]), arrived, &env);
+        assert_eq!((bare.function_name(), bare.region()), ("from-env", Some("cn-shanghai")));
+        assert_eq!(bare.credentials().unwrap().access_key_id, "STS.env");
+        assert_eq!(bare.deadline(), None);
+    }
+
+    #[test]
+    fn failures_take_the_error_type_name() {
+        #[derive(Debug)]
+        struct QuotaExceeded;
+        impl fmt::Display for QuotaExceeded {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("over quota")
+            }
+        }
+        impl std::error::Error for QuotaExceeded {}
+        let f = Failure::from(QuotaExceeded);
+        assert_eq!((f.error_type.as_str(), f.message.as_str()), ("QuotaExceeded", "over quota"));
+        assert_eq!(&f.body()[..], br#"{"errorMessage":"over quota","errorType":"QuotaExceeded"}"#);
+        assert!(!f.is_panic());
+    }
+}
