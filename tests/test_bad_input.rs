@@ -703,7 +703,7 @@ async fn every_bad_input_gets_its_exact_error() {
             "served function sent an array for several arguments",
             Function(FunctionErrorKind::Handled),
             "got an array",
-            { served("add", b"[1, 2]") },
+            served("add", b"[1, 2]"),
         ),
         case("served function's own error", Function(FunctionErrorKind::Handled), "[DemoError]", {
             served("add", br#"{"a": 9223372036854775807, "b": 1}"#)
