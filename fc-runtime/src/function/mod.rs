@@ -8,11 +8,11 @@
 //!
 //! Inside a method, [`context()`] is the invocation's [`Context`]: request id, names, qualifier, region,
 //! account, memory, deadline and the instance's temporary credentials, from which [`Context::client`] makes a
-//! [`Client`](crate::Client) for typed calls to other functions.
+//! [`Client`] for typed calls to other functions.
 //!
 //! A method's error becomes a function error `{"errorMessage", "errorType"}`: [`Failure`], converted from the
 //! author's error type (any `std::error::Error` converts, its type name becoming `errorType`), which the client
-//! stub turns back into [`FcError::Function`](crate::FcError::Function) with the same
+//! stub turns back into [`FcError::Function`] with the same
 //! [`error_type`](crate::FunctionError::error_type).
 
 #[cfg(feature = "function")]
