@@ -197,13 +197,9 @@ impl CliProfileCredentials {
                 Arc::new(RamRoleArnCredentials::with_source(source, &profile.ram_role_arn, self.role_options(profile))?)
             }
             "EcsRamRole" => {
-                let mut builder = EcsRamRoleCredentials::builder()
-                    .imdsv1_disabled(self.env.flag("ALIBABA_CLOUD_IMDSV1_DISABLED"))
+                let builder = EcsRamRoleCredentials::builder_for(&self.env)
                     .role_name(&profile.ram_role_name)
                     .clock(self.clock.clone());
-                if let Some(endpoint) = self.env.get("ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT") {
-                    builder = builder.endpoint(endpoint);
-                }
                 Arc::new(builder.build()?)
             }
             "OIDC" => {

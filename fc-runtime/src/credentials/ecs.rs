@@ -149,15 +149,22 @@ impl EcsRamRoleCredentials {
                 "disabled by ALIBABA_CLOUD_ECS_METADATA_DISABLED",
             ));
         }
-        let mut builder =
-            EcsRamRoleBuilder { imdsv1_disabled: env.flag("ALIBABA_CLOUD_IMDSV1_DISABLED"), ..Default::default() };
+        let mut builder = Self::builder_for(env);
         if let Some(role) = env.get("ALIBABA_CLOUD_ECS_METADATA") {
             builder = builder.role_name(role);
         }
+        Ok(builder)
+    }
+
+    /// A builder with the environment's metadata settings (`ALIBABA_CLOUD_IMDSV1_DISABLED`, the endpoint
+    /// override), for a profile that names this provider explicitly.
+    pub(crate) fn builder_for(env: &Environment) -> EcsRamRoleBuilder {
+        let mut builder =
+            EcsRamRoleBuilder { imdsv1_disabled: env.flag("ALIBABA_CLOUD_IMDSV1_DISABLED"), ..Default::default() };
         if let Some(endpoint) = env.get("ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT") {
             builder = builder.endpoint(endpoint);
         }
-        Ok(builder)
+        builder
     }
 }
 

@@ -142,14 +142,9 @@ impl ProfileFileCredentials {
         let provider: Arc<dyn CredentialsProvider> = match get("type") {
             Some("access_key") => Arc::new(Credentials::new(need("access_key_id")?, need("access_key_secret")?)),
             Some("ecs_ram_role") => {
-                let mut builder = EcsRamRoleCredentials::builder()
-                    .imdsv1_disabled(self.env.flag("ALIBABA_CLOUD_IMDSV1_DISABLED"))
-                    .clock(self.clock.clone());
+                let mut builder = EcsRamRoleCredentials::builder_for(&self.env).clock(self.clock.clone());
                 if let Some(role) = get("role_name") {
                     builder = builder.role_name(role);
-                }
-                if let Some(endpoint) = self.env.get("ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT") {
-                    builder = builder.endpoint(endpoint);
                 }
                 Arc::new(builder.build()?)
             }

@@ -1,6 +1,5 @@
 //! The HTTP side: accept loop, authentication, routing and the FC operations.
 
-use std::any::Any;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -482,15 +481,6 @@ struct Execution {
     duration: Duration,
 }
 
-fn panic_message(panic: Box<dyn Any + Send>) -> String {
-    let text = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "non-string panic payload".to_owned());
-    format!("the function panicked: {text}")
-}
-
 async fn execute(function: &Function, event: Bytes, ctx: Context) -> Execution {
     function.executions.fetch_add(1, Ordering::SeqCst);
     let log = ctx.log.clone();
@@ -499,12 +489,12 @@ async fn execute(function: &Function, event: Bytes, ctx: Context) -> Execution {
     let started = Instant::now();
     let timeout = function.config.timeout;
     let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| function.handler.call(event, ctx.clone()))) {
-        Err(panic) => Err(Failure::Unhandled(panic_message(panic), Some("Panic".to_owned()))),
+        Err(panic) => Err(Failure::Unhandled(crate::function::panic_message(panic), Some("Panic".to_owned()))),
         Ok(fut) => match tokio::time::timeout(timeout, AssertUnwindSafe(fut).catch_unwind()).await {
             Err(_) => {
                 Err(Failure::Unhandled(format!("Function timed out after {} seconds", timeout.as_secs_f64()), None))
             }
-            Ok(Err(panic)) => Err(Failure::Unhandled(panic_message(panic), Some("Panic".to_owned()))),
+            Ok(Err(panic)) => Err(Failure::Unhandled(crate::function::panic_message(panic), Some("Panic".to_owned()))),
             Ok(Ok(Err(e))) if e.unhandled => Err(Failure::Unhandled(e.message, Some(e.error_type))),
             Ok(Ok(Err(e))) => Err(Failure::Handled(e)),
             Ok(Ok(Ok(bytes))) => Ok(bytes),
