@@ -281,6 +281,7 @@ impl ClientBuilder {
                     http,
                     base_url,
                     credentials,
+                    last_prepared: Default::default(),
                     account_id: account_header,
                     host,
                     retry: self.retry,

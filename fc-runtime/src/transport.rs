@@ -113,6 +113,8 @@ pub(crate) struct Transport {
     /// The endpoint, parsed once: each request only sets its path.
     pub base_url: reqwest::Url,
     pub credentials: CredentialSource,
+    /// What was prepared from a provider's latest answer.
+    pub last_prepared: std::sync::Mutex<Option<Arc<Prepared>>>,
     pub account_id: Option<HeaderValue>,
     /// `host[:port]` as sent: signed by ACS3.
     pub host: HeaderValue,
@@ -189,7 +191,7 @@ impl Transport {
         let prepared: &Prepared = match &self.credentials {
             CredentialSource::Fixed(prepared) => prepared,
             CredentialSource::Provider(provider) => {
-                fetched = Prepared::new(provider.credentials().await?)?;
+                fetched = self.prepare(provider.credentials().await?)?;
                 &fetched
             }
         };
@@ -208,6 +210,19 @@ impl Transport {
         let headers = std::mem::take(response.headers_mut());
         let body = response.bytes().await.map_err(|e| transport_error(e, ex.timeout))?;
         Ok(Answer { status, headers, body })
+    }
+
+    /// A provider's answer, ready to sign with: the one prepared for the previous request when the provider
+    /// handed out the same credentials again (a cache does, until it refreshes), so that the key is checked and
+    /// derived once per credential, not once per request.
+    fn prepare(&self, credentials: Credentials) -> Result<Arc<Prepared>, FcError> {
+        let mut last = self.last_prepared.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(prepared) = last.as_ref().filter(|p| p.credentials.is_same(&credentials)) {
+            return Ok(prepared.clone());
+        }
+        let prepared = Arc::new(Prepared::new(credentials)?);
+        *last = Some(prepared.clone());
+        Ok(prepared)
     }
 
     /// FC 2.0: `Date`, `Content-Type`, the `x-fc-*` headers and `Authorization: FC id:signature`.

@@ -144,6 +144,18 @@ impl Credentials {
         Ok(creds)
     }
 
+    /// Whether `other` is this very set of credentials (the same key id, and the same secret and token values
+    /// handed out again, not merely equal ones): what a cache hands out on every call.
+    pub(crate) fn is_same(&self, other: &Credentials) -> bool {
+        self.access_key_id == other.access_key_id
+            && Arc::ptr_eq(&self.access_key_secret.0, &other.access_key_secret.0)
+            && match (&self.security_token, &other.security_token) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Arc::ptr_eq(&a.0, &b.0),
+                _ => false,
+            }
+    }
+
     /// The one rule for credentials, applied to fixed credentials once when the client is built and to a
     /// provider's answer each time it is asked: the key id and the token travel in headers (the id inside
     /// `Authorization: FC id:signature`), so they must be non-empty printable ASCII without spaces; the secret must
