@@ -357,7 +357,7 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(provider: &'static str,
             CredentialsErrorKind::Malformed,
             format!(
                 "the answer is not the expected JSON ({} at line {} column {})",
-                e.classify_str(),
+                json_problem(&e),
                 e.line(),
                 e.column()
             ),
@@ -365,18 +365,13 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(provider: &'static str,
     })
 }
 
-trait ClassifyStr {
-    fn classify_str(&self) -> &'static str;
-}
-
-impl ClassifyStr for serde_json::Error {
-    fn classify_str(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "read error",
-            serde_json::error::Category::Syntax => "syntax error",
-            serde_json::error::Category::Data => "wrong shape",
-            serde_json::error::Category::Eof => "truncated",
-        }
+/// What kind of JSON error it is, in words.
+fn json_problem(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "read error",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "wrong shape",
+        serde_json::error::Category::Eof => "truncated",
     }
 }
 

@@ -312,9 +312,20 @@ impl Context {
                 "the function has no credentials: give it a role (or set the ALIBABA_CLOUD_* variables)",
             )
         })?;
-        let target = match (&self.endpoint, &self.account_id, &self.region) {
-            (Some(endpoint), _, _) => endpoint.clone(),
-            (None, Some(account), Some(region)) => format!("{account}@{region}"),
+        let (target, builder) = match (&self.endpoint, &self.account_id, &self.region) {
+            (Some(endpoint), account, _) => {
+                let builder = Client::builder().endpoint(endpoint);
+                (
+                    endpoint.clone(),
+                    match account {
+                        Some(a) => builder.account_id(a),
+                        None => builder,
+                    },
+                )
+            }
+            (None, Some(account), Some(region)) => {
+                (format!("{account}@{region}"), Client::builder().account(account, region).internal(true))
+            }
             _ => {
                 return Err(FcError::config(
                     Setting::Endpoint,
@@ -323,7 +334,7 @@ impl Context {
             }
         };
         let key = (
-            target.clone(),
+            target,
             credentials.access_key_id.clone(),
             credentials.security_token.as_ref().map(|t| t.expose().to_owned()),
         );
@@ -335,18 +346,7 @@ impl Context {
         {
             return Ok(client.clone());
         }
-        let mut builder = Client::builder().credentials(credentials);
-        builder = match (&self.endpoint, &self.account_id, &self.region) {
-            (Some(endpoint), account, _) => {
-                let b = builder.endpoint(endpoint);
-                match account {
-                    Some(a) => b.account_id(a),
-                    None => b,
-                }
-            }
-            (None, Some(account), Some(region)) => builder.account(account, region).internal(true),
-            _ => unreachable!("checked above"),
-        };
+        let builder = builder.credentials(credentials);
         let client = builder.build()?;
         *cache = Some((key, client.clone()));
         Ok(client)
@@ -518,7 +518,6 @@ impl Router {
     /// Runs the function `name` on `event` with `ctx` current, catching a panic as a [`Failure`] of type
     /// `Panic`; an unknown name is a failure of type `UnknownFunction`.
     pub async fn call(&self, name: &str, event: Bytes, ctx: Context) -> Result<Bytes, Failure> {
-        use futures_util::FutureExt as _;
         let Some(route) = self.routes.get(name) else {
             let known: Vec<&str> = self.functions().collect();
             return Err(Failure::new(
@@ -526,12 +525,24 @@ impl Router {
                 format!("no function named {name:?} here; this runtime serves {known:?}"),
             ));
         };
-        let route = route.clone();
-        let run = std::panic::AssertUnwindSafe(scope(ctx, async move { route(event).await }));
-        match run.catch_unwind().await {
-            Ok(outcome) => outcome,
-            Err(panic) => Err(Failure::new(error_types::PANIC, panic_message(panic))),
+        guarded(ctx, route(event)).await
+    }
+
+    /// Runs the hook for `which` with `ctx` current, a panic caught as a `Panic` failure; `Ok` when there is none.
+    pub async fn call_hook(&self, which: Lifecycle, ctx: Context) -> Result<(), Failure> {
+        match self.hook(which) {
+            None => Ok(()),
+            Some(hook) => guarded(ctx, hook()).await,
         }
+    }
+}
+
+/// `fut` with `ctx` as the current [`context()`], a panic turned into a [`Failure`] of type `Panic`.
+async fn guarded<T>(ctx: Context, fut: BoxFuture<'static, Result<T, Failure>>) -> Result<T, Failure> {
+    use futures_util::FutureExt as _;
+    match std::panic::AssertUnwindSafe(scope(ctx, fut)).catch_unwind().await {
+        Ok(outcome) => outcome,
+        Err(panic) => Err(Failure::new(error_types::PANIC, panic_message(panic))),
     }
 }
 

@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::{Context, Failure, InstanceDefaults, LISTEN_HOST_VAR, Lifecycle, Router, error_types, panic_message};
+use super::{Context, Failure, InstanceDefaults, LISTEN_HOST_VAR, Lifecycle, Router, error_types};
 use crate::credentials::Environment;
 
 /// The largest event accepted: FC's limit for a synchronous invocation's payload, 32 MB.
@@ -276,19 +276,7 @@ async fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> 
         Call::Hook(which) => {
             let word = which.marker();
             println!("FC {word} Start RequestId: {request_id}");
-            let outcome = match state.router.hook(which) {
-                None => Ok(()),
-                Some(hook) => {
-                    use futures_util::FutureExt as _;
-                    let hook = hook.clone();
-                    let run = std::panic::AssertUnwindSafe(super::scope(ctx, async move { hook().await }));
-                    match run.catch_unwind().await {
-                        Ok(outcome) => outcome,
-                        Err(panic) => Err(Failure::new(error_types::PANIC, panic_message(panic))),
-                    }
-                }
-            };
-            match outcome {
+            match state.router.call_hook(which, ctx).await {
                 Ok(()) => {
                     println!("FC {word} End RequestId: {request_id}");
                     reply(StatusCode::OK, "text/plain", Bytes::new())

@@ -27,6 +27,19 @@ pub(crate) struct AuthConfig {
     pub max_skew: Duration,
 }
 
+impl AuthConfig {
+    /// The credentials a hosted function's role gets: the first key (FC would give it the role's STS key).
+    pub fn role(&self) -> Option<crate::Credentials> {
+        self.keys.first().map(|k| {
+            let c = crate::Credentials::new(&k.id, &k.secret);
+            match &k.security_token {
+                Some(t) => c.with_security_token(t),
+                None => c,
+            }
+        })
+    }
+}
+
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }

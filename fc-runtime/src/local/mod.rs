@@ -216,6 +216,8 @@ pub(crate) struct Service {
 
 pub(crate) struct State {
     auth: auth::AuthConfig,
+    /// What hosted functions get as their role's credentials, derived once from `auth`.
+    role: Option<Credentials>,
     limits: Limits,
     services: HashMap<String, Service>,
     faults: Mutex<Vec<Fault>>,
@@ -405,10 +407,7 @@ impl LocalFcBuilder {
     /// its credentials are this `LocalFc`'s first key and its `client()` calls this `LocalFc`.
     pub fn router(mut self, service: impl Into<String>, router: function::Router) -> Self {
         let service = service.into();
-        let router = Arc::new(router);
-        let names: Vec<String> = router.functions().map(str::to_owned).collect();
-        for name in names {
-            let handler = runtime::RouterFunction { router: router.clone(), name: name.clone() };
+        for (name, handler) in runtime::RouterFunction::each(router) {
             self = self.function(service.clone(), name, handler);
         }
         self
@@ -416,10 +415,7 @@ impl LocalFcBuilder {
 
     /// Hosts every function of `router` as FC 3.0 functions of the same names, run in process.
     pub fn fc3_router(mut self, router: function::Router) -> Self {
-        let router = Arc::new(router);
-        let names: Vec<String> = router.functions().map(str::to_owned).collect();
-        for name in names {
-            let handler = runtime::RouterFunction { router: router.clone(), name: name.clone() };
+        for (name, handler) in runtime::RouterFunction::each(router) {
             self = self.fc3_function(name, handler);
         }
         self
@@ -511,8 +507,10 @@ impl LocalFcBuilder {
                 security_token: None,
             });
         }
+        let auth = auth::AuthConfig { keys, account_id: self.account_id, max_skew: self.max_skew };
         let state = Arc::new(State {
-            auth: auth::AuthConfig { keys, account_id: self.account_id, max_skew: self.max_skew },
+            role: auth.role(),
+            auth,
             limits: self.limits,
             services,
             faults: Mutex::new(Vec::new()),
@@ -527,16 +525,9 @@ impl LocalFcBuilder {
         let (shutdown, watch) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(server::serve(listener, state.clone(), watch));
         let mut fc = LocalFc { addr, state, shutdown, task: Some(task), children: Vec::new() };
-        let role = fc.state.auth.keys.first().map(|k| {
-            let c = Credentials::new(&k.id, &k.secret);
-            match &k.security_token {
-                Some(t) => c.with_security_token(t),
-                None => c,
-            }
-        });
         for link in &self.runtimes {
             let child = link
-                .start(&fc.endpoint(), role.as_ref(), fc.state.auth.account_id.as_deref())
+                .start(&fc.endpoint(), fc.state.role.as_ref(), fc.state.auth.account_id.as_deref())
                 .await
                 .map_err(|reason| StartError::Runtime { reason })?;
             fc.children.extend(child);

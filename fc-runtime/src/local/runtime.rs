@@ -32,6 +32,15 @@ pub(crate) struct RouterFunction {
     pub name: String,
 }
 
+impl RouterFunction {
+    /// A handler for each function of `router`, with its name.
+    pub(crate) fn each(router: Router) -> Vec<(String, RouterFunction)> {
+        let router = Arc::new(router);
+        let names: Vec<String> = router.functions().map(str::to_owned).collect();
+        names.into_iter().map(|name| (name.clone(), RouterFunction { router: router.clone(), name })).collect()
+    }
+}
+
 impl Handler for RouterFunction {
     fn call(&self, event: Bytes, ctx: Context) -> BoxFuture<'static, HandlerResult> {
         let endpoint = ctx.header("host").map(|h| format!("http://{h}"));

@@ -421,13 +421,7 @@ async fn invoke(
         attempt: 1,
         log: Default::default(),
         headers: Arc::new(parts.headers.clone()),
-        role: state.auth.keys.first().map(|k| {
-            let c = crate::Credentials::new(&k.id, &k.secret);
-            match &k.security_token {
-                Some(t) => c.with_security_token(t),
-                None => c,
-            }
-        }),
+        role: state.role.clone(),
         account_id: state.auth.account_id.clone(),
     };
     let resp = match ty {
