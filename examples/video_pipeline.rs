@@ -11,9 +11,7 @@ use std::time::Duration;
 
 use examples::Target;
 use fc_runtime::local::{Context, HandlerError, json_fn};
-use fc_runtime::{
-    Accepted, FcError, FunctionRef, InvocationStatus, ListInvocations, SortOrder, fc_function, fc_service,
-};
+use fc_runtime::{Accepted, FcError, FunctionRef, InvocationStatus, ListFilter, SortOrder, fc_function, fc_service};
 use futures_util::StreamExt as _;
 use serde::Deserialize;
 
@@ -85,8 +83,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     println!("all invocations, newest first:");
-    let query = ListInvocations::new(function.clone()).sort(SortOrder::Desc).limit(2);
-    let mut listed = std::pin::pin!(client.stateful_invocations(query));
+    let filter = ListFilter::new().sort(SortOrder::Desc).limit(2);
+    let mut listed = std::pin::pin!(client.stateful_invocations(function.clone(), filter));
     let mut count = 0;
     while let Some(inv) = listed.next().await {
         let inv = inv?;

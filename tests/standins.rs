@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use fc_runtime::credentials::Clock;
+use fc_runtime::Clock;
 use fc_runtime::sign::rpc;
 use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;

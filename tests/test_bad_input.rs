@@ -12,7 +12,7 @@ use fc_runtime::credentials::{
     RoleOptions, UriCredentials,
 };
 use fc_runtime::local::{HandlerError, LocalFc, bytes_fn};
-use fc_runtime::response::parse_invoke_response;
+
 use fc_runtime::{
     Accepted, Client, Credentials, CredentialsErrorKind, CredentialsProvider, Delivery, ErrorCode, FcError,
     FunctionErrorKind, FunctionRef, InvocationMeta, InvocationType, InvokeRequest, InvokeResponse, Limits, RetryPolicy,
@@ -114,7 +114,7 @@ async fn parse(status: u16, headers: Vec<(&'static str, String)>, body: &'static
     for (k, v) in headers {
         map.insert(HeaderName::from_static(k), HeaderValue::from_str(&v).unwrap());
     }
-    let response = parse_invoke_response(status, &map, Bytes::from_static(body))?;
+    let response = fc_runtime::InvokeResponse::parse(status, &map, Bytes::from_static(body))?;
     // Malformed metadata must be absent, never an error and never a made-up value.
     let meta = &response.meta;
     if meta.log_tail.is_none() && meta.duration.is_none() && meta.max_memory_mb.is_none() {
@@ -277,8 +277,8 @@ async fn every_bad_input_gets_its_exact_error() {
         case("FC 3.0 listing prefix with LF", Invalid("prefix"), "control character", {
             let client = c();
             async move {
-                let query = fc_runtime::ListAsyncTasks::new(fc_runtime::Fc3FunctionRef::new("echo")).prefix("a\nb");
-                client.list_async_tasks(&query).await.map(drop)
+                let query = fc_runtime::ListFilter::new().prefix("a\nb");
+                client.list_async_tasks(&fc_runtime::Fc3FunctionRef::new("echo"), &query).await.map(drop)
             }
         }),
         case("FC 3.0 task id in get_async_task", Invalid("async task id"), "9lives", {
@@ -719,7 +719,7 @@ async fn every_bad_input_gets_its_exact_error() {
             ] {
                 headers.insert(HeaderName::from_static(k), HeaderValue::from_static(v));
             }
-            let env = fc_runtime::credentials::Environment::from_vars::<&str, &str>([]);
+            let env = fc_runtime::Environment::from_vars::<&str, &str>([]);
             let ctx = fc_runtime::function::Context::from_headers(&headers, std::time::Instant::now(), &env);
             assert_eq!((ctx.memory_mb(), ctx.deadline(), ctx.retry_count()), (None, None, 0));
             assert!(ctx.credentials().is_none(), "an id without a secret is no credentials");

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use fc_runtime::local::{Fault, HandlerError, LocalFc, bytes_fn, json_fn};
 use fc_runtime::{
     Client, Credentials, Delivery, ErrorCode, FcError, FunctionErrorKind, FunctionRef, InvocationStatus,
-    InvocationType, InvokeRequest, Limits, ListInvocations, LogType, RefreshingCredentials, RetryPolicy, SortOrder,
+    InvocationType, InvokeRequest, Limits, ListFilter, LogType, RefreshingCredentials, RetryPolicy, SortOrder,
 };
 use futures_util::StreamExt as _;
 use support::{CannedServer, http_response, send_signed, with_captured_tracing};
@@ -407,7 +407,7 @@ async fn stateful_invocations_get_list_page_and_stop() {
     // Wait for the short ones to finish.
     for _ in 0..1000 {
         let done = client
-            .list_stateful_invocations(&ListInvocations::new(sleep.clone()).status(InvocationStatus::Succeeded))
+            .list_stateful_invocations(&sleep, &ListFilter::new().status(InvocationStatus::Succeeded))
             .await
             .unwrap();
         if done.invocations.len() == 5 {
@@ -415,10 +415,8 @@ async fn stateful_invocations_get_list_page_and_stop() {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let done = client
-        .list_stateful_invocations(&ListInvocations::new(sleep.clone()).status(InvocationStatus::Succeeded))
-        .await
-        .unwrap();
+    let done =
+        client.list_stateful_invocations(&sleep, &ListFilter::new().status(InvocationStatus::Succeeded)).await.unwrap();
     assert_eq!(done.invocations.len(), 5, "the five short invocations finished");
     let one = client.get_stateful_invocation(&sleep, "job_3").await.unwrap();
     assert_eq!(one.status, Some(InvocationStatus::Succeeded));
@@ -426,17 +424,17 @@ async fn stateful_invocations_get_list_page_and_stop() {
     let statuses: Vec<&str> = one.events.iter().filter_map(|e| e.status.as_deref()).collect();
     assert_eq!(statuses, ["Enqueued", "Dequeued", "Running", "Succeeded"]);
 
-    let page = client.list_stateful_invocations(&ListInvocations::new(sleep.clone()).limit(2)).await.unwrap();
+    let page = client.list_stateful_invocations(&sleep, &ListFilter::new().limit(2)).await.unwrap();
     assert_eq!(page.invocations.len(), 2);
     assert!(page.next_token.is_some());
     assert!(page.invocations[0].invocation_payload.is_none(), "payloads only when asked");
 
     // Paging by hand, as the field's documentation says: the last page's token is `None`, so the loop ends.
-    let mut query = ListInvocations::new(sleep.clone()).limit(2);
+    let mut query = ListFilter::new().limit(2);
     let mut seen = 0;
     let mut pages = 0;
     loop {
-        let page = client.list_stateful_invocations(&query).await.unwrap();
+        let page = client.list_stateful_invocations(&sleep, &query).await.unwrap();
         seen += page.invocations.len();
         pages += 1;
         assert!(pages <= 3, "paging by hand did not end");
@@ -453,15 +451,12 @@ async fn stateful_invocations_get_list_page_and_stop() {
     assert_eq!((status, body["nextToken"].as_str()), (200, Some("")), "{body}");
 
     let all: Vec<_> = client
-        .stateful_invocations(ListInvocations::new(sleep.clone()).limit(2).sort(SortOrder::Desc).include_payload(true))
+        .stateful_invocations(sleep.clone(), ListFilter::new().limit(2).sort(SortOrder::Desc).include_payload(true))
         .collect()
         .await;
     let ids: Vec<String> = all.into_iter().map(|r| r.unwrap().invocation_id.unwrap()).collect();
     assert_eq!(ids, ["long_one", "job_4", "job_3", "job_2", "job_1", "job_0"]);
-    let prefixed = client
-        .list_stateful_invocations(&ListInvocations::new(sleep.clone()).invocation_id_prefix("long"))
-        .await
-        .unwrap();
+    let prefixed = client.list_stateful_invocations(&sleep, &ListFilter::new().prefix("long")).await.unwrap();
     assert_eq!(prefixed.invocations.len(), 1);
 
     client.stop_stateful_invocation(&sleep, "long_one").await.unwrap();
@@ -473,7 +468,7 @@ async fn stateful_invocations_get_list_page_and_stop() {
     assert_eq!(service_code(&err), (404, ErrorCode::StatefulAsyncInvocationNotFound));
     let err = client.get_stateful_invocation(&sleep, "bad id!").await.unwrap_err();
     assert!(matches!(err, FcError::InvalidInput { .. }));
-    let err = client.list_stateful_invocations(&ListInvocations::new(sleep.clone()).limit(0)).await.unwrap_err();
+    let err = client.list_stateful_invocations(&sleep, &ListFilter::new().limit(0)).await.unwrap_err();
     assert!(matches!(err, FcError::InvalidInput { .. }));
 }
 

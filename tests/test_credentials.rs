@@ -9,12 +9,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use fc_runtime::credentials::{
-    CliProfileCredentials, Clock, EcsRamRoleCredentials, Environment, OidcRoleCredentials, ProfileFileCredentials,
-    RamRoleArnCredentials, RoleOptions, UriCredentials,
+    CliProfileCredentials, EcsRamRoleCredentials, OidcRoleCredentials, ProfileFileCredentials, RamRoleArnCredentials,
+    RoleOptions, UriCredentials,
 };
 use fc_runtime::local::{HandlerError, LocalFc, bytes_fn};
 use fc_runtime::{
-    Client, Credentials, CredentialsErrorKind, CredentialsProvider, DefaultCredentialsChain, FcError, InvokeRequest,
+    Client, Clock, Credentials, CredentialsErrorKind, CredentialsProvider, DefaultCredentialsChain, Environment,
+    FcError, InvokeRequest,
 };
 use support::standins::{self, CredentialsUri, Metadata, Sts};
 

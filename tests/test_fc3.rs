@@ -7,7 +7,7 @@ use bytes::Bytes;
 use fc_runtime::local::{Context, Fault, HandlerError, LocalFc, bytes_fn, json_fn};
 use fc_runtime::{
     Api, Credentials, ErrorCode, Fc3FunctionRef, FcError, FunctionErrorKind, InputField, InvocationStatus,
-    InvokeRequest, ListAsyncTasks, LogType, RetryPolicy, SortOrder,
+    InvokeRequest, ListFilter, LogType, RetryPolicy, SortOrder,
 };
 
 async fn fc3() -> LocalFc {
@@ -207,10 +207,8 @@ async fn async_tasks_get_list_page_and_stop() {
     let sleep = Fc3FunctionRef::new("sleep");
     let mut finished = 0;
     for _ in 0..500 {
-        let page = client
-            .list_async_tasks(&ListAsyncTasks::new(sleep.clone()).status(InvocationStatus::Succeeded))
-            .await
-            .unwrap();
+        let page =
+            client.list_async_tasks(&sleep, &ListFilter::new().status(InvocationStatus::Succeeded)).await.unwrap();
         finished = page.tasks.len();
         if finished == 5 {
             break;
@@ -227,9 +225,9 @@ async fn async_tasks_get_list_page_and_stop() {
     assert_eq!(statuses, ["Enqueued", "Dequeued", "Running", "Succeeded"]);
 
     // Paging by hand ends: the last page's empty token is `None`.
-    let (mut query, mut seen, mut pages) = (ListAsyncTasks::new(sleep.clone()).limit(2), 0, 0);
+    let (mut query, mut seen, mut pages) = (ListFilter::new().limit(2), 0, 0);
     loop {
-        let page = client.list_async_tasks(&query).await.unwrap();
+        let page = client.list_async_tasks(&sleep, &query).await.unwrap();
         seen += page.tasks.len();
         pages += 1;
         assert!(pages <= 3, "paging did not end");
@@ -241,12 +239,12 @@ async fn async_tasks_get_list_page_and_stop() {
     }
     assert_eq!((seen, pages), (6, 3));
     let all: Vec<_> = client
-        .async_tasks(ListAsyncTasks::new(sleep.clone()).limit(2).sort(SortOrder::Desc).include_payload(true))
+        .async_tasks(sleep.clone(), ListFilter::new().limit(2).sort(SortOrder::Desc).include_payload(true))
         .collect()
         .await;
     let ids: Vec<String> = all.into_iter().map(|t| t.unwrap().task_id.unwrap()).collect();
     assert_eq!(ids, ["long_one", "job_4", "job_3", "job_2", "job_1", "job_0"]);
-    let prefixed = client.list_async_tasks(&ListAsyncTasks::new(sleep.clone()).prefix("long")).await.unwrap();
+    let prefixed = client.list_async_tasks(&sleep, &ListFilter::new().prefix("long")).await.unwrap();
     assert_eq!(prefixed.tasks.len(), 1);
 
     client.stop_async_task(&sleep, "long_one").await.unwrap();
@@ -256,7 +254,7 @@ async fn async_tasks_get_list_page_and_stop() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     let err = client.get_async_task(&sleep, "9bad").await.unwrap_err();
     assert!(matches!(&err, FcError::InvalidInput(e) if e.field == InputField::TaskId), "{err}");
-    let err = client.list_async_tasks(&ListAsyncTasks::new(sleep).limit(101)).await.unwrap_err();
+    let err = client.list_async_tasks(&sleep, &ListFilter::new().limit(101)).await.unwrap_err();
     assert!(matches!(&err, FcError::InvalidInput(e) if e.field == InputField::Limit), "{err}");
 }
 

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use fc_runtime::local::{HandlerError, LocalFc, bytes_fn};
-use fc_runtime::response::{function_error, parse_invoke_response, service_error};
+
 use fc_runtime::sign::{SignableRequest, authorization};
 use fc_runtime::{
     Accepted, ErrorCode, FcError, FunctionErrorKind, InvocationMeta, InvocationType, InvokeRequest, LogType,
@@ -214,9 +214,9 @@ proptest! {
     fn parsing_arbitrary_answers_never_panics(status in 0u16..1000, headers in header_map(), body in body()) {
         let body = Bytes::from(body);
         let meta = InvocationMeta::from_headers(&headers);
-        let _ = function_error(FunctionErrorKind::Unhandled, meta, body.clone()).to_string();
-        let _ = service_error(status, &headers, &body).to_string();
-        match parse_invoke_response(status, &headers, body) {
+        let _ = fc_runtime::FunctionError::parse(FunctionErrorKind::Unhandled, meta, body.clone()).to_string();
+        let _ = FcError::from_answer(status, &headers, &body).to_string();
+        match fc_runtime::InvokeResponse::parse(status, &headers, body) {
             Ok(answer) => {
                 prop_assert!((200..300).contains(&status));
                 let _ = fc_runtime::__private::decode_json::<serde_json::Value>(&answer);

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use fc_runtime::local::{HandlerError, LocalFc, bytes_fn};
-use fc_runtime::response::parse_invoke_response;
+
 use fc_runtime::sign::{SignableRequest, SigningKey, authorization};
 use fc_runtime::{FcError, Invoke, InvokeRequest, InvokeResponse, Limits, fc_function, fc_service};
 use http::{HeaderMap, HeaderValue};
@@ -152,7 +152,7 @@ impl Invoke for NoIo {
     async fn invoke(&self, request: InvokeRequest) -> Result<InvokeResponse, FcError> {
         let built = self.build(&request);
         let body = built.into_body();
-        parse_invoke_response(200, &self.answer_headers, body)
+        fc_runtime::InvokeResponse::parse(200, &self.answer_headers, body)
     }
 }
 

@@ -39,39 +39,32 @@
 
 mod client;
 pub mod credentials;
+mod env;
 mod error;
 pub mod function;
-mod invoke;
-pub mod paths;
-mod request;
-pub mod response;
-mod retry;
 pub mod sign;
-mod stateful;
-mod tasks;
 mod transport;
-mod validate;
 
 #[cfg(feature = "local")]
 pub mod local;
 
+pub use client::invoke::{Accepted, DynInvoke, Invocation, Invoke};
+pub use client::listing::{InvocationStatus, ListFilter, SortOrder};
+pub use client::request::{Api, ContentType, InvocationMode, InvocationType, InvokeRequest, LogType};
+pub use client::response::{InvocationMeta, InvokeResponse};
+pub use client::stateful::{FunctionRef, InvocationEvent, InvocationPage, StatefulInvocation};
+pub use client::tasks::{AsyncTask, AsyncTaskPage, Fc3FunctionRef};
+pub use client::validate::Limits;
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT};
 pub use credentials::{
     Credentials, CredentialsProvider, DefaultCredentialsChain, EnvCredentials, RefreshingCredentials, Secret,
 };
+pub use env::{Clock, Environment};
 pub use error::{
     ConfigError, CredentialsError, CredentialsErrorKind, DecodeError, Delivery, EncodeError, ErrorCode, FcError,
     FunctionError, FunctionErrorKind, InputError, InputField, ServiceError, Setting, TimeoutError, TransportError,
 };
-pub use invoke::{Accepted, DynInvoke, ErasedInvoke, Invocation, Invoke};
-pub use request::{Api, ContentType, InvocationMode, InvocationType, InvokeRequest, LogType};
-pub use response::{InvocationMeta, InvokeResponse};
-pub use retry::RetryPolicy;
-pub use stateful::{
-    FunctionRef, InvocationEvent, InvocationPage, InvocationStatus, ListInvocations, SortOrder, StatefulInvocation,
-};
-pub use tasks::{AsyncTask, AsyncTaskPage, Fc3FunctionRef, ListAsyncTasks};
-pub use validate::Limits;
+pub use transport::RetryPolicy;
 
 #[cfg(feature = "local")]
 pub use local::LocalFc;

@@ -7,7 +7,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use fc_runtime::credentials::Environment;
+use fc_runtime::Environment;
 use fc_runtime::function::{__generated as g, Failure, Router, serve_io};
 use libfuzzer_sys::fuzz_target;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};

@@ -11,9 +11,9 @@
 //! | [`UriCredentials`] | `ALIBABA_CLOUD_CREDENTIALS_URI` | yes |
 //! | [`RamRoleArnCredentials`] | another provider's credentials exchanged at STS (`AssumeRole`) | yes |
 //!
-//! Every provider takes its environment ([`Environment`]), clock ([`Clock`]) and endpoints as inputs, so that it
+//! Every provider takes its environment ([`Environment`](crate::Environment)), clock ([`Clock`](crate::Clock)) and endpoints as inputs, so that it
 //! can be pointed at stand-ins; nothing reads the process environment except through
-//! [`Environment::process`].
+//! [`Environment::process`](crate::Environment::process).
 
 mod cache;
 mod chain;
@@ -26,15 +26,14 @@ mod ram_role;
 mod sts;
 mod uri;
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use crate::FcError;
+pub(crate) use crate::env::{Clock, Environment};
 use crate::error::{CredentialsErrorKind, Setting};
 
 pub use cache::RefreshingCredentials;
@@ -165,7 +164,7 @@ impl Credentials {
             if value.is_empty() {
                 return Some("is empty".to_owned());
             }
-            crate::validate::header_value_problem(value)
+            crate::client::validate::header_value_problem(value)
                 .or_else(|| value.find(' ').map(|at| format!("contains a space at position {at}")))
         }
         let bad = |what: &str, problem: &str| {
@@ -214,97 +213,6 @@ impl<T: CredentialsProvider + ?Sized> CredentialsProvider for Arc<T> {
 impl<T: CredentialsProvider + ?Sized> CredentialsProvider for Box<T> {
     fn credentials(&self) -> BoxFuture<'_, Result<Credentials, FcError>> {
         (**self).credentials()
-    }
-}
-
-/// The environment variables and home directory providers read: the process's, or a fixed map (for tests, and
-/// for resolving credentials for another environment).
-///
-/// `Debug` lists variable names only: values may be secrets.
-///
-/// ```
-/// use fc_runtime::credentials::Environment;
-/// let env = Environment::from_vars([("HOME", "/tmp/home"), ("ALIBABA_CLOUD_PROFILE", "dev")]);
-/// assert_eq!(env.var("ALIBABA_CLOUD_PROFILE").as_deref(), Some("dev"));
-/// assert_eq!(env.var("ALIBABA_CLOUD_ACCESS_KEY_ID"), None);
-/// ```
-#[derive(Clone, Default)]
-pub struct Environment {
-    /// `None`: the process environment, read at each lookup.
-    vars: Option<Arc<BTreeMap<String, String>>>,
-}
-
-impl fmt::Debug for Environment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.vars {
-            None => f.write_str("Environment(process)"),
-            Some(vars) => f.debug_tuple("Environment").field(&vars.keys().collect::<Vec<_>>()).finish(),
-        }
-    }
-}
-
-impl Environment {
-    /// The process environment.
-    pub fn process() -> Self {
-        Environment { vars: None }
-    }
-
-    /// Exactly these variables, and no others.
-    pub fn from_vars<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
-        Environment { vars: Some(Arc::new(vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect())) }
-    }
-
-    /// The variable's value, as set (possibly empty).
-    pub fn var(&self, name: &str) -> Option<String> {
-        match &self.vars {
-            None => std::env::var(name).ok(),
-            Some(vars) => vars.get(name).cloned(),
-        }
-    }
-
-    /// The variable's value, trimmed, when it is set and not blank.
-    pub(crate) fn get(&self, name: &str) -> Option<String> {
-        self.var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-    }
-
-    /// Whether the variable is `true` in any case (the official libraries' rule: anything else is false).
-    pub(crate) fn flag(&self, name: &str) -> bool {
-        self.var(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-    }
-
-    /// The home directory: `HOME`, else `USERPROFILE`.
-    pub(crate) fn home(&self) -> Option<PathBuf> {
-        self.get("HOME").or_else(|| self.get("USERPROFILE")).map(PathBuf::from)
-    }
-}
-
-/// The time providers compare expirations with: the system clock, or a function (for tests).
-#[derive(Clone, Default)]
-pub struct Clock(Option<Arc<dyn Fn() -> SystemTime + Send + Sync>>);
-
-impl fmt::Debug for Clock {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_some() { "Clock(custom)" } else { "Clock(system)" })
-    }
-}
-
-impl Clock {
-    /// The system clock.
-    pub fn system() -> Self {
-        Clock(None)
-    }
-
-    /// A clock that reads `now`.
-    pub fn from_fn(now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
-        Clock(Some(Arc::new(now)))
-    }
-
-    /// The current time.
-    pub fn now(&self) -> SystemTime {
-        match &self.0 {
-            None => SystemTime::now(),
-            Some(now) => now(),
-        }
     }
 }
 

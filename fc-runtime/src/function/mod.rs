@@ -185,7 +185,7 @@ impl Context {
     /// The context FC's request headers describe, arriving at `arrived`; `env` fills what the headers lack
     /// (`FC_FUNCTION_NAME`, `FC_REGION`, `FC_ACCOUNT_ID`, `FC_SERVICE_NAME`, `FC_QUALIFIER`, the credentials, and
     /// `FC_ENDPOINT` for [`client`](Self::client)).
-    pub fn from_headers(headers: &HeaderMap, arrived: Instant, env: &crate::credentials::Environment) -> Self {
+    pub fn from_headers(headers: &HeaderMap, arrived: Instant, env: &crate::Environment) -> Self {
         Self::from_headers_and(headers, arrived, &InstanceDefaults::from_environment(env))
     }
 
@@ -398,7 +398,7 @@ pub(crate) struct InstanceDefaults {
 }
 
 impl InstanceDefaults {
-    pub(crate) fn from_environment(env: &crate::credentials::Environment) -> Self {
+    pub(crate) fn from_environment(env: &crate::Environment) -> Self {
         InstanceDefaults {
             function_name: env.get("FC_FUNCTION_NAME"),
             service_name: env.get("FC_SERVICE_NAME"),
@@ -643,7 +643,7 @@ pub mod __generated {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::Environment;
+    use crate::Environment;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();

@@ -19,7 +19,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::{Context, Failure, InstanceDefaults, LISTEN_HOST_VAR, Lifecycle, Router, error_types};
-use crate::credentials::Environment;
+use crate::Environment;
 
 /// The largest event accepted: FC's limit for a synchronous invocation's payload, 32 MB.
 pub const MAX_EVENT: usize = 32 * 1024 * 1024;

@@ -24,7 +24,7 @@ use super::handler::{Context, HandlerError};
 use super::reply::{Body, Reject, json_response, response, set};
 use super::store::{StopOutcome, now_ms};
 use super::{FaultKind, Function, State};
-use crate::paths::API_VERSION;
+use crate::client::paths::API_VERSION;
 use crate::{AsyncTask, AsyncTaskPage, InvocationPage, InvocationStatus, InvocationType, StatefulInvocation};
 
 /// Bytes of log returned by `X-Fc-Log-Type: Tail`.

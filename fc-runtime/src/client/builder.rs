@@ -1,67 +1,16 @@
-//! The HTTP client: endpoint, credentials, signing, retries, timeouts.
+//! Building a [`Client`]: endpoint, credentials, timeouts, retries, limits, checked once by `build()`.
 
 use std::borrow::Cow;
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{HeaderName, HeaderValue, Method};
-use tracing::Instrument as _;
+use http::HeaderValue;
 
-use crate::credentials::{CredentialsProvider, DefaultCredentialsChain};
+use super::{Client, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT, Inner, validate};
+use crate::credentials::CredentialsProvider;
 use crate::error::Setting;
-use crate::response::parse_invoke_response;
-use crate::retry::Idempotency;
-use crate::transport::{self, CredentialSource, Exchange, Prepared, Signing, Transport};
-use crate::validate::{self, Limits};
-use crate::{Api, Credentials, FcError, Invoke, InvokeRequest, InvokeResponse, RetryPolicy};
-
-/// Default per-call timeout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
-/// Default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Idle pooled connections are closed after this long, below FC's ~90 s server-side idle timeout.
-pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// A Function Compute client. Cheap to clone: clones share one connection pool.
-///
-/// ```no_run
-/// # async fn run() -> Result<(), fc_runtime::FcError> {
-/// use fc_runtime::{Client, InvokeRequest};
-/// let client = Client::from_env()?;
-/// let answer = client.invoke(InvokeRequest::new("demo", "echo").json_bytes(&b"{}"[..])).await?;
-/// println!("{} bytes, request {:?}", answer.body.len(), answer.meta.request_id);
-/// # Ok(()) }
-/// ```
-#[derive(Clone)]
-pub struct Client {
-    inner: Arc<Inner>,
-    qualifier_override: Option<Cow<'static, str>>,
-    timeout_override: Option<Duration>,
-}
-
-struct Inner {
-    transport: Transport,
-    endpoint: String,
-    account_id: Option<String>,
-    timeout: Duration,
-    limits: Limits,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("endpoint", &self.inner.endpoint)
-            .field("credentials", &self.inner.transport.credentials)
-            .field("account_id", &self.inner.account_id)
-            .field("timeout", &self.inner.timeout)
-            .field("retry", &self.inner.transport.retry)
-            .field("limits", &self.inner.limits)
-            .field("qualifier_override", &self.qualifier_override)
-            .field("timeout_override", &self.timeout_override)
-            .finish()
-    }
-}
+use crate::transport::{CredentialSource, Prepared, Transport};
+use crate::{Credentials, Environment, FcError, Limits, RetryPolicy};
 
 /// What the builder was given for credentials; checked in `build()`.
 #[derive(Debug)]
@@ -272,20 +221,11 @@ impl ClientBuilder {
         }
         let http = http.build().map_err(|e| FcError::config(Setting::HttpClient, e.to_string()))?;
         let base_url = reqwest::Url::parse(&endpoint).map_err(|e| FcError::config(Setting::Endpoint, e.to_string()))?;
-        let host = transport::host_header(&base_url)?;
         let account_header =
             account_id.as_deref().map(|id| HeaderValue::from_str(id).expect("an account id is digits"));
         Ok(Client {
             inner: Arc::new(Inner {
-                transport: Transport {
-                    http,
-                    base_url,
-                    credentials,
-                    last_prepared: Default::default(),
-                    account_id: account_header,
-                    host,
-                    retry: self.retry,
-                },
+                transport: Transport::new(http, base_url, credentials, account_header, self.retry)?,
                 endpoint,
                 account_id,
                 timeout: self.timeout,
@@ -338,8 +278,8 @@ const FC_ENDPOINT: Setting = Setting::Env("FC_ENDPOINT");
 const FC_ACCOUNT_ID: Setting = Setting::Env("FC_ACCOUNT_ID");
 
 /// What the environment says about the endpoint: `FC_ENDPOINT`, else `FC_ACCOUNT_ID` + `FC_REGION` (+ `FC_INTERNAL`).
-fn endpoint_from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<(String, Option<String>), FcError> {
-    let var = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+pub(super) fn endpoint_from_env(env: &Environment) -> Result<(String, Option<String>), FcError> {
+    let var = |name: &str| env.get(name);
     let account = var("FC_ACCOUNT_ID");
     if let Some(account) = &account {
         check_account_id(FC_ACCOUNT_ID, account)?;
@@ -362,173 +302,13 @@ fn endpoint_from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<(String,
     Ok((account_endpoint(FC_ACCOUNT_ID, &account, Setting::Env("FC_REGION"), &region, internal)?, Some(account)))
 }
 
-impl Client {
-    /// A builder with defaults.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
-    }
-
-    /// A builder configured from the environment as [`Client::from_env`] describes, for adjusting timeouts,
-    /// retries or limits before building.
-    pub fn builder_from_env() -> Result<ClientBuilder, FcError> {
-        let get = |k: &str| std::env::var(k).ok();
-        let (endpoint, account_id) = endpoint_from_lookup(&get)?;
-        let mut builder = Client::builder().endpoint(endpoint).credentials_provider(DefaultCredentialsChain::new());
-        if let Some(id) = account_id {
-            builder = builder.account_id(id);
-        }
-        Ok(builder)
-    }
-
-    /// A client configured from the environment:
-    ///
-    /// - endpoint: `FC_ENDPOINT` (an explicit URL), else `FC_ACCOUNT_ID` + `FC_REGION`
-    ///   → `https://{account}.{region}.fc.aliyuncs.com` (`FC_INTERNAL=true` for the VPC endpoint);
-    ///   `FC_ACCOUNT_ID` is also sent as `X-Fc-Account-Id`
-    /// - credentials: the official default chain ([`DefaultCredentialsChain`]): the `ALIBABA_CLOUD_*` access key
-    ///   variables, RRSA/OIDC, the CLI's profiles, the credentials file, the ECS instance's RAM role, a
-    ///   credentials URI — resolved at the first request, then kept and refreshed
-    ///
-    /// A missing or malformed setting is a [`FcError::Config`] naming the variable.
-    pub fn from_env() -> Result<Self, FcError> {
-        Self::builder_from_env()?.build()
-    }
-
-    /// The endpoint URL, without a trailing slash.
-    pub fn endpoint(&self) -> &str {
-        &self.inner.endpoint
-    }
-
-    /// A client sharing this one's connection pool whose calls all use `qualifier` (e.g. `staging`).
-    pub fn with_qualifier(&self, qualifier: impl Into<String>) -> Result<Client, FcError> {
-        let qualifier = qualifier.into();
-        validate::qualifier(&qualifier)?;
-        Ok(Client { qualifier_override: Some(Cow::Owned(qualifier)), ..self.clone() })
-    }
-
-    /// A client sharing this one's connection pool whose calls all wait up to `timeout` for their answer,
-    /// whatever the stubs or the builder say: `client.with_timeout(Duration::from_secs(900)).transcode(job)`.
-    pub fn with_timeout(&self, timeout: Duration) -> Client {
-        Client { timeout_override: Some(timeout), ..self.clone() }
-    }
-
-    pub(crate) fn qualifier_for<'a>(&'a self, stub: Option<&'a str>) -> Option<&'a str> {
-        self.qualifier_override.as_deref().or(stub)
-    }
-
-    /// The timeout of one call: [`with_timeout`](Self::with_timeout), else the request's, else the client's.
-    pub(crate) fn timeout_for(&self, request: Option<Duration>) -> Duration {
-        self.timeout_override.or(request).unwrap_or(self.inner.timeout)
-    }
-
-    pub(crate) fn transport(&self) -> &Transport {
-        &self.inner.transport
-    }
-
-    /// Sends one InvokeFunction call; see [`Invoke`].
-    pub async fn invoke(&self, mut request: InvokeRequest) -> Result<InvokeResponse, FcError> {
-        if let Some(q) = &self.qualifier_override {
-            request.qualifier = Some(q.clone());
-        }
-        validate::invoke_request(&request, &self.inner.limits)?;
-        let ty = request.invocation.invocation_type();
-        let span = tracing::info_span!(
-            "fc.invoke",
-            service = %request.service.as_deref().unwrap_or(""),
-            api = ?request.api(),
-            function = %request.function,
-            qualifier = request.qualifier.as_deref().unwrap_or(""),
-            invocation_type = ty.as_str(),
-            request_id = tracing::field::Empty,
-        );
-        async move {
-            let path = request.path();
-            let api = request.api();
-            let mut fc_headers: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(4);
-            fc_headers.push((X_FC_INVOCATION_TYPE, HeaderValue::from_static(ty.as_str())));
-            if request.log_type == crate::LogType::Tail {
-                fc_headers.push((X_FC_LOG_TYPE, HeaderValue::from_static(request.log_type.as_str())));
-            }
-            if let Some(id) = request.invocation.id() {
-                let name = if api == Api::Fc3 { X_FC_ASYNC_TASK_ID } else { X_FC_STATEFUL_ID };
-                fc_headers.push((name, header_value(id)?));
-            }
-            if let Some(trace) = &request.trace_id {
-                fc_headers.push((X_FC_TRACE_ID, header_value(trace)?));
-            }
-            let (query, signing) = match (api, request.qualifier.as_deref()) {
-                (Api::Fc3, Some(q)) => (vec![("qualifier", q.to_owned())], Signing::Acs3 { action: "InvokeFunction" }),
-                (Api::Fc3, None) => (Vec::new(), Signing::Acs3 { action: "InvokeFunction" }),
-                _ => (Vec::new(), Signing::Fc),
-            };
-            let answer = self
-                .transport()
-                .send(Exchange {
-                    method: Method::POST,
-                    path: &path,
-                    query: &query,
-                    fc_headers: &fc_headers,
-                    content_type: HeaderValue::from_static(request.content_type.as_str()),
-                    body: request.body,
-                    timeout: self.timeout_for(request.timeout),
-                    idempotency: if request.invocation.id().is_some() {
-                        Idempotency::Safe
-                    } else {
-                        Idempotency::Unsafe
-                    },
-                    signing,
-                })
-                .await;
-            let result = answer.and_then(|a| {
-                if let Some(id) = transport::request_id(&a.headers) {
-                    tracing::Span::current().record("request_id", id);
-                }
-                parse_invoke_response(a.status.as_u16(), &a.headers, a.body)
-            });
-            match &result {
-                Ok(r) => tracing::debug!(status = r.status, bytes = r.body.len(), "invocation answered"),
-                Err(e) => tracing::debug!(error = %e, "invocation failed"),
-            }
-            result
-        }
-        .instrument(span)
-        .await
-    }
-}
-
-const X_FC_INVOCATION_TYPE: HeaderName = HeaderName::from_static("x-fc-invocation-type");
-const X_FC_LOG_TYPE: HeaderName = HeaderName::from_static("x-fc-log-type");
-const X_FC_STATEFUL_ID: HeaderName = HeaderName::from_static("x-fc-stateful-async-invocation-id");
-const X_FC_TRACE_ID: HeaderName = HeaderName::from_static("x-fc-trace-id");
-const X_FC_ASYNC_TASK_ID: HeaderName = HeaderName::from_static("x-fc-async-task-id");
-
-/// A header value that was validated before; anything else is refused, not sent.
-fn header_value(value: &str) -> Result<HeaderValue, FcError> {
-    HeaderValue::from_str(value).map_err(|_| {
-        FcError::invalid_input(
-            crate::InputField::HeaderValue,
-            "has a control or non-ASCII character and cannot be sent",
-        )
-    })
-}
-
-impl Invoke for Client {
-    fn invoke(
-        &self,
-        request: InvokeRequest,
-    ) -> impl std::future::Future<Output = Result<InvokeResponse, FcError>> + Send {
-        Client::invoke(self, request)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use crate::Credentials;
 
     fn lookup(pairs: &[(&str, &str)]) -> Result<(String, Option<String>), FcError> {
-        let env: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        endpoint_from_lookup(&move |k| env.get(k).cloned())
+        endpoint_from_env(&Environment::from_vars(pairs.iter().copied()))
     }
 
     fn setting_of(e: FcError) -> String {

@@ -242,8 +242,8 @@ impl InvokeRequest {
     /// The request path (FC 3.0's qualifier is a query parameter, not part of it).
     pub fn path(&self) -> String {
         match &self.service {
-            Some(service) => crate::paths::invocations(service, self.qualifier.as_deref(), &self.function),
-            None => crate::paths::fc3_invocations(&self.function),
+            Some(service) => super::paths::invocations(service, self.qualifier.as_deref(), &self.function),
+            None => super::paths::fc3_invocations(&self.function),
         }
     }
 }

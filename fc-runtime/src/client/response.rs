@@ -11,7 +11,7 @@ use http::HeaderMap;
 use crate::error::{ErrorCode, FcError, FunctionError, FunctionErrorKind, ServiceError};
 
 /// Response header names, lower-case.
-pub mod headers {
+pub(crate) mod headers {
     /// Request id assigned by FC.
     pub const REQUEST_ID: &str = "x-fc-request-id";
     /// Id of the instance that ran the function.
@@ -130,14 +130,20 @@ impl InvokeResponse {
     }
 }
 
-/// Turns an invoke answer into a response or a typed error.
-///
-/// - 2xx with `X-Fc-Error-Type` → [`FcError::Function`]
-/// - 200/202 → [`InvokeResponse`]
-/// - anything else → [`FcError::Service`] (or [`FcError::Decode`] for statuses FC never sends, such as 3xx)
-pub fn parse_invoke_response(status: u16, headers: &HeaderMap, body: Bytes) -> Result<InvokeResponse, FcError> {
+impl InvokeResponse {
+    /// Turns an invoke answer into a response or a typed error (a pure function: no I/O).
+    ///
+    /// - 2xx with `X-Fc-Error-Type` → [`FcError::Function`]
+    /// - 200/202 → [`InvokeResponse`]
+    /// - anything else → [`FcError::Service`] (or [`FcError::Decode`] for statuses FC never sends, such as 3xx)
+    pub fn parse(status: u16, headers: &HeaderMap, body: Bytes) -> Result<InvokeResponse, FcError> {
+        parse_invoke_response(status, headers, body)
+    }
+}
+
+fn parse_invoke_response(status: u16, headers: &HeaderMap, body: Bytes) -> Result<InvokeResponse, FcError> {
     if !(200..300).contains(&status) {
-        return Err(service_error(status, headers, &body));
+        return Err(FcError::from_answer(status, headers, &body));
     }
     let meta = InvocationMeta::from_headers(headers);
     if let Some(kind) = headers.get(headers::ERROR_TYPE) {
@@ -145,14 +151,20 @@ pub fn parse_invoke_response(status: u16, headers: &HeaderMap, body: Bytes) -> R
             b"HandledInvocationError" => FunctionErrorKind::Handled,
             _ => FunctionErrorKind::Unhandled,
         };
-        return Err(function_error(kind, meta, body).into());
+        return Err(FunctionError::parse(kind, meta, body).into());
     }
     Ok(InvokeResponse { status, meta, body })
 }
 
-/// Parses a function error body: the runtimes' `{errorMessage, errorType, stackTrace}` when it is JSON, the raw
-/// text otherwise.
-pub fn function_error(kind: FunctionErrorKind, meta: InvocationMeta, body: Bytes) -> FunctionError {
+impl FunctionError {
+    /// Parses a function error body: the runtimes' `{errorMessage, errorType, stackTrace}` when it is JSON, the
+    /// raw text otherwise.
+    pub fn parse(kind: FunctionErrorKind, meta: InvocationMeta, body: Bytes) -> FunctionError {
+        function_error(kind, meta, body)
+    }
+}
+
+fn function_error(kind: FunctionErrorKind, meta: InvocationMeta, body: Bytes) -> FunctionError {
     let parsed: Option<serde_json::Map<String, serde_json::Value>> = serde_json::from_slice(&body).ok();
     let field = |names: &[&str]| parsed.as_ref().and_then(|m| names.iter().find_map(|n| m.get(*n)));
     let message = match field(&["errorMessage", "ErrorMessage"]) {
@@ -187,9 +199,16 @@ pub fn function_error(kind: FunctionErrorKind, meta: InvocationMeta, body: Bytes
     }
 }
 
-/// Parses a 4xx/5xx answer: FC's `{"ErrorCode", "ErrorMessage"}` body (camelCase accepted too). A body that is
-/// empty or not JSON (an HTML page from a proxy) still gives a service error, with a message describing it.
-pub fn service_error(status: u16, headers: &HeaderMap, body: &[u8]) -> FcError {
+impl FcError {
+    /// Parses a 4xx/5xx answer: FC's `{"ErrorCode", "ErrorMessage"}` body (FC 3.0's `Code`/`Message` and
+    /// camelCase accepted too). A body that is empty or not JSON (an HTML page from a proxy) still gives a
+    /// service error, with a message describing it; a status FC never sends (3xx) is a decode error.
+    pub fn from_answer(status: u16, headers: &HeaderMap, body: &[u8]) -> FcError {
+        service_error(status, headers, body)
+    }
+}
+
+fn service_error(status: u16, headers: &HeaderMap, body: &[u8]) -> FcError {
     let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let parsed: Option<serde_json::Map<String, serde_json::Value>> = serde_json::from_slice(body).ok();
     let field = |names: &[&str]| {

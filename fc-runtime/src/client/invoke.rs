@@ -1,9 +1,15 @@
-//! The seam between generated stubs and whatever performs the call.
+//! The seam between generated stubs and whatever performs the call ([`Invoke`]), what a call gives back
+//! ([`Invocation`], [`Accepted`]), and the client's InvokeFunction.
 
 use std::future::Future;
 
+use http::{HeaderName, HeaderValue, Method};
+use tracing::Instrument as _;
+
+use super::validate;
 use crate::credentials::BoxFuture;
-use crate::{FcError, InvocationMeta, InvokeRequest, InvokeResponse};
+use crate::transport::{self, Exchange, Idempotency, Signing};
+use crate::{Api, Client, FcError, InvocationMeta, InvokeRequest, InvokeResponse};
 
 /// Performs one InvokeFunction call.
 ///
@@ -43,7 +49,7 @@ impl<T: Invoke + ?Sized> Invoke for std::sync::Arc<T> {
 }
 
 /// The dyn-compatible form of [`Invoke`], implemented for every `Invoke` type; [`DynInvoke`] holds one.
-pub trait ErasedInvoke: Send + Sync {
+trait ErasedInvoke: Send + Sync {
     /// [`Invoke::invoke`], boxed.
     fn invoke_boxed(&self, request: InvokeRequest) -> BoxFuture<'_, Result<InvokeResponse, FcError>>;
 }
@@ -167,6 +173,102 @@ impl Accepted {
     /// The stateful invocation id, when the call named one (or FC generated one).
     pub fn invocation_id(&self) -> Option<&str> {
         self.meta.invocation_id.as_deref()
+    }
+}
+
+impl Client {
+    /// Sends one InvokeFunction call; see [`Invoke`].
+    pub async fn invoke(&self, mut request: InvokeRequest) -> Result<InvokeResponse, FcError> {
+        if let Some(q) = self.qualifier_override() {
+            request.qualifier = Some(q.clone());
+        }
+        validate::invoke_request(&request, self.limits())?;
+        let ty = request.invocation.invocation_type();
+        let span = tracing::info_span!(
+            "fc.invoke",
+            service = %request.service.as_deref().unwrap_or(""),
+            api = ?request.api(),
+            function = %request.function,
+            qualifier = request.qualifier.as_deref().unwrap_or(""),
+            invocation_type = ty.as_str(),
+            request_id = tracing::field::Empty,
+        );
+        async move {
+            let path = request.path();
+            let api = request.api();
+            let mut fc_headers: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(4);
+            fc_headers.push((X_FC_INVOCATION_TYPE, HeaderValue::from_static(ty.as_str())));
+            if request.log_type == crate::LogType::Tail {
+                fc_headers.push((X_FC_LOG_TYPE, HeaderValue::from_static(request.log_type.as_str())));
+            }
+            if let Some(id) = request.invocation.id() {
+                let name = if api == Api::Fc3 { X_FC_ASYNC_TASK_ID } else { X_FC_STATEFUL_ID };
+                fc_headers.push((name, header_value(id)?));
+            }
+            if let Some(trace) = &request.trace_id {
+                fc_headers.push((X_FC_TRACE_ID, header_value(trace)?));
+            }
+            let (query, signing) = match (api, request.qualifier.as_deref()) {
+                (Api::Fc3, Some(q)) => (vec![("qualifier", q.to_owned())], Signing::Acs3 { action: "InvokeFunction" }),
+                (Api::Fc3, None) => (Vec::new(), Signing::Acs3 { action: "InvokeFunction" }),
+                _ => (Vec::new(), Signing::Fc),
+            };
+            let answer = self
+                .call(Exchange {
+                    method: Method::POST,
+                    path: &path,
+                    query: &query,
+                    fc_headers: &fc_headers,
+                    content_type: HeaderValue::from_static(request.content_type.as_str()),
+                    body: request.body,
+                    timeout: request.timeout,
+                    idempotency: if request.invocation.id().is_some() {
+                        Idempotency::Safe
+                    } else {
+                        Idempotency::Unsafe
+                    },
+                    signing,
+                })
+                .await;
+            let result = answer.and_then(|a| {
+                if let Some(id) = transport::request_id(&a.headers) {
+                    tracing::Span::current().record("request_id", id);
+                }
+                InvokeResponse::parse(a.status.as_u16(), &a.headers, a.body)
+            });
+            match &result {
+                Ok(r) => tracing::debug!(status = r.status, bytes = r.body.len(), "invocation answered"),
+                Err(e) => tracing::debug!(error = %e, "invocation failed"),
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+const X_FC_INVOCATION_TYPE: HeaderName = HeaderName::from_static("x-fc-invocation-type");
+const X_FC_LOG_TYPE: HeaderName = HeaderName::from_static("x-fc-log-type");
+const X_FC_STATEFUL_ID: HeaderName = HeaderName::from_static("x-fc-stateful-async-invocation-id");
+const X_FC_TRACE_ID: HeaderName = HeaderName::from_static("x-fc-trace-id");
+const X_FC_ASYNC_TASK_ID: HeaderName = HeaderName::from_static("x-fc-async-task-id");
+
+/// A header value that was validated before; anything else is refused, not sent.
+fn header_value(value: &str) -> Result<HeaderValue, FcError> {
+    HeaderValue::from_str(value).map_err(|_| {
+        FcError::invalid_input(
+            crate::InputField::HeaderValue,
+            "has a control or non-ASCII character and cannot be sent",
+        )
+    })
+}
+
+impl Invoke for Client {
+    fn invoke(
+        &self,
+        request: InvokeRequest,
+    ) -> impl std::future::Future<Output = Result<InvokeResponse, FcError>> + Send {
+        Client::invoke(self, request)
     }
 }
 

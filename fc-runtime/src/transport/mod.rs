@@ -1,0 +1,261 @@
+//! The one path every request takes, invoke and stateful API alike: credentials, headers, signing, sending,
+//! classifying the answer, and retrying what [`retry::is_safe_to_retry`] allows.
+
+mod retry;
+mod signing;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::RETRY_AFTER;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+
+pub(crate) use retry::Idempotency;
+pub use retry::RetryPolicy;
+pub(crate) use signing::Prepared;
+
+use crate::FcError;
+use crate::client::response::{headers as resp_headers, parse_retry_after};
+use crate::credentials::CredentialsProvider;
+use crate::error::{Delivery, ErrorCode};
+use crate::sign::QueryParam;
+use crate::sign::acs3;
+use retry::Outcome;
+
+/// Where request credentials come from.
+#[derive(Debug, Clone)]
+pub(crate) enum CredentialSource {
+    /// Fixed credentials, checked at `build()`, with their signing key prepared once.
+    Fixed(Arc<Prepared>),
+    /// Asked before each attempt (rotating or temporary credentials); what it returns is checked each time.
+    Provider(Arc<dyn CredentialsProvider>),
+}
+
+/// How a request is signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Signing {
+    /// FC 2.0's `FC id:signature` over `Date`, `Content-Type` and the `x-fc-*` headers.
+    Fc,
+    /// FC 3.0's ACS3-HMAC-SHA256 over `host`, `content-type` and the `x-acs-*` headers, for this action.
+    Acs3 { action: &'static str },
+}
+
+/// One request, as the caller decides it; the transport adds date, credentials and signature.
+pub(crate) struct Exchange<'a> {
+    pub method: Method,
+    pub path: &'a str,
+    pub query: &'a [(&'a str, String)],
+    /// `x-fc-*` headers, signed and sent.
+    pub fc_headers: &'a [(HeaderName, HeaderValue)],
+    pub content_type: HeaderValue,
+    pub body: Bytes,
+    /// The call's own timeout; [`Client::call`](crate::Client) fills in the client's when it has none.
+    pub timeout: Option<Duration>,
+    pub idempotency: Idempotency,
+    pub signing: Signing,
+}
+
+impl<'a> Exchange<'a> {
+    /// A body-less API call (get, list, stop): JSON content type, no `x-fc-*` headers, the client's timeout; only
+    /// a `GET` may be re-sent after a lost connection.
+    pub(crate) fn api(method: Method, path: &'a str, query: &'a [(&'a str, String)], signing: Signing) -> Self {
+        let idempotency = if method == Method::GET { Idempotency::Safe } else { Idempotency::Unsafe };
+        Exchange {
+            method,
+            path,
+            query,
+            fc_headers: &[],
+            content_type: HeaderValue::from_static("application/json"),
+            body: Bytes::new(),
+            timeout: None,
+            idempotency,
+            signing,
+        }
+    }
+}
+
+/// A 2xx answer; every other status has become a [`ServiceError`](crate::ServiceError).
+pub(crate) struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Answer {
+    /// The body as JSON of the API's answer type; anything else is a decode error naming the request.
+    pub(crate) fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, FcError> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            let request_id = request_id(&self.headers).map(str::to_owned);
+            FcError::decode_json("the answer is not the expected JSON", e, &self.body, request_id)
+        })
+    }
+}
+
+/// The HTTP client and everything a request needs that does not change per call.
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    /// The endpoint, parsed once: each request only sets its path.
+    base_url: reqwest::Url,
+    credentials: CredentialSource,
+    /// What was prepared from a provider's latest answer.
+    last_prepared: std::sync::Mutex<Option<Arc<Prepared>>>,
+    account_id: Option<HeaderValue>,
+    /// `host[:port]` as sent: signed by ACS3.
+    host: HeaderValue,
+    retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("credentials", &self.credentials)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The `host` header for an endpoint: the host, and the port when the URL names a non-default one.
+fn host_header(url: &reqwest::Url) -> Result<HeaderValue, FcError> {
+    let host = url.host_str().unwrap_or_default();
+    let value = match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    };
+    HeaderValue::try_from(value)
+        .map_err(|_| FcError::config(crate::Setting::Endpoint, "the host is not a header value"))
+}
+
+impl Transport {
+    /// A transport to `base_url` through `http`, signing with `credentials` (and `X-Fc-Account-Id` when given),
+    /// retrying by `retry`.
+    pub(crate) fn new(
+        http: reqwest::Client,
+        base_url: reqwest::Url,
+        credentials: CredentialSource,
+        account_id: Option<HeaderValue>,
+        retry: RetryPolicy,
+    ) -> Result<Self, FcError> {
+        let host = host_header(&base_url)?;
+        Ok(Transport { http, base_url, credentials, last_prepared: Default::default(), account_id, host, retry })
+    }
+
+    /// Signs and sends `ex`, retrying what is safe to retry; non-2xx answers become service errors.
+    pub(crate) async fn send(&self, ex: Exchange<'_>) -> Result<Answer, FcError> {
+        let mut url = self.base_url.clone();
+        url.set_path(ex.path);
+        if !ex.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(ex.query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        let query: Vec<QueryParam<'_>> =
+            ex.query.iter().map(|(k, v)| QueryParam { key: k, value: Some(v.as_str()) }).collect();
+        // ACS3 signs the body's hash: computed once, whatever the number of attempts.
+        let payload_hash = match ex.signing {
+            Signing::Acs3 { .. } => Some(acs3::payload_hash(&ex.body)),
+            Signing::Fc => None,
+        };
+        let mut attempt = 1u32;
+        let mut resent = false;
+        loop {
+            let result = self.attempt(&ex, &url, &query, payload_hash.as_deref()).await;
+            let outcome = match &result {
+                Ok(answer) => Some((
+                    Outcome::Answered(answer.status),
+                    answer.headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after),
+                )),
+                Err(FcError::Transport(e)) => Some((Outcome::Failed(e.delivery), None)),
+                Err(FcError::Timeout(_)) => Some((Outcome::Failed(Delivery::MaybeDelivered), None)),
+                // Credentials that could not be had or sent: nothing was attempted.
+                Err(_) => None,
+            };
+            if let Some((outcome, retry_after)) = outcome
+                && retry::is_safe_to_retry(outcome, ex.idempotency)
+                && let Some(wait) = self.retry.backoff(attempt, retry_after)
+            {
+                tracing::debug!(?outcome, attempt, ?wait, "safe to re-send; retrying");
+                tokio::time::sleep(wait).await;
+                resent |= outcome == Outcome::Failed(Delivery::MaybeDelivered);
+                attempt += 1;
+                continue;
+            }
+            let answer = result?;
+            if !answer.status.is_success() {
+                return Err(classify_refusal(answer, resent));
+            }
+            return Ok(answer);
+        }
+    }
+
+    /// One signed attempt.
+    async fn attempt(
+        &self,
+        ex: &Exchange<'_>,
+        url: &reqwest::Url,
+        query: &[QueryParam<'_>],
+        payload_hash: Option<&str>,
+    ) -> Result<Answer, FcError> {
+        let fetched;
+        let prepared: &Prepared = match &self.credentials {
+            CredentialSource::Fixed(prepared) => prepared,
+            CredentialSource::Provider(provider) => {
+                fetched = self.prepare(provider.credentials().await?)?;
+                &fetched
+            }
+        };
+        let headers = match ex.signing {
+            Signing::Fc => self.fc_headers(ex, query, prepared)?,
+            Signing::Acs3 { action } => self.acs3_headers(ex, action, payload_hash.unwrap_or_default(), prepared)?,
+        };
+        let timeout = ex.timeout.unwrap_or(crate::DEFAULT_TIMEOUT);
+        let request =
+            self.http.request(ex.method.clone(), url.clone()).timeout(timeout).headers(headers).body(ex.body.clone());
+        let mut response = request.send().await.map_err(|e| transport_error(e, timeout))?;
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let body = response.bytes().await.map_err(|e| transport_error(e, timeout))?;
+        Ok(Answer { status, headers, body })
+    }
+}
+
+/// A non-2xx answer as a service error; a duplicate-id refusal of a re-sent call says what probably happened.
+fn classify_refusal(answer: Answer, resent: bool) -> FcError {
+    let mut error = FcError::from_answer(answer.status.as_u16(), &answer.headers, &answer.body);
+    if let FcError::Service(e) = &mut error
+        && resent
+        && e.code == ErrorCode::StatefulAsyncInvocationAlreadyExists
+    {
+        e.message.push_str(
+            " (this call was re-sent after a connection failure: the earlier attempt was probably accepted under \
+             this id; check it with get_stateful_invocation)",
+        );
+    }
+    error
+}
+
+fn transport_error(e: reqwest::Error, timeout: Duration) -> FcError {
+    if e.is_connect() {
+        return FcError::transport(Delivery::NotSent, e);
+    }
+    if e.is_timeout() {
+        return FcError::timeout(timeout);
+    }
+    FcError::transport(Delivery::MaybeDelivered, e)
+}
+
+/// The request-id header of an answer, when it has a readable one.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
+    headers.get(resp_headers::REQUEST_ID).and_then(|v| v.to_str().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_headers_keep_a_non_default_port() {
+        let h = |u: &str| host_header(&reqwest::Url::parse(u).unwrap()).unwrap();
+        assert_eq!(h("http://127.0.0.1:9000"), "127.0.0.1:9000");
+        assert_eq!(h("https://1.cn-hangzhou.fc.aliyuncs.com"), "1.cn-hangzhou.fc.aliyuncs.com");
+        assert_eq!(h("https://x.example:443"), "x.example");
+    }
+}
