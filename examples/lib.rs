@@ -1,10 +1,9 @@
 //! Shared pieces of the examples: the demo functions that `local_fc` serves and the other examples start
 //! embedded, and the choice between an embedded `LocalFc` and a real endpoint.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use fc_runtime::local::{Context, Handler, HandlerError, LocalFc, LocalFcBuilder, bytes_fn, json_fn};
+use fc_runtime::local::{LocalFc, LocalFcBuilder};
 use fc_runtime::{Accepted, Bytes, Client, ClientBuilder, FcError, Invocation, fc_function, fc_service};
 use serde::{Deserialize, Serialize};
 
@@ -25,74 +24,20 @@ pub struct Greeting {
     pub greeting: String,
 }
 
-/// Registers the demo functions under the FC 2.0 service `demo` (also reachable as `demo.LATEST`, version
-/// `demo.1` and the alias `demo.prod`) and as FC 3.0 functions of the same names (each with version 1 and alias
-/// `prod`; async tasks enabled):
-///
-/// - `echo`: returns the event bytes unchanged (JSON or binary)
-/// - `greet`: `{"name"}` → `{"greeting"}`
-/// - `fail`: a handled error
-/// - `crash`: a panic, i.e. an unhandled error
-/// - `sleep`: `{"ms"}` → sleeps that long, returns `{"slept_ms"}`
-/// - `log`: `{"lines": N}` → logs N lines, returns N
+/// Hosts the demo functions ([`DemoFunctions`], in process) under the FC 2.0 service `demo` (also reachable as
+/// `demo.LATEST`, version `demo.1` and the alias `demo.prod`) and as FC 3.0 functions of the same names (each with
+/// version 1 and alias `prod`; async tasks enabled): `echo`, `greet`, `log`, `fail`, `crash`, `sleep`, `add`
+/// and `relay` (see [`Demo`]).
 pub fn demo_functions(builder: LocalFcBuilder) -> LocalFcBuilder {
-    let handlers: Vec<(&str, Arc<dyn Handler>)> = vec![
-        ("echo", Arc::new(bytes_fn(|event, _ctx| async move { Ok::<_, HandlerError>(event) }))),
-        (
-            "greet",
-            Arc::new(json_fn(|event: Greet, ctx: Context| async move {
-                ctx.log(format!("greeting {}", event.name));
-                Ok::<_, HandlerError>(Greeting { greeting: format!("Hello, {}!", event.name) })
-            })),
-        ),
-        (
-            "fail",
-            Arc::new(json_fn(|_: serde_json::Value, ctx: Context| async move {
-                ctx.log("about to fail");
-                Err::<(), _>(
-                    HandlerError::new("the demo function failed on purpose")
-                        .with_type("DemoError")
-                        .with_stack_trace(["at fail (demo.rs:1)"]),
-                )
-            })),
-        ),
-        (
-            "crash",
-            Arc::new(json_fn(|_: serde_json::Value, _ctx| async move {
-                if std::hint::black_box(true) {
-                    panic!("the demo function crashed");
-                }
-                Ok::<(), HandlerError>(())
-            })),
-        ),
-        (
-            "sleep",
-            Arc::new(json_fn(|event: Sleep, _ctx| async move {
-                tokio::time::sleep(Duration::from_millis(event.ms)).await;
-                Ok::<_, HandlerError>(serde_json::json!({ "slept_ms": event.ms }))
-            })),
-        ),
-        (
-            "log",
-            Arc::new(json_fn(|event: Lines, ctx: Context| async move {
-                for i in 1..=event.lines {
-                    ctx.log(format!("line {i} of {}", event.lines));
-                }
-                Ok::<_, HandlerError>(event.lines)
-            })),
-        ),
-    ];
+    let router = DemoFunctions.into_router();
     // The same functions under FC 2.0 (service `demo`, version 1, alias `prod`) and FC 3.0 (no service; each
     // function with version 1 and alias `prod`, as FC 3.0 versions functions one by one).
-    let mut builder = builder.versions(DEMO_SERVICE, 1).alias(DEMO_SERVICE, "prod", "1");
-    for (name, handler) in handlers {
-        builder = builder
-            .function(DEMO_SERVICE, name, handler.clone())
-            .fc3_function(name, handler)
-            .fc3_versions(name, 1)
-            .fc3_alias(name, "prod", "1");
+    let mut builder =
+        builder.router(DEMO_SERVICE, router.clone()).versions(DEMO_SERVICE, 1).alias(DEMO_SERVICE, "prod", "1");
+    for name in router.functions() {
+        builder = builder.fc3_versions(name, 1).fc3_alias(name, "prod", "1");
     }
-    builder
+    builder.fc3_router(router)
 }
 
 /// Event of `demo/sleep`.

@@ -51,8 +51,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     match client.fail().await {
-        Err(FcError::Function(e)) if e.kind == FunctionErrorKind::Handled => {
-            println!("fail -> handled error {}: {}", e.error_type.as_deref().unwrap_or("?"), e.message);
+        // Branch on the function's own `errorType`: it reaches the caller the same way whoever hosts the
+        // function, while the kind does not (FC reports every failure of a custom runtime as unhandled).
+        Err(FcError::Function(e)) if e.error_type.as_deref() == Some("DemoError") => {
+            let kind = if e.kind == FunctionErrorKind::Handled { "handled" } else { "unhandled" };
+            println!("fail -> {kind} error DemoError: {}", e.message);
         }
         Err(other) => return Err(other.into()),
         Ok(()) => return Err("the fail function unexpectedly succeeded".into()),

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use examples::Target;
-use fc_runtime::local::{Context, HandlerError, json_fn};
+use fc_runtime::function::{Context, Failure, Router};
 use fc_runtime::{Accepted, FcError, FunctionRef, InvocationStatus, ListFilter, SortOrder, fc_function, fc_service};
 use futures_util::StreamExt as _;
 use serde::Deserialize;
@@ -35,14 +35,13 @@ struct Job {
 
 /// The local stand-in for the transcoder: "long" sources take a minute, the rest a few milliseconds.
 fn transcoder(builder: fc_runtime::local::LocalFcBuilder) -> fc_runtime::local::LocalFcBuilder {
-    builder.function(
+    builder.router(
         "video",
-        "transcode",
-        json_fn(|job: Job, ctx: Context| async move {
+        Router::new().json("transcode", |job: Job, ctx: Context| async move {
             ctx.log(format!("transcoding {} to {}", job.source, job.preset));
             let ms = if job.source.contains("long") { 60_000 } else { 30 };
             tokio::time::sleep(Duration::from_millis(ms)).await;
-            Ok::<_, HandlerError>(format!("{}.{}.mp4", ctx.invocation_id().unwrap_or("video"), job.preset))
+            Ok::<_, Failure>(format!("{}.{}.mp4", ctx.invocation_id().unwrap_or("video"), job.preset))
         }),
     )
 }

@@ -11,7 +11,8 @@ use fc_runtime::credentials::{
     CliProfileCredentials, EcsRamRoleCredentials, OidcRoleCredentials, ProfileFileCredentials, RamRoleArnCredentials,
     RoleOptions, UriCredentials,
 };
-use fc_runtime::local::{HandlerError, LocalFc, bytes_fn};
+use fc_runtime::function::{Failure, Router};
+use fc_runtime::local::LocalFc;
 
 use fc_runtime::{
     Accepted, Client, Credentials, CredentialsErrorKind, CredentialsProvider, Delivery, ErrorCode, FcError,
@@ -196,7 +197,7 @@ const LATER: &str = "2999-01-01T00:00:00Z";
 async fn every_bad_input_gets_its_exact_error() {
     use examples::DemoServer as _;
     let fc = LocalFc::builder()
-        .function("demo", "echo", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .router("demo", Router::new().bytes("echo", |e, _| async move { Ok::<_, Failure>(e) }))
         .router("served", examples::DemoFunctions.into_router())
         .start()
         .await

@@ -3,7 +3,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use fc_runtime::local::{Fault, HandlerError, LocalFc, bytes_fn, json_fn};
+use fc_runtime::function::{Failure, Router};
+use fc_runtime::local::{Fault, LocalFc};
 use fc_runtime::{
     Client, Credentials, Delivery, ErrorCode, FcError, FunctionErrorKind, FunctionRef, InvocationStatus,
     InvocationType, InvokeRequest, Limits, ListFilter, LogType, RefreshingCredentials, RetryPolicy, SortOrder,
@@ -13,32 +14,29 @@ use support::{CannedServer, http_response, send_signed, with_captured_tracing};
 
 async fn demo() -> LocalFc {
     LocalFc::builder()
-        .function("demo", "echo", bytes_fn(|event, _ctx| async move { Ok::<_, HandlerError>(event) }))
-        .function(
+        .router("demo", Router::new().bytes("echo", |event, _ctx| async move { Ok::<_, Failure>(event) }))
+        .router(
             "demo",
-            "headers",
-            bytes_fn(|_event, ctx| async move {
+            Router::new().bytes("headers", |_event, ctx| async move {
                 let seen: Vec<String> = ["content-type", "x-fc-invocation-type", "x-fc-log-type", "x-fc-trace-id"]
                     .iter()
                     .map(|h| format!("{h}={}", ctx.header(h).unwrap_or("-")))
                     .collect();
-                Ok::<_, HandlerError>(seen.join(";"))
+                Ok::<_, Failure>(seen.join(";"))
             }),
         )
-        .function(
+        .router(
             "demo",
-            "fail",
-            json_fn(|_: serde_json::Value, ctx| async move {
+            Router::new().json("fail", |_: serde_json::Value, ctx| async move {
                 ctx.log("failing now");
-                Err::<(), _>(HandlerError::new("nope").with_type("Refused").with_stack_trace(["f1", "f2"]))
+                Err::<(), _>(Failure::new("Refused", "nope").with_stack_trace(["f1", "f2"]))
             }),
         )
-        .function(
+        .router(
             "demo",
-            "sleep",
-            json_fn(|ms: u64, _ctx| async move {
+            Router::new().json("sleep", |ms: u64, _ctx| async move {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
-                Ok::<_, HandlerError>(ms)
+                Ok::<_, Failure>(ms)
             }),
         )
         .versions("demo", 2)
@@ -262,7 +260,7 @@ async fn refused_connections_are_retried_until_the_server_is_up() {
         tokio::time::sleep(Duration::from_millis(150)).await;
         LocalFc::builder()
             .addr(addr)
-            .function("demo", "echo", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
+            .router("demo", Router::new().bytes("echo", |e, _| async move { Ok::<_, Failure>(e) }))
             .start()
             .await
             .unwrap()
@@ -347,7 +345,7 @@ async fn sts_tokens_and_account_ids_are_signed_and_checked() {
     let fc = LocalFc::builder()
         .sts_key("STS.id", "sts-secret", "token-1")
         .account_id("1234567890")
-        .function("demo", "echo", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .router("demo", Router::new().bytes("echo", |e, _| async move { Ok::<_, Failure>(e) }))
         .start()
         .await
         .unwrap();
@@ -485,7 +483,7 @@ fn tracing_spans_carry_the_call_and_never_the_secret() {
     let (id, output) = with_captured_tracing(async {
         let fc = LocalFc::builder()
             .sts_key("STS.keyid", "very-secret-value", "very-secret-token")
-            .function("demo", "echo", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
+            .router("demo", Router::new().bytes("echo", |e, _| async move { Ok::<_, Failure>(e) }))
             .start()
             .await
             .unwrap();

@@ -12,7 +12,8 @@ use fc_runtime::credentials::{
     CliProfileCredentials, EcsRamRoleCredentials, OidcRoleCredentials, ProfileFileCredentials, RamRoleArnCredentials,
     RoleOptions, UriCredentials,
 };
-use fc_runtime::local::{HandlerError, LocalFc, bytes_fn};
+use fc_runtime::function::{Failure, Router};
+use fc_runtime::local::LocalFc;
 use fc_runtime::{
     Client, Clock, Credentials, CredentialsErrorKind, CredentialsProvider, DefaultCredentialsChain, Environment,
     FcError, InvokeRequest,
@@ -587,7 +588,11 @@ async fn local_fc_for_ecs_keys(n: usize) -> LocalFc {
         let (id, secret, token) = standins::issued("ecs", i);
         builder = builder.sts_key(id, secret, token);
     }
-    builder.function("demo", "echo", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) })).start().await.unwrap()
+    builder
+        .router("demo", Router::new().bytes("echo", |e, _| async move { Ok::<_, Failure>(e) }))
+        .start()
+        .await
+        .unwrap()
 }
 
 fn echo() -> InvokeRequest {

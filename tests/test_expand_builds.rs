@@ -14,14 +14,14 @@ mod storage_expanded;
 
 #[tokio::test]
 async fn same_expansion_compiles_and_calls() {
-    use fc_runtime::local::{HandlerError, LocalFc, json_fn};
+    use fc_runtime::function::{Failure, Router};
+    use fc_runtime::local::LocalFc;
     use images_expanded::{Images, Resize};
     let fc = LocalFc::builder()
-        .function(
+        .router(
             "images",
-            "resize",
-            json_fn(|job: serde_json::Value, _ctx| async move {
-                Ok::<_, HandlerError>(
+            Router::new().json("resize", |job: serde_json::Value, _ctx| async move {
+                Ok::<_, Failure>(
                     serde_json::json!({ "url": format!("{}?w={}", job["url"].as_str().unwrap(), job["width"]) }),
                 )
             }),

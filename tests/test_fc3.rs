@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use fc_runtime::local::{Context, Fault, HandlerError, LocalFc, bytes_fn, json_fn};
+use fc_runtime::function::{Context, Failure, Router};
+use fc_runtime::local::{Fault, LocalFc};
 use fc_runtime::{
     Api, Credentials, ErrorCode, Fc3FunctionRef, FcError, FunctionErrorKind, InputField, InvocationStatus,
     InvokeRequest, ListFilter, LogType, RetryPolicy, SortOrder,
@@ -12,39 +13,27 @@ use fc_runtime::{
 
 async fn fc3() -> LocalFc {
     LocalFc::builder()
-        .fc3_function("echo", bytes_fn(|e: Bytes, _| async move { Ok::<_, HandlerError>(e) }))
-        .fc3_function("echo_raw", bytes_fn(|e: Bytes, _| async move { Ok::<_, HandlerError>(e) }))
-        .fc3_function(
-            "greet",
-            json_fn(|name: String, ctx: Context| async move {
-                ctx.log(format!("greeting {name}"));
-                Ok::<_, HandlerError>(format!("Hello, {name}! ({})", ctx.qualifier()))
-            }),
-        )
+        .fc3_router(Router::new().bytes("echo", |e: Bytes, _| async move { Ok::<_, Failure>(e) }))
+        .fc3_router(Router::new().bytes("echo_raw", |e: Bytes, _| async move { Ok::<_, Failure>(e) }))
+        .fc3_router(Router::new().json("greet", |name: String, ctx: Context| async move {
+            ctx.log(format!("greeting {name}"));
+            Ok::<_, Failure>(format!("Hello, {name}! ({})", ctx.version().unwrap_or_default()))
+        }))
         .fc3_versions("greet", 2)
         .fc3_alias("greet", "prod", "2")
-        .fc3_function(
-            "fail",
-            json_fn(|_: serde_json::Value, _| async move {
-                Err::<(), _>(HandlerError::new("no such order").with_type("OrderError"))
-            }),
-        )
-        .fc3_function(
-            "crash",
-            json_fn(|_: serde_json::Value, _| async move {
-                if std::hint::black_box(true) {
-                    panic!("boom");
-                }
-                Ok::<(), HandlerError>(())
-            }),
-        )
-        .fc3_function(
-            "sleep",
-            json_fn(|ms: u64, _| async move {
-                tokio::time::sleep(Duration::from_millis(ms)).await;
-                Ok::<_, HandlerError>(ms)
-            }),
-        )
+        .fc3_router(Router::new().json("fail", |_: serde_json::Value, _| async move {
+            Err::<(), _>(Failure::new("OrderError", "no such order"))
+        }))
+        .fc3_router(Router::new().json("crash", |_: serde_json::Value, _| async move {
+            if std::hint::black_box(true) {
+                panic!("boom");
+            }
+            Ok::<(), Failure>(())
+        }))
+        .fc3_router(Router::new().json("sleep", |ms: u64, _| async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            Ok::<_, Failure>(ms)
+        }))
         .sts_key("STS.fc3", "sts-secret", "sts-token")
         .access_key("testKeyId", "testKeySecret")
         .start()

@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use fc_runtime::local::{Fault, FunctionConfig, HandlerError, LocalFc, bytes_fn, json_fn};
+use fc_runtime::function::{Failure, Router};
+use fc_runtime::local::{Fault, FunctionConfig, LocalFc};
 use fc_runtime::{
     ErrorCode, FcError, FunctionErrorKind, FunctionRef, InvocationStatus, InvocationType, InvokeRequest, LogType,
     RetryPolicy,
@@ -37,26 +38,24 @@ async fn wait_for_status(
 #[tokio::test]
 async fn panics_and_timeouts_are_unhandled_errors_and_the_server_keeps_serving() {
     let fc = LocalFc::builder()
-        .function(
+        .router(
             "s",
-            "panics",
-            json_fn(|_: (), _| async move {
+            Router::new().json("panics", |_: (), _| async move {
                 if std::hint::black_box(true) {
                     panic!("kaboom");
                 }
-                Ok::<(), HandlerError>(())
+                Ok::<(), Failure>(())
             }),
         )
-        .function_with(
+        .router_with(
             "s",
-            "slow",
-            FunctionConfig::new().timeout(Duration::from_millis(50)),
-            json_fn(|_: (), _| async move {
+            Router::new().json("slow", |_: (), _| async move {
                 tokio::time::sleep(Duration::from_secs(5)).await;
-                Ok::<(), HandlerError>(())
+                Ok::<(), Failure>(())
             }),
+            FunctionConfig::new().timeout(Duration::from_millis(50)),
         )
-        .function("s", "ok", json_fn(|_: (), _| async move { Ok::<_, HandlerError>("fine") }))
+        .router("s", Router::new().json("ok", |_: (), _| async move { Ok::<_, Failure>("fine") }))
         .start()
         .await
         .unwrap();
@@ -76,14 +75,13 @@ async fn panics_and_timeouts_are_unhandled_errors_and_the_server_keeps_serving()
 #[tokio::test]
 async fn log_tail_is_the_last_4_kb_base64() {
     let fc = LocalFc::builder()
-        .function(
+        .router(
             "s",
-            "chatty",
-            json_fn(|n: u32, ctx| async move {
+            Router::new().json("chatty", |n: u32, ctx| async move {
                 for i in 0..n {
                     ctx.log(format!("{i:05}"));
                 }
-                Ok::<_, HandlerError>(n)
+                Ok::<_, Failure>(n)
             }),
         )
         .start()
@@ -103,20 +101,24 @@ async fn failed_async_invocations_are_retried_as_fc_does() {
     let attempts = Arc::new(AtomicU32::new(0));
     let seen = attempts.clone();
     let fc = LocalFc::builder()
-        .function_with(
+        .router_with(
             "s",
-            "flaky",
-            FunctionConfig::new().retry_delay(Duration::from_millis(1)),
-            json_fn(move |_: (), ctx| {
+            Router::new().json("flaky", move |_: (), ctx| {
                 seen.fetch_add(1, Ordering::SeqCst);
-                async move { if ctx.attempt() < 3 { Err(HandlerError::new("not yet")) } else { Ok(ctx.attempt()) } }
+                async move {
+                    if ctx.retry_count() + 1 < 3 {
+                        Err(Failure::new("Error", "not yet"))
+                    } else {
+                        Ok(ctx.retry_count() + 1)
+                    }
+                }
             }),
-        )
-        .function_with(
-            "s",
-            "broken",
             FunctionConfig::new().retry_delay(Duration::from_millis(1)),
-            json_fn(|_: (), _| async move { Err::<(), _>(HandlerError::new("always")) }),
+        )
+        .router_with(
+            "s",
+            Router::new().json("broken", |_: (), _| async move { Err::<(), _>(Failure::new("Error", "always")) }),
+            FunctionConfig::new().retry_delay(Duration::from_millis(1)),
         )
         .start()
         .await
@@ -138,7 +140,7 @@ async fn failed_async_invocations_are_retried_as_fc_does() {
 #[tokio::test]
 async fn duplicate_invocation_ids_are_rejected_and_the_first_runs_once() {
     let fc = LocalFc::builder()
-        .function("s", "job", json_fn(|_: (), _| async move { Ok::<_, HandlerError>(()) }))
+        .router("s", Router::new().json("job", |_: (), _| async move { Ok::<_, Failure>(()) }))
         .start()
         .await
         .unwrap();
@@ -153,7 +155,7 @@ async fn duplicate_invocation_ids_are_rejected_and_the_first_runs_once() {
 #[tokio::test]
 async fn async_without_an_id_gets_a_generated_one() {
     let fc = LocalFc::builder()
-        .function("s", "job", json_fn(|_: (), _| async move { Ok::<_, HandlerError>(()) }))
+        .router("s", Router::new().json("job", |_: (), _| async move { Ok::<_, Failure>(()) }))
         .start()
         .await
         .unwrap();
@@ -167,12 +169,11 @@ async fn async_without_an_id_gets_a_generated_one() {
 #[tokio::test]
 async fn a_running_invocation_can_be_stopped() {
     let fc = LocalFc::builder()
-        .function(
+        .router(
             "s",
-            "forever",
-            json_fn(|_: (), _| async move {
+            Router::new().json("forever", |_: (), _| async move {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
-                Ok::<(), HandlerError>(())
+                Ok::<(), Failure>(())
             }),
         )
         .start()
@@ -193,14 +194,13 @@ async fn a_running_invocation_can_be_stopped() {
 #[tokio::test]
 async fn concurrency_limit_answers_429() {
     let fc = LocalFc::builder()
-        .function_with(
+        .router_with(
             "s",
-            "single",
-            FunctionConfig::new().concurrency(1),
-            json_fn(|ms: u64, _| async move {
+            Router::new().json("single", |ms: u64, _| async move {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
-                Ok::<_, HandlerError>(ms)
+                Ok::<_, Failure>(ms)
             }),
+            FunctionConfig::new().concurrency(1),
         )
         .start()
         .await
@@ -223,8 +223,8 @@ async fn concurrency_limit_answers_429() {
 #[tokio::test]
 async fn latency_faults_delay_and_faults_can_target_one_function() {
     let fc = LocalFc::builder()
-        .function("s", "a", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
-        .function("s", "b", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .router("s", Router::new().bytes("a", |e, _| async move { Ok::<_, Failure>(e) }))
+        .router("s", Router::new().bytes("b", |e, _| async move { Ok::<_, Failure>(e) }))
         .start()
         .await
         .unwrap();
@@ -248,7 +248,7 @@ async fn raw(fc: &LocalFc, method: &str, path: &str) -> (u16, serde_json::Value)
 #[tokio::test]
 async fn other_paths_and_methods_get_fc_errors() {
     let fc = LocalFc::builder()
-        .function("s", "f", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .router("s", Router::new().bytes("f", |e, _| async move { Ok::<_, Failure>(e) }))
         .start()
         .await
         .unwrap();
@@ -271,13 +271,13 @@ async fn other_paths_and_methods_get_fc_errors() {
 #[tokio::test]
 async fn start_rejects_invalid_configuration() {
     let err = LocalFc::builder()
-        .function("bad name", "f", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .router("bad name", Router::new().bytes("f", |e, _| async move { Ok::<_, Failure>(e) }))
         .start()
         .await
         .unwrap_err();
     assert!(err.to_string().contains("service name"), "{err}");
     let err = LocalFc::builder()
-        .function("s", "f", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .router("s", Router::new().bytes("f", |e, _| async move { Ok::<_, Failure>(e) }))
         .alias("s", "prod", "3")
         .start()
         .await

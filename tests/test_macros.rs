@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use fc_runtime::local::{Context, HandlerError, LocalFc, bytes_fn as raw, json_fn};
+use fc_runtime::function::{Context, Failure, Router};
+use fc_runtime::local::LocalFc;
 use fc_runtime::{
     Accepted, Client, ContentType, FcError, FunctionRef, InputField, Invocation, InvocationMeta, InvocationStatus,
     InvocationType, Invoke, InvokeResponse, LogType, fc_function, fc_service,
@@ -122,44 +123,40 @@ pub trait InferredStore<T> {
 
 async fn media_server() -> LocalFc {
     LocalFc::builder()
-        .function(
+        .router(
             "media",
-            "resize",
-            json_fn(|job: Resize, ctx: Context| async move {
+            Router::new().json("resize", |job: Resize, ctx: Context| async move {
                 ctx.log(format!("resizing to {}x{}", job.width, job.height));
-                Ok::<_, HandlerError>(Thumbnail { url: format!("thumb/{}x{}.png", job.width, job.height) })
+                Ok::<_, Failure>(Thumbnail { url: format!("thumb/{}x{}.png", job.width, job.height) })
             }),
         )
-        .function(
+        .router(
             "media",
-            "ping",
-            raw(|event, ctx| async move {
+            Router::new().bytes("ping", |event, ctx| async move {
                 assert!(event.is_empty(), "no arguments, no body");
-                Ok::<_, HandlerError>(ctx.header("content-type").unwrap_or("").to_owned())
+                Ok::<_, Failure>(ctx.header("content-type").unwrap_or("").to_owned())
             }),
         )
-        .function("media", "inspect", raw(|event, _| async move { Ok::<_, HandlerError>(event) }))
-        .function(
+        .router("media", Router::new().bytes("inspect", |event, _| async move { Ok::<_, Failure>(event) }))
+        .router(
             "media",
-            "echo",
-            raw(|event, ctx| async move {
+            Router::new().bytes("echo", |event, ctx| async move {
                 ctx.log(ctx.header("content-type").unwrap_or("none"));
-                Ok::<_, HandlerError>(event)
+                Ok::<_, Failure>(event)
             }),
         )
-        .function("media", "echo_json", raw(|event, _| async move { Ok::<_, HandlerError>(event) }))
-        .function(
+        .router("media", Router::new().bytes("echo_json", |event, _| async move { Ok::<_, Failure>(event) }))
+        .router(
             "video",
-            "transcode",
-            json_fn(|event: serde_json::Value, ctx: Context| async move {
+            Router::new().json("transcode", |event: serde_json::Value, ctx: Context| async move {
                 tokio::time::sleep(Duration::from_millis(5)).await;
-                Ok::<_, HandlerError>(serde_json::json!({ "id": ctx.invocation_id(), "event": event }))
+                Ok::<_, Failure>(serde_json::json!({ "id": ctx.invocation_id(), "event": event }))
             }),
         )
-        .function(
+        .router(
             "store",
-            "put",
-            json_fn(|event: serde_json::Value, _| async move { Ok::<_, HandlerError>(event["value"].clone()) }),
+            Router::new()
+                .json("put", |event: serde_json::Value, _| async move { Ok::<_, Failure>(event["value"].clone()) }),
         )
         .versions("media", 1)
         .alias("media", "prod", "1")
@@ -267,7 +264,7 @@ async fn generic_methods_and_generic_traits() {
 #[tokio::test]
 async fn decode_failures_are_typed_with_an_excerpt() {
     let fc = LocalFc::builder()
-        .function("media", "resize", raw(|_, _| async move { Ok::<_, HandlerError>("not json at all") }))
+        .router("media", Router::new().bytes("resize", |_, _| async move { Ok::<_, Failure>("not json at all") }))
         .start()
         .await
         .unwrap();
@@ -398,12 +395,11 @@ async fn timeouts_from_the_attribute_and_per_call() {
     assert_eq!(rec.last().timeout, Some(Duration::from_secs(5400)));
 
     let fc = LocalFc::builder()
-        .function(
+        .router(
             "slow",
-            "sleep",
-            json_fn(|ms: u64, _ctx: Context| async move {
+            Router::new().json("sleep", |ms: u64, _ctx: Context| async move {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
-                Ok::<_, HandlerError>(ms)
+                Ok::<_, Failure>(ms)
             }),
         )
         .start()
@@ -422,7 +418,7 @@ async fn timeouts_from_the_attribute_and_per_call() {
 #[tokio::test]
 async fn a_type_erased_client_serves_fc_service_traits() {
     let fc = LocalFc::builder()
-        .function("slow", "sleep", json_fn(|ms: u64, _ctx: Context| async move { Ok::<_, HandlerError>(ms + 1) }))
+        .router("slow", Router::new().json("sleep", |ms: u64, _ctx: Context| async move { Ok::<_, Failure>(ms + 1) }))
         .start()
         .await
         .unwrap();

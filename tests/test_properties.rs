@@ -4,7 +4,8 @@
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use fc_runtime::local::{HandlerError, LocalFc, bytes_fn};
+use fc_runtime::function::{Failure, Router};
+use fc_runtime::local::LocalFc;
 
 use fc_runtime::sign::{SignableRequest, authorization};
 use fc_runtime::{
@@ -100,7 +101,7 @@ fn any_change_to_a_signed_part_is_refused() {
     let fc = rt
         .block_on(
             LocalFc::builder()
-                .function("demo", "echo", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
+                .router("demo", Router::new().bytes("echo", |e, _| async move { Ok::<_, Failure>(e) }))
                 .start(),
         )
         .unwrap();

@@ -5,7 +5,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use fc_runtime::local::{Fault, FunctionConfig, HandlerError, LocalFc, bytes_fn};
+use fc_runtime::function::{Failure, Router};
+use fc_runtime::local::{Fault, FunctionConfig, LocalFc};
 use fc_runtime::{
     Credentials, Delivery, ErrorCode, FcError, FunctionRef, InvocationStatus, InvocationType, InvokeRequest,
     RetryPolicy,
@@ -18,17 +19,15 @@ fn fast_retries(attempts: u32) -> RetryPolicy {
 
 async fn jobs() -> LocalFc {
     LocalFc::builder()
-        .function_with(
+        .router_with(
             "svc",
-            "job",
+            Router::new().bytes("job", |e, _| async move { Ok::<_, Failure>(e) }),
             FunctionConfig::new().retry_delay(Duration::from_millis(1)),
-            bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }),
         )
-        .function_with(
+        .router_with(
             "svc",
-            "plain",
+            Router::new().bytes("plain", |e, _| async move { Ok::<_, Failure>(e) }),
             FunctionConfig::new().stateful(false),
-            bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }),
         )
         .start()
         .await
@@ -103,7 +102,7 @@ fn secrets_and_tokens_never_reach_errors_debug_or_logs() {
     let ((), logs) = with_captured_tracing(async {
         let fc = LocalFc::builder()
             .sts_key("STS.id", SECRET, TOKEN)
-            .function("demo", "echo", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
+            .router("demo", Router::new().bytes("echo", |e, _| async move { Ok::<_, Failure>(e) }))
             .start()
             .await
             .unwrap();
@@ -158,7 +157,7 @@ fn secrets_and_tokens_never_reach_errors_debug_or_logs() {
 async fn local_fc_refuses_what_it_cannot_authenticate() {
     let fc = LocalFc::builder()
         .account_id("1234567890")
-        .function("demo", "echo", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
+        .router("demo", Router::new().bytes("echo", |e, _| async move { Ok::<_, Failure>(e) }))
         .start()
         .await
         .unwrap();

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use fc_runtime::local::{Fault, HandlerError, LocalFc, bytes_fn};
+use fc_runtime::function::{Failure, Router};
+use fc_runtime::local::{Fault, LocalFc};
 use fc_runtime::{Delivery, FcError, InvokeRequest, RetryPolicy};
 
 fn fast_retries(attempts: u32) -> RetryPolicy {
@@ -43,7 +44,7 @@ async fn soak_with_one_percent_faults() {
     const CONCURRENCY: u64 = 64;
     let fc = Arc::new(
         LocalFc::builder()
-            .function("svc", "echo", bytes_fn(|e, _| async move { Ok::<_, HandlerError>(e) }))
+            .router("svc", Router::new().bytes("echo", |e, _| async move { Ok::<_, Failure>(e) }))
             .start()
             .await
             .unwrap(),

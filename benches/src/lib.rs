@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use fc_runtime::local::{HandlerError, LocalFc, bytes_fn};
+use fc_runtime::function::{Failure, Router};
+use fc_runtime::local::LocalFc;
 
 use fc_runtime::sign::{SignableRequest, SigningKey, authorization};
 use fc_runtime::{FcError, Invoke, InvokeRequest, InvokeResponse, Limits, fc_function, fc_service};
@@ -173,10 +174,10 @@ pub async fn start_local_fc(addr: SocketAddr) -> Result<LocalFc, fc_runtime::loc
     LocalFc::builder()
         .addr(addr)
         .limits(Limits::new(LARGE_LIMIT, 128 * 1024))
-        .function(SERVICE, "echo", bytes_fn(|event: Bytes, _ctx| async move { Ok::<_, HandlerError>(event) }))
-        .function(SERVICE, "echo_bytes", bytes_fn(|event: Bytes, _ctx| async move { Ok::<_, HandlerError>(event) }))
-        .fc3_function("echo", bytes_fn(|event: Bytes, _ctx| async move { Ok::<_, HandlerError>(event) }))
-        .fc3_function("echo_bytes", bytes_fn(|event: Bytes, _ctx| async move { Ok::<_, HandlerError>(event) }))
+        .router(SERVICE, Router::new().bytes("echo", |event: Bytes, _ctx| async move { Ok::<_, Failure>(event) }))
+        .router(SERVICE, Router::new().bytes("echo_bytes", |event: Bytes, _ctx| async move { Ok::<_, Failure>(event) }))
+        .fc3_router(Router::new().bytes("echo", |event: Bytes, _ctx| async move { Ok::<_, Failure>(event) }))
+        .fc3_router(Router::new().bytes("echo_bytes", |event: Bytes, _ctx| async move { Ok::<_, Failure>(event) }))
         .start()
         .await
 }

@@ -248,7 +248,7 @@ pub(crate) fn expand(
         routes.push(quote! {
             .route(#function, {
                 let __fc_this = __fc_this.clone();
-                move |__fc_event: #p::Bytes| {
+                move |__fc_event: #p::Bytes, _: #rt::function::Context| {
                     let __fc_this = __fc_this.clone();
                     async move {
                         #unused_event

@@ -41,6 +41,7 @@ mod client;
 pub mod credentials;
 mod env;
 mod error;
+#[cfg(any(feature = "function", feature = "local"))]
 pub mod function;
 pub mod sign;
 mod transport;

@@ -18,17 +18,17 @@ fn runtime() -> &'static (Runtime, Arc<Router>) {
     SERVER.get_or_init(|| {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         let router = Router::new()
-            .route("echo", |event| async move { Ok::<_, Failure>(event) })
-            .route("greet", |event| async move {
+            .route("echo", |event, _ctx| async move { Ok::<_, Failure>(event) })
+            .route("greet", |event, _ctx| async move {
                 let name: String = g::decode_event(&event)?;
                 g::encode_result(&format!("Hello, {name}!"))
             })
-            .route("add", |event| async move {
+            .route("add", |event, _ctx| async move {
                 let mut object = g::EventObject::parse(&event)?;
                 let (a, b): (i64, i64) = (object.field("a")?, object.field("b")?);
                 g::encode_result(&a.wrapping_add(b))
             })
-            .route("boom", |_event| async move {
+            .route("boom", |_event, _ctx| async move {
                 if std::hint::black_box(true) {
                     panic!("boom");
                 }

@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use fc_runtime::Limits;
-use fc_runtime::local::{FunctionConfig, HandlerError, LocalFc, bytes_fn, json_fn};
+use fc_runtime::function::{Failure, Router};
+use fc_runtime::local::{FunctionConfig, LocalFc};
 use fc_runtime::sign::{SignableRequest, authorization};
 use libfuzzer_sys::fuzz_target;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -25,25 +26,23 @@ fn server() -> &'static Server {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         let fc = runtime.block_on(async {
             LocalFc::builder()
-                .function("svc", "echo", bytes_fn(|event, _ctx| async move { Ok::<_, HandlerError>(event) }))
-                .function(
+                .router("svc", Router::new().bytes("echo", |event, _ctx| async move { Ok::<_, Failure>(event) }))
+                .router(
                     "svc",
-                    "add",
-                    json_fn(|(a, b): (i64, i64), _ctx| async move { Ok::<_, HandlerError>(a.wrapping_add(b)) }),
+                    Router::new()
+                        .json("add", |(a, b): (i64, i64), _ctx| async move { Ok::<_, Failure>(a.wrapping_add(b)) }),
                 )
-                .function_with(
+                .router_with(
                     "svc",
-                    "job",
+                    Router::new().bytes("job", |event, _ctx| async move { Ok::<_, Failure>(event) }),
                     FunctionConfig::new().stateful(true).retry_delay(Duration::ZERO),
-                    bytes_fn(|event, _ctx| async move { Ok::<_, HandlerError>(event) }),
                 )
                 .versions("svc", 2)
                 .alias("svc", "prod", "1")
-                .fc3_function("echo", bytes_fn(|event, _ctx| async move { Ok::<_, HandlerError>(event) }))
-                .fc3_function_with(
-                    "job",
+                .fc3_router(Router::new().bytes("echo", |event, _ctx| async move { Ok::<_, Failure>(event) }))
+                .fc3_router_with(
+                    Router::new().bytes("job", |event, _ctx| async move { Ok::<_, Failure>(event) }),
                     FunctionConfig::new().stateful(true).retry_delay(Duration::ZERO),
-                    bytes_fn(|event, _ctx| async move { Ok::<_, HandlerError>(event) }),
                 )
                 .fc3_versions("job", 2)
                 .fc3_alias("job", "prod", "1")

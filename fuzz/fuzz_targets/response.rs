@@ -4,13 +4,13 @@
 mod common;
 
 use bytes::Bytes;
-use fc_runtime::{Accepted, InvocationMeta, response};
+use fc_runtime::{Accepted, InvocationMeta, InvokeResponse};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let (status, headers, body) = common::split(data);
     let _ = InvocationMeta::from_headers(&headers);
-    match response::parse_invoke_response(status, &headers, Bytes::copy_from_slice(body)) {
+    match InvokeResponse::parse(status, &headers, Bytes::copy_from_slice(body)) {
         Ok(answer) => {
             let _ = fc_runtime::__private::sync_result(&answer);
             let _ = fc_runtime::__private::decode_json::<serde_json::Value>(&answer);

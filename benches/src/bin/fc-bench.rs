@@ -131,7 +131,7 @@ fn server(kind: &str) -> Result<(), BoxError> {
             }
             "function" => {
                 let router = fc_runtime::function::Router::new()
-                    .route("echo", |event| async move { Ok::<_, fc_runtime::function::Failure>(event) });
+                    .route("echo", |event, _ctx| async move { Ok::<_, fc_runtime::function::Failure>(event) });
                 let bound = fc_runtime::function::Server::new(router)
                     .addr(addr)
                     .shutdown_on(std::future::pending())

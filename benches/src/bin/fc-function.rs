@@ -5,6 +5,6 @@ use fc_runtime::function::{Failure, Router};
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let router = Router::new().route("echo", |event| async move { Ok::<_, Failure>(event) });
+    let router = Router::new().route("echo", |event, _ctx| async move { Ok::<_, Failure>(event) });
     fc_runtime::function::serve(router).await
 }

@@ -115,7 +115,7 @@ impl ClientBuilder {
     }
 
     /// Per-call timeout, from connecting until the answer's body is read (default 120 s). A stub's
-    /// `timeout = "…"`, [`InvokeRequest::timeout`] and [`Client::with_timeout`] override it.
+    /// `timeout = "…"`, [`InvokeRequest::timeout`](crate::InvokeRequest::timeout) and [`Client::with_timeout`] override it.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

@@ -11,9 +11,9 @@
 //! | [`UriCredentials`] | `ALIBABA_CLOUD_CREDENTIALS_URI` | yes |
 //! | [`RamRoleArnCredentials`] | another provider's credentials exchanged at STS (`AssumeRole`) | yes |
 //!
-//! Every provider takes its environment ([`Environment`](crate::Environment)), clock ([`Clock`](crate::Clock)) and endpoints as inputs, so that it
+//! Every provider takes its environment ([`Environment`]), clock ([`Clock`]) and endpoints as inputs, so that it
 //! can be pointed at stand-ins; nothing reads the process environment except through
-//! [`Environment::process`](crate::Environment::process).
+//! [`Environment::process`].
 
 mod cache;
 mod chain;

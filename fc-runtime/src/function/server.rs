@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderValue, Request, Response};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
@@ -18,7 +18,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::{Context, Failure, InstanceDefaults, LISTEN_HOST_VAR, Lifecycle, Router, error_types};
+use super::protocol::{self, Call};
+use super::{Context, Failure, InstanceDefaults, LISTEN_HOST_VAR, Router, error_types};
 use crate::Environment;
 
 /// The largest event accepted: FC's limit for a synchronous invocation's payload, 32 MB.
@@ -105,7 +106,7 @@ impl Server {
         };
         let listener = TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
-        println!("FunctionCompute fc-runtime runtime inited, listening on {local}");
+        println!("{}", protocol::listening_line(local));
         Ok(BoundServer { listener, local, server: self })
     }
 
@@ -220,128 +221,58 @@ where
     let _ = conn.await;
 }
 
-enum Call {
-    Invoke,
-    Hook(Lifecycle),
-}
-
-/// Which call a request is: by its path, else by `x-fc-control-path` (emulators and samples differ).
-fn classify(method: &Method, path: &str, control: Option<&str>) -> Option<Call> {
-    let by = |p: &str| match p {
-        "/invoke" => Some(Call::Invoke),
-        "/initialize" => Some(Call::Hook(Lifecycle::Initialize)),
-        "/pre-stop" => Some(Call::Hook(Lifecycle::PreStop)),
-        "/pre-freeze" => Some(Call::Hook(Lifecycle::PreFreeze)),
-        _ => None,
+/// An answer by the protocol's status rule: 200 with the result, or 404 with the failure body; `x-fc-status` the
+/// same as the status.
+fn reply(outcome: Result<Bytes, Failure>) -> Response<Full<Bytes>> {
+    let (status, content_type, body) = match outcome {
+        Ok(result) => (protocol::reply_status(false), "application/octet-stream", result),
+        Err(failure) => (protocol::reply_status(true), "application/json", failure.body()),
     };
-    let call = by(path).or_else(|| control.and_then(by))?;
-    let allowed = match call {
-        Call::Invoke | Call::Hook(Lifecycle::Initialize) => method == Method::POST,
-        Call::Hook(_) => method == Method::GET || method == Method::POST,
-    };
-    allowed.then_some(call)
-}
-
-fn reply(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert("x-fc-status", HeaderValue::from(status.as_u16()));
+    headers.insert(protocol::header::STATUS, HeaderValue::from(status.as_u16()));
     response
-}
-
-fn failed(failure: &Failure) -> Response<Full<Bytes>> {
-    reply(StatusCode::NOT_FOUND, "application/json", failure.body())
 }
 
 async fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let arrived = Instant::now();
-    let control = req.headers().get("x-fc-control-path").and_then(|v| v.to_str().ok());
-    let Some(call) = classify(req.method(), req.uri().path(), control) else {
-        let failure = Failure::new(
+    let control = req.headers().get(&protocol::header::CONTROL_PATH).and_then(|v| v.to_str().ok());
+    let Some(call) = Call::classify(req.method(), req.uri().path(), control) else {
+        return reply(Err(Failure::new(
             "UnknownPath",
             format!(
                 "{} {} is not a custom-runtime call (POST /invoke, POST /initialize, GET /pre-stop, GET /pre-freeze)",
                 req.method(),
                 req.uri().path()
             ),
-        );
-        return failed(&failure);
+        )));
     };
     let (parts, body) = req.into_parts();
-    let mut ctx = Context::from_headers_and(&parts.headers, arrived, &state.defaults);
-    let request_id = ctx.request_id().to_owned();
-    match call {
-        Call::Hook(which) => {
-            let word = which.marker();
-            println!("FC {word} Start RequestId: {request_id}");
-            match state.router.call_hook(which, ctx).await {
-                Ok(()) => {
-                    println!("FC {word} End RequestId: {request_id}");
-                    reply(StatusCode::OK, "text/plain", Bytes::new())
-                }
-                Err(failure) => {
-                    println!("{failure}");
-                    println!("FC {word} End RequestId: {request_id}, Error: Unhandled function error");
-                    failed(&failure)
-                }
-            }
-        }
-        Call::Invoke => {
-            println!("FC Invoke Start RequestId: {request_id}");
-            let event = match Limited::new(body, MAX_EVENT).collect().await {
-                Ok(collected) => Ok(collected.to_bytes()),
-                Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(Failure::new(
-                    error_types::EVENT_TOO_LARGE,
-                    format!("the event is larger than {MAX_EVENT} bytes"),
-                )),
-                Err(e) => Err(Failure::new(error_types::INVALID_EVENT, format!("the event could not be read: {e}"))),
+    let ctx = Context::from_headers_and(Arc::new(parts.headers), arrived, &state.defaults);
+    let event = match Limited::new(body, MAX_EVENT).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => {
+            let failure = if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+                Failure::new(error_types::EVENT_TOO_LARGE, format!("the event is larger than {MAX_EVENT} bytes"))
+            } else {
+                Failure::new(error_types::INVALID_EVENT, format!("the event could not be read: {e}"))
             };
-            if ctx.function_name().is_empty() {
-                let mut only = state.router.functions();
-                if let (Some(name), None) = (only.next(), only.next()) {
-                    ctx = ctx.with_function_name(name);
-                }
-            }
-            let outcome = match event {
-                Ok(event) => {
-                    let name = ctx.function_name().to_owned();
-                    state.router.call(&name, event, ctx).await
-                }
-                Err(failure) => Err(failure),
-            };
-            match outcome {
-                Ok(result) => {
-                    println!("FC Invoke End RequestId: {request_id}");
-                    reply(StatusCode::OK, "application/octet-stream", result)
-                }
-                Err(failure) => {
-                    println!("{failure}");
-                    println!("FC Invoke End RequestId: {request_id}, Error: Unhandled function error");
-                    failed(&failure)
-                }
-            }
+            // Still announced as a call, so that the failure is in the invocation's log.
+            let request_id = ctx.request_id().to_owned();
+            println!("{}", protocol::start_line(call, &request_id));
+            println!("{failure}");
+            println!("{}", protocol::end_line(call, &request_id, true));
+            return reply(Err(failure));
         }
-    }
+    };
+    reply(state.router.serve(call, event, ctx).await)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn calls_are_routed_by_path_then_control_path() {
-        let post = Method::POST;
-        assert!(matches!(classify(&post, "/invoke", None), Some(Call::Invoke)));
-        assert!(matches!(classify(&post, "/", Some("/invoke")), Some(Call::Invoke)));
-        assert!(matches!(classify(&post, "/invoke", Some("/initialize")), Some(Call::Invoke)));
-        assert!(matches!(classify(&Method::GET, "/pre-stop", None), Some(Call::Hook(Lifecycle::PreStop))));
-        assert!(matches!(classify(&post, "/", Some("/initialize")), Some(Call::Hook(Lifecycle::Initialize))));
-        assert!(classify(&Method::GET, "/invoke", None).is_none());
-        assert!(classify(&post, "/", Some("/http-invoke")).is_none());
-        assert!(classify(&post, "/other", None).is_none());
-    }
 
     #[test]
     fn the_port_comes_from_the_documented_variables() {

@@ -1,5 +1,6 @@
-//! Function code under `LocalFc`, the two ways: a [`Router`] in process, and a custom-runtime server reached
-//! over HTTP as FC reaches it (a process `LocalFc` starts from a command, or an address it is given).
+//! Custom runtimes under `LocalFc`: a server reached over HTTP as FC reaches it (a process `LocalFc` starts
+//! from a command, or an address it is given), each invocation forwarded by the custom-runtime protocol, and the
+//! runtime's output read back into each invocation's log.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -11,47 +12,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use super::handler::{Context, Handler, HandlerError, HandlerResult};
-use crate::credentials::BoxFuture;
-use crate::function::{self, Failure, LogSink, Router};
+use crate::function::protocol::{self, Call, Marker};
+use crate::function::{Context, Failure};
 
 /// How long to wait for a started runtime to say where it listens.
 const STARTUP: Duration = Duration::from_secs(60);
 /// How long to wait, after the answer, for the runtime's end marker to reach its standard output.
 const LOG_GRACE: Duration = Duration::from_millis(250);
-
-fn handler_error(failure: Failure) -> HandlerError {
-    let panicked = failure.is_panic();
-    let error = HandlerError::new(failure.message).with_type(failure.error_type);
-    if panicked { error.unhandled() } else { error }
-}
-
-/// One function of a [`Router`], run in process.
-pub(crate) struct RouterFunction {
-    pub router: Arc<Router>,
-    pub name: String,
-}
-
-impl RouterFunction {
-    /// A handler for each function of `router`, with its name.
-    pub(crate) fn each(router: Router) -> Vec<(String, RouterFunction)> {
-        let router = Arc::new(router);
-        let names: Vec<String> = router.functions().map(str::to_owned).collect();
-        names.into_iter().map(|name| (name.clone(), RouterFunction { router: router.clone(), name })).collect()
-    }
-}
-
-impl Handler for RouterFunction {
-    fn call(&self, event: Bytes, ctx: Context) -> BoxFuture<'static, HandlerResult> {
-        let endpoint = ctx.header("host").map(|h| format!("http://{h}"));
-        let service = Some(ctx.service.clone()).filter(|s| !s.is_empty());
-        let fctx = function::Context::new(&ctx.request_id, &self.name)
-            .with_details(service, Some(ctx.qualifier.clone()), ctx.role.clone(), endpoint, ctx.account_id.clone())
-            .with_log(LogSink::Buffer(ctx.log.clone()));
-        let (router, name) = (self.router.clone(), self.name.clone());
-        Box::pin(async move { router.call(&name, event, fctx).await.map_err(handler_error) })
-    }
-}
 
 /// A custom-runtime server `LocalFc` forwards invocations to: a command it starts, or an address.
 ///
@@ -106,7 +73,7 @@ impl CustomRuntime {
     }
 }
 
-/// The lines a runtime printed, gathered per invocation between its markers.
+/// The lines a runtime printed, gathered per invocation from its Start marker to its End marker (both included).
 #[derive(Default)]
 pub(crate) struct Logs {
     state: Mutex<LogState>,
@@ -122,21 +89,26 @@ struct LogState {
 impl Logs {
     fn line(&self, line: String) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(id) = line.strip_prefix("FC Invoke Start RequestId: ") {
-            state.open.insert(id.trim().to_owned(), Vec::new());
-        } else if let Some(rest) = line.strip_prefix("FC Invoke End RequestId: ") {
-            let id = rest.split(", Error").next().unwrap_or(rest).trim().to_owned();
-            let lines = state.open.remove(&id).unwrap_or_default();
-            if state.done.len() >= 1024 {
-                state.done.clear();
+        match Marker::parse(&line) {
+            Some(Marker::Start { request_id, .. }) => {
+                state.open.insert(request_id.to_owned(), vec![line]);
             }
-            state.done.insert(id, lines);
-            drop(state);
-            self.ended.notify_waiters();
-        } else {
-            // Concurrent invocations interleave: a line belongs to every invocation open when it was printed.
-            for lines in state.open.values_mut() {
-                lines.push(line.clone());
+            Some(Marker::End { request_id, .. }) => {
+                let id = request_id.to_owned();
+                let mut lines = state.open.remove(&id).unwrap_or_default();
+                lines.push(line);
+                if state.done.len() >= 1024 {
+                    state.done.clear();
+                }
+                state.done.insert(id, lines);
+                drop(state);
+                self.ended.notify_waiters();
+            }
+            None => {
+                // Concurrent invocations interleave: a line belongs to every invocation open when it was printed.
+                for lines in state.open.values_mut() {
+                    lines.push(line.clone());
+                }
             }
         }
     }
@@ -159,14 +131,15 @@ impl Logs {
 
 /// A runtime as `LocalFc` uses it: where it listens, and its log.
 pub(crate) struct RuntimeLink {
-    pub target: Target,
-    pub addr: OnceLock<SocketAddr>,
-    pub logs: Arc<Logs>,
+    target: Target,
+    addr: OnceLock<SocketAddr>,
+    logs: Arc<Logs>,
     http: reqwest::Client,
 }
 
 impl RuntimeLink {
-    pub(crate) fn new(target: Target) -> Self {
+    pub(crate) fn new(runtime: CustomRuntime) -> Self {
+        let target = runtime.target;
         let addr = OnceLock::new();
         if let Target::Address(a) = &target {
             let _ = addr.set(*a);
@@ -187,7 +160,7 @@ impl RuntimeLink {
         command
             .args(args)
             .env("FC_CUSTOM_LISTEN_PORT", "0")
-            .env(function::LISTEN_HOST_VAR, "127.0.0.1")
+            .env(crate::function::LISTEN_HOST_VAR, "127.0.0.1")
             .env("FC_ENDPOINT", endpoint)
             .stdout(std::process::Stdio::piped())
             // Piped and copied, not inherited: a runtime that outlived this process must not hold its stderr.
@@ -220,9 +193,7 @@ impl RuntimeLink {
         let mut lines = BufReader::new(stdout).lines();
         let addr = tokio::time::timeout(STARTUP, async {
             while let Ok(Some(line)) = lines.next_line().await {
-                if let Some((_, addr)) = line.rsplit_once("listening on ")
-                    && let Ok(addr) = addr.trim().parse::<SocketAddr>()
-                {
+                if let Some(addr) = protocol::parse_listening(&line) {
                     return Ok(addr);
                 }
             }
@@ -239,92 +210,43 @@ impl RuntimeLink {
         });
         Ok(Some(child))
     }
-}
 
-/// One function of a custom runtime, reached over HTTP with the headers FC sends.
-pub(crate) struct ForwardedFunction {
-    pub link: Arc<RuntimeLink>,
-}
-
-fn set(request: reqwest::RequestBuilder, name: &str, value: &str) -> reqwest::RequestBuilder {
-    if value.is_empty() { request } else { request.header(name, value) }
-}
-
-impl Handler for ForwardedFunction {
-    fn call(&self, event: Bytes, ctx: Context) -> BoxFuture<'static, HandlerResult> {
-        let link = self.link.clone();
-        Box::pin(async move {
-            let Some(addr) = link.addr.get().copied() else {
-                return Err(HandlerError::new("the custom runtime is not running")
-                    .with_type("RuntimeNotStarted")
-                    .unhandled());
-            };
-            let mut request = link
-                .http
-                .post(format!("http://{addr}/invoke"))
-                .header("content-type", "application/octet-stream")
-                .header("x-fc-control-path", "/invoke")
-                .header("x-fc-request-id", &ctx.request_id)
-                .header("x-fc-function-name", &ctx.function)
-                .header("x-fc-retry-count", (ctx.attempt.saturating_sub(1)).to_string())
-                .body(event);
-            request = set(request, "x-fc-service-name", &ctx.service);
-            request = set(request, "x-fc-qualifier", &ctx.qualifier);
-            request = set(request, "x-fc-version-id", &ctx.qualifier);
-            request = set(request, "x-fc-account-id", ctx.account_id.as_deref().unwrap_or(""));
-            if let Some(role) = &ctx.role {
-                request = request
-                    .header("x-fc-access-key-id", &role.access_key_id)
-                    .header("x-fc-access-key-secret", role.access_key_secret.expose());
-                if let Some(token) = &role.security_token {
-                    request = request.header("x-fc-security-token", token.expose());
+    /// Forwards one invocation as FC does: `POST /invoke` with the event and the headers that describe `ctx`,
+    /// the answer read by the protocol's status rule, and the runtime's lines for this invocation copied into
+    /// the invocation's log.
+    pub(crate) async fn invoke(&self, event: Bytes, ctx: &Context) -> Result<Bytes, Failure> {
+        let Some(addr) = self.addr.get().copied() else {
+            return Err(Failure::new("RuntimeNotStarted", "the custom runtime is not running"));
+        };
+        let exited = |e: reqwest::Error| {
+            Failure::new("", format!("Process exited unexpectedly before completing request (the custom runtime: {e})"))
+        };
+        let sent = self
+            .http
+            .request(Call::Invoke.method(), format!("http://{addr}{}", Call::Invoke.path()))
+            .headers(protocol::request_headers(ctx, Call::Invoke))
+            .body(event)
+            .send()
+            .await;
+        let outcome = match sent {
+            Err(e) => Err(exited(e)),
+            Ok(response) => {
+                let (status, headers) = (response.status(), response.headers().clone());
+                match response.bytes().await {
+                    Err(e) => Err(exited(e)),
+                    Ok(body) => protocol::answer(status, &headers, body),
                 }
             }
-            let outcome = match request.send().await {
-                Err(e) => Err(HandlerError::new(format!(
-                    "Process exited unexpectedly before completing request (the custom runtime: {e})"
-                ))
-                .unhandled()),
-                Ok(response) => {
-                    let failed = response.status() == 404
-                        || response.headers().get("x-fc-status").is_some_and(|v| v.as_bytes() == b"404");
-                    let status = response.status();
-                    match response.bytes().await {
-                        Err(e) => Err(HandlerError::new(format!(
-                            "Process exited unexpectedly before completing request (the custom runtime: {e})"
-                        ))
-                        .unhandled()),
-                        Ok(body) if failed => Err(runtime_error(&body)),
-                        Ok(body) if status.is_success() => Ok(body),
-                        Ok(_) => Err(HandlerError::new(format!(
-                            "the custom runtime answered HTTP {}, neither 200 nor 404",
-                            status.as_u16()
-                        ))
-                        .unhandled()),
-                    }
-                }
-            };
-            for line in link.logs.take(&ctx.request_id).await {
-                ctx.log(line);
-            }
-            outcome
-        })
-    }
-}
-
-/// A failure the runtime reported: its `{"errorMessage", "errorType"}`, or the body as text.
-fn runtime_error(body: &[u8]) -> HandlerError {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        #[serde(rename = "errorMessage")]
-        message: Option<String>,
-        #[serde(rename = "errorType")]
-        error_type: Option<String>,
-    }
-    match serde_json::from_slice::<Body>(body) {
-        Ok(Body { message, error_type }) => {
-            handler_error(Failure::new(error_type.unwrap_or_else(|| "Error".to_owned()), message.unwrap_or_default()))
+        };
+        let lines = self.logs.take(ctx.request_id()).await;
+        if lines.is_empty() {
+            // A runtime whose output is not seen (an address): the platform's own markers.
+            ctx.log(protocol::start_line(Call::Invoke, ctx.request_id()));
+            ctx.log(protocol::end_line(Call::Invoke, ctx.request_id(), outcome.is_err()));
         }
-        Err(_) => HandlerError::new(String::from_utf8_lossy(body).into_owned()).unhandled(),
+        for line in lines {
+            ctx.log(line);
+        }
+        outcome
     }
 }

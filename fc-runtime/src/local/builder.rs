@@ -1,0 +1,355 @@
+//! Configuring a [`LocalFc`]: keys, limits, what it hosts (routers in process, custom runtimes over HTTP),
+//! versions and aliases; [`LocalFcBuilder::start`] checks it all, binds, and starts.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::config::FunctionConfig;
+use super::routes::fc3_service;
+use super::runtime::{CustomRuntime, RuntimeLink};
+use super::state::{Function, Host, Service, State};
+use super::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, LocalFc, auth, server, store};
+use crate::function::Router;
+use crate::{Credentials, Limits};
+
+/// Functions to host, as registered: `(service, name)` (FC 3.0 names in their internal service), the code, the
+/// settings.
+struct Pending {
+    service: String,
+    fc3: bool,
+    names: Vec<String>,
+    host: Host,
+    config: FunctionConfig,
+}
+
+/// Configures and starts a [`LocalFc`].
+#[must_use]
+pub struct LocalFcBuilder {
+    addr: SocketAddr,
+    keys: Vec<auth::Key>,
+    account_id: Option<String>,
+    max_skew: Duration,
+    limits: Limits,
+    pending: Vec<Pending>,
+    versions: HashMap<String, u32>,
+    aliases: Vec<(String, String, String)>,
+}
+
+impl fmt::Debug for LocalFcBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let functions: Vec<String> =
+            self.pending.iter().flat_map(|p| p.names.iter().map(move |n| format!("{}/{n}", p.service))).collect();
+        f.debug_struct("LocalFcBuilder")
+            .field("addr", &self.addr)
+            .field("keys", &self.keys.iter().map(|k| &k.id).collect::<Vec<_>>())
+            .field("account_id", &self.account_id)
+            .field("functions", &functions)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalFcBuilder {
+    pub(super) fn new() -> Self {
+        LocalFcBuilder {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            keys: Vec::new(),
+            account_id: None,
+            max_skew: Duration::from_secs(15 * 60),
+            limits: Limits::default(),
+            pending: Vec::new(),
+            versions: HashMap::new(),
+            aliases: Vec::new(),
+        }
+    }
+
+    /// Listens on `addr` (default `127.0.0.1:0`, an ephemeral port).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Accepts this long-term access key (default, when no key is given: `testKeyId` / `testKeySecret`).
+    pub fn access_key(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.keys.push(auth::Key { id: id.into(), secret: secret.into(), security_token: None });
+        self
+    }
+
+    /// Accepts temporary (STS) credentials: requests must carry `token` in `X-Fc-Security-Token`.
+    pub fn sts_key(mut self, id: impl Into<String>, secret: impl Into<String>, token: impl Into<String>) -> Self {
+        self.keys.push(auth::Key { id: id.into(), secret: secret.into(), security_token: Some(token.into()) });
+        self
+    }
+
+    /// Fixes the account: requests with a different `X-Fc-Account-Id` are refused (default: any account).
+    pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
+        self.account_id = Some(account_id.into());
+        self
+    }
+
+    /// Largest accepted difference between a request's Date and the clock (default 15 minutes).
+    pub fn max_skew(mut self, skew: Duration) -> Self {
+        self.max_skew = skew;
+        self
+    }
+
+    /// Payload limits (default: FC's 32 MB sync, 128 KB async).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Hosts every function of `router` in the FC 2.0 service `service` (created when needed), run in process
+    /// with default settings: the function side of an `#[fc_service(…, server)]` trait
+    /// (`implementation.into_router()`), or closures registered with [`Router::json`] / [`Router::bytes`]. Inside
+    /// a function, `fc_runtime::function::context()` is the invocation's context: its `log` lines go to the
+    /// invocation's log, its credentials are this `LocalFc`'s first key and its `client()` calls this `LocalFc`.
+    pub fn router(self, service: impl Into<String>, router: Router) -> Self {
+        self.router_with(service, router, FunctionConfig::default())
+    }
+
+    /// [`router`](Self::router) with explicit settings for each of its functions.
+    pub fn router_with(mut self, service: impl Into<String>, router: Router, config: FunctionConfig) -> Self {
+        let names = router.functions().map(str::to_owned).collect();
+        self.pending.push(Pending { service: service.into(), fc3: false, names, host: Host::Router(router), config });
+        self
+    }
+
+    /// Hosts every function of `router` as FC 3.0 functions of the same names (API 2023-03-30, no service), run
+    /// in process with default settings.
+    pub fn fc3_router(self, router: Router) -> Self {
+        self.fc3_router_with(router, FunctionConfig::default())
+    }
+
+    /// [`fc3_router`](Self::fc3_router) with explicit settings (`stateful(true)`, the default, enables async
+    /// tasks).
+    pub fn fc3_router_with(mut self, router: Router, config: FunctionConfig) -> Self {
+        let names = router.functions().map(str::to_owned).collect();
+        self.pending.push(Pending { service: String::new(), fc3: true, names, host: Host::Router(router), config });
+        self
+    }
+
+    /// Hosts `functions` of the FC 2.0 service `service` in a custom runtime, as FC does: each invocation is
+    /// forwarded to the runtime's `POST /invoke` with the headers FC sends (request id, function and service
+    /// names, qualifier, version, account, the role's temporary credentials); a failure it reports
+    /// (`404`/`x-fc-status: 404`) is an unhandled function error, as FC reports every custom runtime's failure,
+    /// with the runtime's `errorType`; and the runtime's output from the invocation's Start marker to its End
+    /// marker becomes its log.
+    pub fn custom_runtime(
+        self,
+        service: impl Into<String>,
+        functions: impl IntoIterator<Item = impl Into<String>>,
+        runtime: CustomRuntime,
+    ) -> Self {
+        self.custom_runtime_with(service, functions, runtime, FunctionConfig::default())
+    }
+
+    /// [`custom_runtime`](Self::custom_runtime) with explicit settings for each of its functions.
+    pub fn custom_runtime_with(
+        mut self,
+        service: impl Into<String>,
+        functions: impl IntoIterator<Item = impl Into<String>>,
+        runtime: CustomRuntime,
+        config: FunctionConfig,
+    ) -> Self {
+        let host = Host::Runtime(Arc::new(RuntimeLink::new(runtime)));
+        let names = functions.into_iter().map(Into::into).collect();
+        self.pending.push(Pending { service: service.into(), fc3: false, names, host, config });
+        self
+    }
+
+    /// [`custom_runtime`](Self::custom_runtime) for FC 3.0 functions.
+    pub fn fc3_custom_runtime(
+        self,
+        functions: impl IntoIterator<Item = impl Into<String>>,
+        runtime: CustomRuntime,
+    ) -> Self {
+        self.fc3_custom_runtime_with(functions, runtime, FunctionConfig::default())
+    }
+
+    /// [`fc3_custom_runtime`](Self::fc3_custom_runtime) with explicit settings.
+    pub fn fc3_custom_runtime_with(
+        mut self,
+        functions: impl IntoIterator<Item = impl Into<String>>,
+        runtime: CustomRuntime,
+        config: FunctionConfig,
+    ) -> Self {
+        let host = Host::Runtime(Arc::new(RuntimeLink::new(runtime)));
+        let names = functions.into_iter().map(Into::into).collect();
+        self.pending.push(Pending { service: String::new(), fc3: true, names, host, config });
+        self
+    }
+
+    /// Publishes versions `1..=count` of `service` (each serves the same functions).
+    pub fn versions(mut self, service: impl Into<String>, count: u32) -> Self {
+        self.versions.insert(service.into(), count);
+        self
+    }
+
+    /// Adds an alias of `service` pointing at `version` (a published version number, or `LATEST`).
+    pub fn alias(mut self, service: impl Into<String>, alias: impl Into<String>, version: impl Into<String>) -> Self {
+        self.aliases.push((service.into(), alias.into(), version.into()));
+        self
+    }
+
+    /// Publishes versions `1..=count` of the FC 3.0 function `function`.
+    pub fn fc3_versions(mut self, function: impl Into<String>, count: u32) -> Self {
+        self.versions.insert(fc3_service(&function.into()), count);
+        self
+    }
+
+    /// Adds an alias of the FC 3.0 function `function` pointing at `version` (a published number or `LATEST`).
+    pub fn fc3_alias(
+        mut self,
+        function: impl Into<String>,
+        alias: impl Into<String>,
+        version: impl Into<String>,
+    ) -> Self {
+        self.aliases.push((fc3_service(&function.into()), alias.into(), version.into()));
+        self
+    }
+
+    /// Checks the configuration, binds the socket, starts serving on the current Tokio runtime, and starts the
+    /// custom runtimes given as commands.
+    pub async fn start(self) -> Result<LocalFc, StartError> {
+        let seed = super::random_seed();
+        let mut services: HashMap<String, Service> = HashMap::new();
+        let mut runtimes: Vec<Arc<RuntimeLink>> = Vec::new();
+        for pending in self.pending {
+            if let Host::Runtime(link) = &pending.host {
+                runtimes.push(link.clone());
+            }
+            if !pending.fc3 {
+                check(fc_names::check_service(&pending.service), "service name", &pending.service)?;
+            }
+            for name in pending.names {
+                let service = if pending.fc3 {
+                    check(fc_names::check_fc3_function(&name), "FC 3.0 function name", &name)?;
+                    fc3_service(&name)
+                } else {
+                    check(fc_names::check_function(&name), "function name", &name)?;
+                    pending.service.clone()
+                };
+                let f = Function::new(&service, &name, pending.config.clone(), pending.host.clone(), seed);
+                services.entry(service).or_default().functions.insert(name, Arc::new(f));
+            }
+        }
+        for (service, count) in self.versions {
+            services.entry(service).or_default().versions = count;
+        }
+        for (service, alias, version) in self.aliases {
+            check(fc_names::check_service(&alias), "alias", &alias)?;
+            let s = services.entry(service.clone()).or_default();
+            let ok = version == "LATEST" || version.parse::<u32>().is_ok_and(|v| v >= 1 && v <= s.versions);
+            if !ok {
+                return Err(StartError::UnpublishedVersion { service, alias, version });
+            }
+            s.aliases.insert(alias, version);
+        }
+        let mut keys = self.keys;
+        if keys.is_empty() {
+            keys.push(auth::Key {
+                id: DEFAULT_ACCESS_KEY_ID.to_owned(),
+                secret: DEFAULT_ACCESS_KEY_SECRET.to_owned(),
+                security_token: None,
+            });
+        }
+        for key in &keys {
+            let mut credentials = Credentials::new(&key.id, &key.secret);
+            if let Some(token) = &key.security_token {
+                credentials = credentials.with_security_token(token);
+            }
+            credentials.validate().map_err(|e| StartError::InvalidKey { id: key.id.clone(), reason: e.to_string() })?;
+        }
+        let bind = |source| StartError::Bind { addr: self.addr, source };
+        let listener = tokio::net::TcpListener::bind(self.addr).await.map_err(bind)?;
+        let addr = listener.local_addr().map_err(bind)?;
+        let auth = auth::AuthConfig { keys, account_id: self.account_id, max_skew: self.max_skew };
+        let state = Arc::new(State {
+            role: auth.role(),
+            auth,
+            endpoint: format!("http://{addr}"),
+            limits: self.limits,
+            services,
+            faults: Mutex::new(Vec::new()),
+            store: store::Store::default(),
+            nonces: auth::Nonces::default(),
+            sequence: AtomicU64::new(0),
+            seed,
+        });
+        let (shutdown, watch) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(server::serve(listener, state.clone(), watch));
+        let mut fc = LocalFc { addr, state, shutdown, task: Some(task), children: Vec::new() };
+        for link in runtimes {
+            let child = link
+                .start(&fc.state.endpoint, fc.state.role.as_ref(), fc.state.auth.account_id.as_deref())
+                .await
+                .map_err(|reason| StartError::Runtime { reason })?;
+            fc.children.extend(child);
+        }
+        Ok(fc)
+    }
+}
+
+fn check(result: Result<(), fc_names::NameError>, what: &'static str, name: &str) -> Result<(), StartError> {
+    result.map_err(|reason| StartError::InvalidName { what, name: name.to_owned(), reason })
+}
+
+/// Why [`LocalFcBuilder::start`] failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// A service, function or alias name FC would refuse.
+    #[error("invalid {what} {name:?}: {reason}")]
+    #[non_exhaustive]
+    InvalidName {
+        /// `service name`, `function name`, `FC 3.0 function name` or `alias`.
+        what: &'static str,
+        /// The name as given.
+        name: String,
+        /// The rule it breaks.
+        #[source]
+        reason: fc_names::NameError,
+    },
+    /// An access key that no request could be signed with (an empty id or secret, a control character).
+    #[error("invalid access key {id:?}: {reason}")]
+    #[non_exhaustive]
+    InvalidKey {
+        /// The key id as given.
+        id: String,
+        /// What is wrong with it (never the secret).
+        reason: String,
+    },
+    /// An alias pointing at a version that was not published with [`LocalFcBuilder::versions`].
+    #[error("alias {alias:?} of {service:?} points at unpublished version {version:?}")]
+    #[non_exhaustive]
+    UnpublishedVersion {
+        /// The service.
+        service: String,
+        /// The alias.
+        alias: String,
+        /// The version it names.
+        version: String,
+    },
+    /// A custom runtime could not be started (or did not say where it listens).
+    #[error("custom runtime: {reason}")]
+    #[non_exhaustive]
+    Runtime {
+        /// Why.
+        reason: String,
+    },
+    /// The socket could not be bound.
+    #[error("could not listen on {addr}")]
+    #[non_exhaustive]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+}

@@ -1,0 +1,136 @@
+//! What a hosted function is configured with ([`FunctionConfig`]) and the faults a test can inject ([`Fault`]).
+
+use std::time::Duration;
+
+/// Per-function settings.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct FunctionConfig {
+    /// Longest run before the invocation fails with `UnhandledInvocationError` (default 60 s).
+    pub timeout: Duration,
+    /// Most sync invocations running at once; more are refused with 429 (default: unlimited).
+    pub concurrency: Option<usize>,
+    /// Retries of a failed async invocation (default 3, as FC).
+    pub async_retries: u32,
+    /// Pause before each async retry (default 50 ms).
+    pub retry_delay: Duration,
+    /// Reported in `X-Fc-Max-Memory-Usage` (MB): in-process closures have no memory of their own to measure.
+    pub reported_memory_mb: f64,
+    /// Whether async invocations keep a stateful record (default true).
+    pub stateful: bool,
+}
+
+impl Default for FunctionConfig {
+    fn default() -> Self {
+        FunctionConfig {
+            timeout: Duration::from_secs(60),
+            concurrency: None,
+            async_retries: 3,
+            retry_delay: Duration::from_millis(50),
+            reported_memory_mb: 16.0,
+            stateful: true,
+        }
+    }
+}
+
+impl FunctionConfig {
+    /// Default settings.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets the function timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+    /// Limits concurrent sync invocations.
+    pub fn concurrency(mut self, limit: usize) -> Self {
+        self.concurrency = Some(limit);
+        self
+    }
+    /// Sets how often a failed async invocation is retried.
+    pub fn async_retries(mut self, retries: u32) -> Self {
+        self.async_retries = retries;
+        self
+    }
+    /// Sets the pause before async retries.
+    pub fn retry_delay(mut self, delay: Duration) -> Self {
+        self.retry_delay = delay;
+        self
+    }
+    /// Sets whether async invocations keep a stateful record.
+    pub fn stateful(mut self, stateful: bool) -> Self {
+        self.stateful = stateful;
+        self
+    }
+}
+
+/// A fault to inject into coming invocations.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum FaultKind {
+    /// Answer with `status` (429 or 503) without running the function, optionally with `Retry-After`.
+    Throttle {
+        /// 429 or 503.
+        status: u16,
+        /// `Retry-After` to send.
+        retry_after: Option<Duration>,
+    },
+    /// Wait this long before running the function.
+    Latency(Duration),
+    /// Close the connection without an answer before the function runs.
+    DropBeforeHandler,
+    /// Run the function, then close the connection without an answer.
+    DropAfterHandler,
+}
+
+/// A fault for the next `count` invocations, optionally of one function only. Every constructor takes the count
+/// first.
+///
+/// ```
+/// use fc_runtime::local::Fault;
+/// let burst = Fault::throttle(3, 429).for_function("demo", "echo");
+/// let slow = Fault::latency(1, std::time::Duration::from_millis(200));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    pub(crate) kind: FaultKind,
+    pub(crate) count: u32,
+    /// `(service, function)`; FC 3.0 functions under their internal service.
+    pub(crate) target: Option<(String, String)>,
+}
+
+impl Fault {
+    /// Throttles the next `count` invocations with `status` (429 or 503).
+    pub fn throttle(count: u32, status: u16) -> Self {
+        Fault { kind: FaultKind::Throttle { status, retry_after: None }, count, target: None }
+    }
+    /// Adds `Retry-After` to a throttle fault.
+    pub fn retry_after(mut self, after: Duration) -> Self {
+        if let FaultKind::Throttle { retry_after, .. } = &mut self.kind {
+            *retry_after = Some(after);
+        }
+        self
+    }
+    /// Delays the next `count` invocations by `delay`.
+    pub fn latency(count: u32, delay: Duration) -> Self {
+        Fault { kind: FaultKind::Latency(delay), count, target: None }
+    }
+    /// Drops the connection of the next `count` invocations before the function runs.
+    pub fn drop_before_handler(count: u32) -> Self {
+        Fault { kind: FaultKind::DropBeforeHandler, count, target: None }
+    }
+    /// Drops the connection of the next `count` invocations after the function ran.
+    pub fn drop_after_handler(count: u32) -> Self {
+        Fault { kind: FaultKind::DropAfterHandler, count, target: None }
+    }
+    /// Applies only to one function.
+    pub fn for_function(mut self, service: impl Into<String>, function: impl Into<String>) -> Self {
+        self.target = Some((service.into(), function.into()));
+        self
+    }
+    /// What the fault does.
+    pub fn kind(&self) -> &FaultKind {
+        &self.kind
+    }
+}

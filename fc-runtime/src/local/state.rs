@@ -1,0 +1,165 @@
+//! What a running `LocalFc` holds: its services and functions, the code that serves each function (a router in
+//! process or a custom runtime over HTTP), and one execution of a function.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::auth;
+use super::config::{Fault, FaultKind, FunctionConfig};
+use super::runtime::RuntimeLink;
+use super::store;
+use crate::function::protocol::{self, Call};
+use crate::function::{ContextBuilder, Failure, Router};
+use crate::{Credentials, FunctionErrorKind, Limits};
+
+/// The code behind a function: the only two ways `LocalFc` hosts one.
+#[derive(Clone)]
+pub(crate) enum Host {
+    /// A router, run in process.
+    Router(Router),
+    /// A custom-runtime server, reached over HTTP as FC reaches it.
+    Runtime(Arc<RuntimeLink>),
+}
+
+pub(crate) struct Function {
+    pub host: Host,
+    pub config: FunctionConfig,
+    pub running: AtomicUsize,
+    pub executions: AtomicU64,
+    pub received: AtomicU64,
+    pub instance_id: String,
+    pub code_checksum: String,
+}
+
+impl Function {
+    /// A hosted function whose instance id and code checksum derive from where it lives (its service, or FC 3.0's
+    /// internal one) and its name, so that every function has its own.
+    pub(crate) fn new(service: &str, function: &str, config: FunctionConfig, host: Host, seed: u64) -> Self {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut h = DefaultHasher::new();
+        (service, function).hash(&mut h);
+        let code = h.finish();
+        Function {
+            host,
+            config,
+            running: AtomicUsize::new(0),
+            executions: AtomicU64::new(0),
+            received: AtomicU64::new(0),
+            instance_id: format!("c-{:016x}", code ^ seed),
+            code_checksum: code.to_string(),
+        }
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Service {
+    pub versions: u32,
+    pub aliases: HashMap<String, String>,
+    pub functions: HashMap<String, Arc<Function>>,
+}
+
+pub(crate) struct State {
+    pub auth: auth::AuthConfig,
+    /// What hosted functions get as their role's credentials, derived once from `auth`.
+    pub role: Option<Credentials>,
+    /// `http://127.0.0.1:{port}`: where a hosted function's `ctx.client()` calls.
+    pub endpoint: String,
+    pub limits: Limits,
+    pub services: HashMap<String, Service>,
+    pub faults: Mutex<Vec<Fault>>,
+    pub store: store::Store,
+    pub nonces: auth::Nonces,
+    pub sequence: AtomicU64,
+    pub seed: u64,
+}
+
+impl State {
+    /// A fresh, unique, uuid-shaped request id.
+    pub(crate) fn request_id(&self) -> String {
+        let n = self.sequence.fetch_add(1, Ordering::Relaxed);
+        let a = self.seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            (a >> 32) as u32,
+            (a >> 16) as u16,
+            a as u16 & 0xfff,
+            0x8000 | (n >> 48) as u16 & 0x3fff,
+            n & 0xffff_ffff_ffff
+        )
+    }
+
+    pub(crate) fn function(&self, service: &str, function: &str) -> Option<&Arc<Function>> {
+        self.services.get(service)?.functions.get(function)
+    }
+
+    /// Takes one use of the first fault matching this function, of a kind `accept` selects.
+    pub(crate) fn take_fault(
+        &self,
+        service: &str,
+        function: &str,
+        accept: impl Fn(&FaultKind) -> bool,
+    ) -> Option<FaultKind> {
+        let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let at = faults.iter().position(|f| {
+            f.count > 0 && accept(&f.kind) && f.target.as_ref().is_none_or(|(s, fun)| s == service && fun == function)
+        })?;
+        faults[at].count -= 1;
+        let kind = faults[at].kind.clone();
+        if faults[at].count == 0 {
+            faults.remove(at);
+        }
+        Some(kind)
+    }
+}
+
+/// How one execution ended: the result, or the failure with the kind FC reports it as.
+pub(crate) type Outcome = Result<Bytes, (FunctionErrorKind, Failure)>;
+
+pub(crate) struct Execution {
+    pub outcome: Outcome,
+    pub log: Vec<u8>,
+    pub duration: Duration,
+}
+
+/// Runs `function` once on `event`, in the context `ctx` describes (given the function's timeout and a fresh log
+/// here), within the function's timeout.
+///
+/// How a failure is reported depends on what can be known, as in FC: in process, the function's own error is
+/// `Handled` and a panic `Unhandled`; a custom runtime can only say that it failed (404 / `x-fc-status: 404`),
+/// so every failure of one is `Unhandled`, with its `errorType` carried in the body either way. A timeout is
+/// `Unhandled`, without an `errorType`.
+pub(crate) async fn execute(function: &Function, event: Bytes, ctx: ContextBuilder) -> Execution {
+    function.executions.fetch_add(1, Ordering::SeqCst);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let timeout = function.config.timeout;
+    let ctx = ctx.timeout(timeout).log_to(log.clone()).build();
+    let request_id = ctx.request_id().to_owned();
+    let sink = ctx.log_sink();
+    let started = Instant::now();
+    let run = async {
+        match &function.host {
+            Host::Router(router) => router.serve(Call::Invoke, event, ctx).await.map_err(|failure| {
+                let kind = if failure.is_panic() { FunctionErrorKind::Unhandled } else { FunctionErrorKind::Handled };
+                (kind, failure)
+            }),
+            Host::Runtime(link) => link.invoke(event, &ctx).await.map_err(|f| (FunctionErrorKind::Unhandled, f)),
+        }
+    };
+    let outcome = match tokio::time::timeout(timeout, run).await {
+        Ok(outcome) => outcome,
+        Err(_) => {
+            let failure = Failure::new("", format!("Function timed out after {} seconds", timeout.as_secs_f64()));
+            // The function never wrote its end: the platform does.
+            sink.line(&failure.to_string());
+            sink.line(&protocol::end_line(Call::Invoke, &request_id, true));
+            Err((FunctionErrorKind::Unhandled, failure))
+        }
+    };
+    let duration = started.elapsed();
+    let log = std::mem::take(&mut *log.lock().unwrap_or_else(|p| p.into_inner()));
+    Execution { outcome, log, duration }
+}
