@@ -51,23 +51,6 @@ pub(crate) struct Settings {
     pub server: Option<Span>,
 }
 
-impl Settings {
-    /// Method settings over service defaults.
-    pub fn or(self, defaults: &Settings) -> Settings {
-        Settings {
-            service: self.service.or_else(|| defaults.service.clone()),
-            function: self.function,
-            qualifier: self.qualifier.or_else(|| defaults.qualifier.clone()),
-            invocation: self.invocation,
-            log: self.log,
-            timeout: self.timeout.or_else(|| defaults.timeout.clone()),
-            api: self.api.or_else(|| defaults.api.clone()),
-            krate: self.krate.or_else(|| defaults.krate.clone()),
-            server: None,
-        }
-    }
-}
-
 /// Which attribute is being parsed: decides the valid keys.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AttrKind {
@@ -83,12 +66,156 @@ impl AttrKind {
         }
     }
 
-    fn keys(self) -> &'static [&'static str] {
-        match self {
-            AttrKind::Function => &["api", "service", "function", "qualifier", "invocation", "log", "timeout", "crate"],
-            AttrKind::Service => &["api", "service", "qualifier", "timeout", "crate", "server"],
-        }
+    /// The keys this attribute takes, in the table's order.
+    fn keys(self) -> impl Iterator<Item = &'static str> {
+        KEYS.iter().filter(move |k| k.on.contains(&self)).map(|k| k.name)
     }
+}
+
+const BOTH: &[AttrKind] = &[AttrKind::Function, AttrKind::Service];
+const FUNCTION: &[AttrKind] = &[AttrKind::Function];
+const SERVICE: &[AttrKind] = &[AttrKind::Service];
+
+/// One attribute key: where it may be written, an example value, how its value is parsed and stored, whether a
+/// method inherits it from the trait's `#[fc_service]`, and what to say when it is written on the other attribute.
+/// Adding a key is one row here (and the `Settings` field it fills).
+struct Key {
+    name: &'static str,
+    on: &'static [AttrKind],
+    example: &'static str,
+    parse: Parse,
+    is_set: fn(&Settings) -> bool,
+    /// Copies the trait's value into a method's settings that lack one (`None`: not inherited).
+    inherit: Option<fn(&mut Settings, &Settings)>,
+    /// Said when the key is written on an attribute that does not take it.
+    misplaced: &'static str,
+}
+
+/// How a key's value is read into the settings.
+enum Parse {
+    /// `key = "…"`.
+    Value(fn(&Ctxt, &mut Settings, &LitStr)),
+    /// A bare `key`.
+    Flag(fn(&mut Settings, Span)),
+}
+
+const ON_METHOD: &str = "belongs on each method's #[fc_function]";
+
+const KEYS: &[Key] = &[
+    Key {
+        name: "api",
+        on: BOTH,
+        example: "3.0",
+        parse: Parse::Value(parse_api),
+        is_set: |s| s.api.is_some(),
+        inherit: Some(|s, d| s.api = s.api.take().or_else(|| d.api.clone())),
+        misplaced: "",
+    },
+    Key {
+        name: "service",
+        on: BOTH,
+        example: "images",
+        parse: Parse::Value(|_, s, lit| s.service = Some(text(lit))),
+        is_set: |s| s.service.is_some(),
+        inherit: Some(|s, d| s.service = s.service.take().or_else(|| d.service.clone())),
+        misplaced: "",
+    },
+    Key {
+        name: "function",
+        on: FUNCTION,
+        example: "resize",
+        parse: Parse::Value(|_, s, lit| s.function = Some(text(lit))),
+        is_set: |s| s.function.is_some(),
+        inherit: None,
+        misplaced: ON_METHOD,
+    },
+    Key {
+        name: "qualifier",
+        on: BOTH,
+        example: "LATEST",
+        parse: Parse::Value(|_, s, lit| s.qualifier = Some(text(lit))),
+        is_set: |s| s.qualifier.is_some(),
+        inherit: Some(|s, d| s.qualifier = s.qualifier.take().or_else(|| d.qualifier.clone())),
+        misplaced: "",
+    },
+    Key {
+        name: "invocation",
+        on: FUNCTION,
+        example: "async",
+        parse: Parse::Value(parse_invocation),
+        is_set: |s| s.invocation.is_some(),
+        inherit: None,
+        misplaced: ON_METHOD,
+    },
+    Key {
+        name: "log",
+        on: FUNCTION,
+        example: "tail",
+        parse: Parse::Value(parse_log),
+        is_set: |s| s.log.is_some(),
+        inherit: None,
+        misplaced: ON_METHOD,
+    },
+    Key {
+        name: "timeout",
+        on: BOTH,
+        example: "15m",
+        parse: Parse::Value(parse_timeout),
+        is_set: |s| s.timeout.is_some(),
+        inherit: Some(|s, d| s.timeout = s.timeout.take().or_else(|| d.timeout.clone())),
+        misplaced: "",
+    },
+    Key {
+        name: "crate",
+        on: BOTH,
+        example: "::fc_runtime",
+        parse: Parse::Value(parse_crate),
+        is_set: |s| s.krate.is_some(),
+        inherit: Some(|s, d| s.krate = s.krate.take().or_else(|| d.krate.clone())),
+        misplaced: "",
+    },
+    Key {
+        name: "server",
+        on: SERVICE,
+        example: "",
+        parse: Parse::Flag(|s, span| s.server = Some(span)),
+        is_set: |s| s.server.is_some(),
+        inherit: None,
+        misplaced: "goes on the trait's #[fc_service], and generates the function side of every method",
+    },
+];
+
+/// Names users write for a key, and the key they mean.
+const NEAR_MISSES: &[(&str, &str)] = &[
+    ("name", "function"),
+    ("func", "function"),
+    ("function_name", "function"),
+    ("svc", "service"),
+    ("service_name", "service"),
+    ("version", "qualifier"),
+    ("alias", "qualifier"),
+    ("invocation_type", "invocation"),
+    ("type", "invocation"),
+    ("mode", "invocation"),
+    ("log_type", "log"),
+    ("client", "server"),
+];
+
+impl Settings {
+    /// Method settings over service defaults: the keys the table marks as inherited.
+    pub fn or(mut self, defaults: &Settings) -> Settings {
+        for key in KEYS {
+            if let Some(inherit) = key.inherit {
+                inherit(&mut self, defaults);
+            }
+        }
+        self.server = None;
+        self
+    }
+}
+
+fn text(lit: &LitStr) -> Spanned<String> {
+    Spanned { value: lit.value(), span: lit.span() }
 }
 
 fn string_value(ctx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str, example: &str) -> syn::Result<Option<LitStr>> {
@@ -111,6 +238,66 @@ fn enum_hint(got: &str, allowed: &[&str]) -> String {
     }
 }
 
+fn parse_invocation(ctx: &Ctxt, s: &mut Settings, lit: &LitStr) {
+    let t = text(lit);
+    match t.value.as_str() {
+        "sync" => s.invocation = Some(Spanned { value: Invocation::Sync, span: t.span }),
+        "async" => s.invocation = Some(Spanned { value: Invocation::Async, span: t.span }),
+        other => ctx.error_at(
+            t.span,
+            format!(
+                "`invocation` must be \"sync\" or \"async\", not {other:?}{}",
+                enum_hint(other, &["sync", "async"])
+            ),
+        ),
+    }
+}
+
+fn parse_log(ctx: &Ctxt, s: &mut Settings, lit: &LitStr) {
+    let t = text(lit);
+    match t.value.as_str() {
+        "none" => s.log = Some(Spanned { value: Log::None, span: t.span }),
+        "tail" => s.log = Some(Spanned { value: Log::Tail, span: t.span }),
+        other => ctx.error_at(
+            t.span,
+            format!("`log` must be \"tail\" or \"none\", not {other:?}{}", enum_hint(other, &["tail", "none"])),
+        ),
+    }
+}
+
+fn parse_api(ctx: &Ctxt, s: &mut Settings, lit: &LitStr) {
+    let t = text(lit);
+    match t.value.as_str() {
+        "2.0" => s.api = Some(Spanned { value: Api::Fc2, span: t.span }),
+        "3.0" => s.api = Some(Spanned { value: Api::Fc3, span: t.span }),
+        other => {
+            let hint = match other.trim().to_ascii_lowercase().trim_start_matches(['v', 'f', 'c']) {
+                "3" | "3.0" | "2023-03-30" => "; did you mean \"3.0\"?",
+                "2" | "2.0" | "2016-08-15" => "; did you mean \"2.0\"?",
+                _ => "",
+            };
+            ctx.error_at(t.span, format!("`api` must be \"2.0\" or \"3.0\", not {other:?}{hint}"))
+        }
+    }
+}
+
+fn parse_timeout(ctx: &Ctxt, s: &mut Settings, lit: &LitStr) {
+    let t = text(lit);
+    match parse_duration_ms(&t.value) {
+        Ok(ms) => s.timeout = Some(Spanned { value: ms, span: t.span }),
+        Err(why) => ctx.error_at(t.span, why),
+    }
+}
+
+fn parse_crate(ctx: &Ctxt, s: &mut Settings, lit: &LitStr) {
+    match lit.parse::<syn::Path>() {
+        Ok(path) => s.krate = Some(Spanned { value: path, span: lit.span() }),
+        Err(_) => {
+            ctx.error_at(lit.span(), format!("`crate` must be a path such as \"::fc_runtime\", not {:?}", lit.value()))
+        }
+    }
+}
+
 /// Parses one `key = value` (or bare key) of a settings attribute into `settings`, recording mistakes.
 pub(crate) fn parse_setting(
     ctx: &Ctxt,
@@ -118,124 +305,61 @@ pub(crate) fn parse_setting(
     settings: &mut Settings,
     meta: ParseNestedMeta<'_>,
 ) -> syn::Result<()> {
-    let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_else(|| {
+    let name = meta.path.get_ident().map(ToString::to_string).unwrap_or_else(|| {
         use quote::ToTokens;
         meta.path.to_token_stream().to_string().replace(' ', "")
     });
     let span = meta.path.get_ident().map_or_else(|| meta.input.span(), syn::Ident::span);
-    let is_duplicate = match key.as_str() {
-        "service" => settings.service.is_some(),
-        "function" => settings.function.is_some(),
-        "qualifier" => settings.qualifier.is_some(),
-        "invocation" => settings.invocation.is_some(),
-        "log" => settings.log.is_some(),
-        "timeout" => settings.timeout.is_some(),
-        "api" => settings.api.is_some(),
-        "crate" => settings.krate.is_some(),
-        _ => false,
-    };
-    if key == "server" && kind == AttrKind::Service {
-        if meta.input.peek(syn::Token![=]) {
-            ctx.error_at(span, "`server` takes no value: write `#[fc_service(…, server)]`");
-            let _: Expr = meta.value()?.parse()?;
-        } else if settings.server.is_some() {
-            ctx.error_at(span, "duplicate key `server` in #[fc_service]");
-        } else {
-            settings.server = Some(span);
-        }
-        return Ok(());
-    }
-    if !kind.keys().contains(&key.as_str()) {
-        let hint = match (kind, key.as_str()) {
-            (AttrKind::Function, "server" | "client") => {
-                "; `server` goes on the trait's #[fc_service], and generates the function side of every method".into()
-            }
-            (AttrKind::Service, "function" | "invocation" | "log") => {
-                format!("; `{key}` belongs on each method's #[fc_function]")
-            }
-            (_, "name" | "func" | "function_name") if kind == AttrKind::Function => "; did you mean `function`?".into(),
-            (_, "svc" | "service_name") => "; did you mean `service`?".into(),
-            (_, "version" | "alias") => "; did you mean `qualifier`?".into(),
-            (_, "invocation_type" | "type" | "mode") if kind == AttrKind::Function => {
-                "; did you mean `invocation`?".into()
-            }
-            (_, "log_type") if kind == AttrKind::Function => "; did you mean `log`?".into(),
-            _ => String::new(),
+    let has_value = meta.input.peek(syn::Token![=]);
+    let Some(key) = KEYS.iter().find(|k| k.name == name && k.on.contains(&kind)) else {
+        let hint = match KEYS.iter().find(|k| k.name == name) {
+            Some(elsewhere) => format!("; `{name}` {}", elsewhere.misplaced),
+            None => match NEAR_MISSES.iter().find(|(miss, _)| *miss == name) {
+                Some((_, meant)) => match KEYS.iter().find(|k| k.name == *meant) {
+                    Some(k) if k.on.contains(&kind) => format!("; did you mean `{meant}`?"),
+                    Some(k) if kind == AttrKind::Function && k.misplaced != ON_METHOD => {
+                        format!("; `{meant}` {}", k.misplaced)
+                    }
+                    _ => String::new(),
+                },
+                None => String::new(),
+            },
         };
+        let keys: Vec<&str> = kind.keys().collect();
         ctx.error_at(
             span,
-            format!("unknown key `{key}` in {}; expected one of: {}{hint}", kind.name(), kind.keys().join(", ")),
+            format!("unknown key `{name}` in {}; expected one of: {}{hint}", kind.name(), keys.join(", ")),
         );
-        if meta.input.peek(syn::Token![=]) {
+        if has_value {
             let _: Expr = meta.value()?.parse()?;
         }
         return Ok(());
-    }
-    if !meta.input.peek(syn::Token![=]) {
-        ctx.error_at(span, format!("`{key}` needs a value, e.g. `{key} = \"…\"`"));
-        return Ok(());
-    }
-    let example = match key.as_str() {
-        "service" => "images",
-        "function" => "resize",
-        "qualifier" => "LATEST",
-        "invocation" => "async",
-        "log" => "tail",
-        "timeout" => "15m",
-        "api" => "3.0",
-        _ => "::fc_runtime",
     };
-    let Some(lit) = string_value(ctx, &meta, &key, example)? else { return Ok(()) };
-    if is_duplicate {
-        ctx.error_at(span, format!("duplicate key `{key}` in {}", kind.name()));
+    let parse = match key.parse {
+        Parse::Value(parse) => parse,
+        Parse::Flag(set) => {
+            if has_value {
+                let attr = kind.name().trim_end_matches(']');
+                ctx.error_at(span, format!("`{name}` takes no value: write `{attr}(…, {name})]`"));
+                let _: Expr = meta.value()?.parse()?;
+            } else if (key.is_set)(settings) {
+                ctx.error_at(span, format!("duplicate key `{name}` in {}", kind.name()));
+            } else {
+                set(settings, span);
+            }
+            return Ok(());
+        }
+    };
+    if !has_value {
+        ctx.error_at(span, format!("`{name}` needs a value, e.g. `{name} = \"…\"`"));
         return Ok(());
     }
-    let text = Spanned { value: lit.value(), span: lit.span() };
-    match key.as_str() {
-        "service" => settings.service = Some(text),
-        "function" => settings.function = Some(text),
-        "qualifier" => settings.qualifier = Some(text),
-        "invocation" => match text.value.as_str() {
-            "sync" => settings.invocation = Some(Spanned { value: Invocation::Sync, span: text.span }),
-            "async" => settings.invocation = Some(Spanned { value: Invocation::Async, span: text.span }),
-            other => ctx.error_at(
-                text.span,
-                format!(
-                    "`invocation` must be \"sync\" or \"async\", not {other:?}{}",
-                    enum_hint(other, &["sync", "async"])
-                ),
-            ),
-        },
-        "log" => match text.value.as_str() {
-            "none" => settings.log = Some(Spanned { value: Log::None, span: text.span }),
-            "tail" => settings.log = Some(Spanned { value: Log::Tail, span: text.span }),
-            other => ctx.error_at(
-                text.span,
-                format!("`log` must be \"tail\" or \"none\", not {other:?}{}", enum_hint(other, &["tail", "none"])),
-            ),
-        },
-        "api" => match text.value.as_str() {
-            "2.0" => settings.api = Some(Spanned { value: Api::Fc2, span: text.span }),
-            "3.0" => settings.api = Some(Spanned { value: Api::Fc3, span: text.span }),
-            other => {
-                let hint = match other.trim().to_ascii_lowercase().trim_start_matches(['v', 'f', 'c']) {
-                    "3" | "3.0" | "2023-03-30" => "; did you mean \"3.0\"?",
-                    "2" | "2.0" | "2016-08-15" => "; did you mean \"2.0\"?",
-                    _ => "",
-                };
-                ctx.error_at(text.span, format!("`api` must be \"2.0\" or \"3.0\", not {other:?}{hint}"))
-            }
-        },
-        "timeout" => match parse_duration_ms(&text.value) {
-            Ok(ms) => settings.timeout = Some(Spanned { value: ms, span: text.span }),
-            Err(why) => ctx.error_at(text.span, why),
-        },
-        _ => match lit.parse::<syn::Path>() {
-            Ok(path) => settings.krate = Some(Spanned { value: path, span: text.span }),
-            Err(_) => ctx
-                .error_at(text.span, format!("`crate` must be a path such as \"::fc_runtime\", not {:?}", text.value)),
-        },
+    let Some(lit) = string_value(ctx, &meta, &name, key.example)? else { return Ok(()) };
+    if (key.is_set)(settings) {
+        ctx.error_at(span, format!("duplicate key `{name}` in {}", kind.name()));
+        return Ok(());
     }
+    parse(ctx, settings, &lit);
     Ok(())
 }
 
