@@ -19,7 +19,8 @@ pub(crate) enum ArgKind {
 }
 
 pub(crate) struct Arg<'a> {
-    pub ident: &'a syn::Ident,
+    /// The argument's name (a placeholder when it was written as a pattern, which is an error).
+    pub ident: syn::Ident,
     pub ty: &'a Type,
     pub kind: ArgKind,
     /// Field name in a multi-argument event.
@@ -62,18 +63,62 @@ impl<'a> Method<'a> {
         &self.item.sig.ident
     }
 
-    /// The function this method calls: `function = "…"` or the method name (raw identifiers unrawed).
     /// Whether the method targets FC 3.0 (`api = "3.0"` here or on the trait).
     pub fn is_fc3(&self) -> bool {
         self.settings.api.as_ref().is_some_and(|a| a.value == crate::attr::Api::Fc3)
     }
 
+    /// The function this method calls: `function = "…"` or the method name (raw identifiers unrawed).
     pub fn function_name(&self) -> (String, Span) {
         match &self.settings.function {
             Some(f) => (f.value.clone(), f.span),
             None => (unraw(self.name()), self.name().span()),
         }
     }
+}
+
+/// What the function returns, as the function side sees it.
+#[derive(Clone)]
+pub(crate) enum Output<'a> {
+    Json(&'a Type),
+    Unit,
+    Bytes(&'a Type),
+}
+
+impl<'a> Method<'a> {
+    /// What the called function returns; `None` for an async call, whose `Accepted` says nothing about it. A
+    /// return type written wrong (already reported) still gives its best reading: `Result<T, _>` → `T`, any
+    /// other type → itself, none → nothing.
+    pub fn output(&self) -> Option<Output<'a>> {
+        let ret = match self.ret {
+            Some(ret) => ret,
+            None => match declared_output(self.item) {
+                None => return Some(Output::Unit),
+                Some(ty) => classify_ret(any_result_ok_type(ty).unwrap_or(ty)),
+            },
+        };
+        match ret {
+            Ret::Json(t) | Ret::Invocation(InvocationInner::Json(t)) => Some(Output::Json(t)),
+            Ret::Unit | Ret::Invocation(InvocationInner::Unit) => Some(Output::Unit),
+            Ret::Bytes(t) | Ret::Invocation(InvocationInner::Bytes(t)) => Some(Output::Bytes(t)),
+            Ret::Accepted(_) => None,
+        }
+    }
+
+    /// The arguments that make up the event (the invocation id travels in a header).
+    pub fn event_args(&self) -> impl Iterator<Item = &Arg<'a>> {
+        self.args.iter().filter(|a| a.kind != ArgKind::InvocationId)
+    }
+}
+
+/// `Result<T, E>` → `T`, whatever `E`.
+fn any_result_ok_type(ty: &Type) -> Option<&Type> {
+    let seg = last_segment(ty).filter(|s| s.ident == "Result")?;
+    let PathArguments::AngleBracketed(args) = &seg.arguments else { return None };
+    args.args.iter().find_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
 }
 
 pub(crate) fn unraw(ident: &syn::Ident) -> String {
@@ -259,13 +304,14 @@ pub(crate) fn method<'a>(ctx: &Ctxt, item: &'a TraitItemFn, settings: Settings, 
         let FnArg::Typed(pt) = input else { continue };
         let attrs = attr::parse_arg_attrs(ctx, &pt.attrs);
         let ident = match &*pt.pat {
-            Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => &pi.ident,
+            Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => pi.ident.clone(),
             other => {
                 ctx.error_spanned_by(
                     other,
                     "#[fc_function] arguments must be plain names (e.g. `job: Resize`): the name is the event's field name",
                 );
-                continue;
+                // Kept under a placeholder name, so that the function side still has the argument.
+                quote::format_ident!("__fc_arg{}", args.len())
             }
         };
         if let Type::ImplTrait(it) = &*pt.ty {
@@ -284,7 +330,7 @@ pub(crate) fn method<'a>(ctx: &Ctxt, item: &'a TraitItemFn, settings: Settings, 
         };
         let (key, key_span) = match &attrs.rename {
             Some(r) => (r.value.clone(), r.span),
-            None => (unraw(ident), ident.span()),
+            None => (unraw(&ident), ident.span()),
         };
         args.push(Arg { ident, ty: &pt.ty, kind, key, key_span, attrs });
     }
@@ -301,4 +347,110 @@ pub(crate) fn method<'a>(ctx: &Ctxt, item: &'a TraitItemFn, settings: Settings, 
         }
     }
     Method { item, settings, attr_span, args, ret: ok_type.map(classify_ret), ok_type }
+}
+
+/// One `#[fc_function]` method of an `#[fc_service]` trait.
+pub(crate) struct ServiceMethod<'a> {
+    pub model: Method<'a>,
+    /// The `#[fc_function]` attribute as written.
+    pub attr: &'a syn::Attribute,
+    /// Whether the attribute itself parsed (combinations are checked only then: a misspelt value would echo).
+    pub settings_ok: bool,
+    /// Mistakes recorded while modelling the method.
+    pub model_errors: usize,
+    /// Whether the method has no mistake at all, set by validation: then its stub is generated, otherwise its
+    /// fallback.
+    pub ok: bool,
+}
+
+/// An item of the trait, in order.
+pub(crate) enum Entry<'a> {
+    Function(Box<ServiceMethod<'a>>),
+    /// A method without `#[fc_function]` (reported): emitted as declared, with a fallback body.
+    Unmarked(&'a TraitItemFn),
+}
+
+/// The model of an `#[fc_service]` trait: parsed once, then validated, then rendered as the client stubs and
+/// (with `server`) the function side.
+pub(crate) struct Service<'a> {
+    pub item: &'a syn::ItemTrait,
+    pub defaults: Settings,
+    pub entries: Vec<Entry<'a>>,
+}
+
+impl<'a> Service<'a> {
+    /// The `#[fc_function]` methods, in order.
+    pub fn methods(&self) -> impl Iterator<Item = &ServiceMethod<'a>> {
+        self.entries.iter().filter_map(|e| match e {
+            Entry::Function(m) => Some(&**m),
+            Entry::Unmarked(_) => None,
+        })
+    }
+
+    /// The methods grouped by the function they call, in order of first appearance.
+    pub fn by_function(&self) -> Vec<(String, Vec<&Method<'a>>)> {
+        let mut groups: Vec<(String, Vec<&Method<'a>>)> = Vec::new();
+        for m in self.methods() {
+            let (name, _) = m.model.function_name();
+            match groups.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, methods)) => methods.push(&m.model),
+                None => groups.push((name, vec![&m.model])),
+            }
+        }
+        groups
+    }
+
+    /// The runtime crate's path: `crate = "…"` on the trait, or `::fc_runtime`.
+    pub fn runtime_path(&self) -> proc_macro2::TokenStream {
+        use quote::ToTokens;
+        match &self.defaults.krate {
+            Some(k) => k.value.to_token_stream(),
+            None => quote::quote!(::fc_runtime),
+        }
+    }
+}
+
+/// Whether an attribute is `#[fc_function]` (however its path is written).
+pub(crate) fn is_fc_function(attr: &syn::Attribute) -> bool {
+    attr.path().segments.last().is_some_and(|s| s.ident == "fc_function")
+}
+
+/// Models every item of an `#[fc_service]` trait, recording what cannot be modelled.
+pub(crate) fn service<'a>(ctx: &Ctxt, item: &'a syn::ItemTrait, defaults: Settings) -> Service<'a> {
+    let mut entries = Vec::new();
+    for trait_item in &item.items {
+        let syn::TraitItem::Fn(method_item) = trait_item else {
+            ctx.error_spanned_by(
+                trait_item,
+                "an #[fc_service] trait holds only #[fc_function] methods; move other items to another trait",
+            );
+            continue;
+        };
+        let Some(attr) = method_item.attrs.iter().find(|a| is_fc_function(a)) else {
+            ctx.error_at(
+                method_item.sig.ident.span(),
+                format!(
+                    "method `{}` of an #[fc_service] trait needs #[fc_function]: every method calls a function",
+                    method_item.sig.ident
+                ),
+            );
+            entries.push(Entry::Unmarked(method_item));
+            continue;
+        };
+        let before = ctx.error_count();
+        let settings = match &attr.meta {
+            syn::Meta::Path(_) => Settings::default(),
+            syn::Meta::List(list) => attr::parse_settings(ctx, attr::AttrKind::Function, list.tokens.clone()),
+            syn::Meta::NameValue(nv) => {
+                ctx.error_spanned_by(nv, "write #[fc_function(key = \"value\", …)]");
+                Settings::default()
+            }
+        }
+        .or(&defaults);
+        let settings_ok = ctx.error_count() == before;
+        let model = method(ctx, method_item, settings, syn::spanned::Spanned::span(attr));
+        let model_errors = ctx.error_count() - before;
+        entries.push(Entry::Function(Box::new(ServiceMethod { model, attr, settings_ok, model_errors, ok: false })));
+    }
+    Service { item, defaults, entries }
 }

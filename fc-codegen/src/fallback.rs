@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{FnArg, ReturnType, TraitItemFn, Type};
 
-use crate::expand::is_fc_function;
+use crate::ast::is_fc_function;
 
 pub(crate) fn method(item: &TraitItemFn) -> TokenStream {
     let mut item = item.clone();

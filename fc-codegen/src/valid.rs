@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::ast::{ArgKind, Method, Ret};
+use crate::ast::{ArgKind, Entry, Method, Output, Ret, Service};
 use crate::attr::{Invocation, Log};
 use crate::ctxt::Ctxt;
 use crate::names;
@@ -119,5 +119,149 @@ pub(crate) fn check_method(ctx: &Ctxt, m: &Method<'_>) {
             "`Accepted` is the result of async invocations: add `invocation = \"async\"` to #[fc_function]",
         ),
         (Some(_), false) => {}
+    }
+}
+
+/// Checks a whole `#[fc_service]` trait, once: every method (marking those without mistakes, whose stubs are
+/// generated), the stubs of one function against each other, and, with `server`, what the function side needs.
+pub(crate) fn check_service(ctx: &Ctxt, service: &mut Service<'_>) {
+    for entry in &mut service.entries {
+        if let Entry::Function(m) = entry {
+            let before = ctx.error_count();
+            // Checks of combinations would only echo a malformed attribute (a misspelt `invocation` is not
+            // "async"), so they run once the attribute itself is right.
+            if m.settings_ok {
+                check_method(ctx, &m.model);
+            }
+            m.ok = m.model_errors == 0 && ctx.error_count() == before;
+        }
+    }
+    check_one_event_kind(ctx, service);
+    if service.defaults.server.is_some() {
+        check_server(ctx, service);
+    }
+}
+
+/// Stubs of one function send one kind of event: JSON or raw bytes.
+fn check_one_event_kind(ctx: &Ctxt, service: &Service<'_>) {
+    let mut seen: Vec<((String, String), &Method<'_>, bool)> = Vec::new();
+    for m in service.methods().map(|m| &m.model) {
+        let target = (m.settings.service.as_ref().map(|s| s.value.clone()).unwrap_or_default(), m.function_name().0);
+        let bytes = m.event_args().any(|a| a.kind == ArgKind::Bytes);
+        for (_, earlier, earlier_bytes) in seen.iter().filter(|(t, ..)| *t == target) {
+            if *earlier_bytes != bytes {
+                let kind = |b: bool| if b { "raw bytes" } else { "JSON" };
+                ctx.error_at(
+                    m.name().span(),
+                    format!(
+                        "`{}` sends function {:?} {} but `{}` sends it {}: one function takes one kind of event",
+                        m.name(),
+                        target.1,
+                        kind(bytes),
+                        earlier.name(),
+                        kind(*earlier_bytes),
+                    ),
+                );
+            }
+        }
+        seen.push((target, m, bytes));
+    }
+}
+
+/// Names the generated server trait provides itself.
+pub(crate) const RESERVED: &[&str] = &["on_initialize", "on_pre_stop", "on_pre_freeze", "into_router", "FUNCTIONS"];
+
+/// The client method of a function the server method takes its name and event from: the one named after the
+/// function, else the first (methods with generic parameters cannot be served, and are left out).
+pub(crate) fn canonical<'m, 'a>(function: &str, methods: &[&'m Method<'a>]) -> Option<&'m Method<'a>> {
+    let servable: Vec<&'m Method<'a>> =
+        methods.iter().copied().filter(|m| m.item.sig.generics.params.is_empty()).collect();
+    servable.iter().copied().find(|m| crate::ast::unraw(m.name()) == function).or(servable.first().copied())
+}
+
+/// What the function side needs: a trait without generics, methods without generics and with names of their own,
+/// and stubs of one function that agree on the event's fields and the result's kind (their types are checked by
+/// the compiler, at the disagreeing stub).
+fn check_server(ctx: &Ctxt, service: &Service<'_>) {
+    if !service.item.generics.params.is_empty() {
+        ctx.error_spanned_by(
+            &service.item.generics,
+            "`server` needs a trait without generic parameters: the router decodes each event into one concrete type",
+        );
+        return;
+    }
+    for (function, methods) in service.by_function() {
+        for m in &methods {
+            if !m.item.sig.generics.params.is_empty() {
+                ctx.error_spanned_by(
+                    &m.item.sig.generics,
+                    "`server` needs methods without generic parameters: the router decodes each event into one concrete type",
+                );
+            }
+        }
+        let Some(canonical) = canonical(&function, &methods) else { continue };
+        if RESERVED.contains(&crate::ast::unraw(canonical.name()).as_str()) {
+            ctx.error_spanned_by(
+                canonical.name(),
+                format!("`{}` is a method the generated server trait provides; rename this one", canonical.name()),
+            );
+        }
+        let args: Vec<_> = canonical.event_args().collect();
+        let output = methods.iter().find_map(|m| m.output().map(|o| (m.name(), o)));
+        for other in methods.iter().filter(|m| m.name() != canonical.name() && m.item.sig.generics.params.is_empty()) {
+            let theirs: Vec<_> = other.event_args().collect();
+            if theirs.len() != args.len() {
+                ctx.error_spanned_by(
+                    other.name(),
+                    format!(
+                        "`{}` and `{}` both call function {:?} but send {} and {} arguments: one function takes one event",
+                        other.name(),
+                        canonical.name(),
+                        function,
+                        theirs.len(),
+                        args.len()
+                    ),
+                );
+                continue;
+            }
+            if args.len() > 1 {
+                for (mine, their) in args.iter().zip(&theirs) {
+                    if mine.key != their.key {
+                        ctx.error_spanned_by(
+                            &their.ident,
+                            format!(
+                                "field `{}` here is `{}` in `{}`: both methods call function {:?}, so the event's fields must match",
+                                their.key,
+                                mine.key,
+                                canonical.name(),
+                                function
+                            ),
+                        );
+                    }
+                }
+            }
+            if let (Some((from, out)), Some(theirs)) = (&output, other.output()) {
+                let kind = |o: &Output<'_>| match o {
+                    Output::Json(_) => "JSON",
+                    Output::Unit => "nothing",
+                    Output::Bytes(_) => "raw bytes",
+                };
+                if kind(out) != kind(&theirs) {
+                    use quote::ToTokens;
+                    let at = other.ok_type.map_or_else(|| other.name().to_token_stream(), |t| t.to_token_stream());
+                    ctx.error_spanned_by(
+                        at,
+                        format!(
+                            "`{}` expects {} from function {:?} but `{}` expects {}",
+                            other.name(),
+                            kind(&theirs),
+                            function,
+                            from,
+                            kind(out)
+                        ),
+                    );
+                }
+            }
+        }
     }
 }

@@ -135,3 +135,21 @@ pub fn decode_json<T: DeserializeOwned>(response: &InvokeResponse) -> Result<T, 
         FcError::decode_json("the result is not the expected JSON", e, &response.body, response.meta.request_id.clone())
     })
 }
+
+/// Asked of every other stub's argument by `#[fc_service(…, server)]`: stubs of one function send it one event.
+#[diagnostic::on_unimplemented(
+    message = "stubs of one function send it one event: this stub sends `{Self}` where the function's server method takes `{T}`",
+    label = "not the type the other stubs of this function send",
+    note = "the function side has one method per function, so every #[fc_function] stub calling it must agree on the event"
+)]
+pub trait SameEvent<T: ?Sized> {}
+impl<T: ?Sized> SameEvent<T> for T {}
+
+/// Asked of every other stub's result by `#[fc_service(…, server)]`: stubs of one function expect one result.
+#[diagnostic::on_unimplemented(
+    message = "stubs of one function expect one result: this stub expects `{Self}` where the function's server method returns `{T}`",
+    label = "not the type the other stubs of this function expect",
+    note = "the function side has one method per function, so every #[fc_function] stub calling it must agree on the result"
+)]
+pub trait SameResult<T: ?Sized> {}
+impl<T: ?Sized> SameResult<T> for T {}

@@ -1,5 +1,7 @@
-//! Code generation for a valid method: a default body that encodes the arguments, calls `Invoke::invoke` and
-//! decodes the answer. Every path is absolute (`::core::…`, `<crate>::__private::…`).
+//! The client side: for a valid method, a default body that encodes the arguments, calls `Invoke::invoke` and
+//! decodes the answer (a method with a mistake gets its fallback); for an `#[fc_service]` trait, the trait with
+//! its stubs, the `Invoke` supertrait, and its implementations for `Client` and `DynInvoke`. Every path is
+//! absolute (`::core::…`, `<crate>::__private::…`).
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
@@ -7,7 +9,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{FnArg, Type, WherePredicate};
 
-use crate::ast::{ArgKind, InvocationInner, Method, Ret};
+use crate::ast::{ArgKind, Entry, InvocationInner, Method, Ret, Service, is_fc_function};
 use crate::attr::{Invocation, Log};
 
 /// The runtime crate's path: `crate = "…"` or `::fc_runtime`.
@@ -82,7 +84,7 @@ fn inferred_bound(ty: &Type, generics: &[syn::Ident], bound: TokenStream) -> Opt
 }
 
 /// Gives every token the span of the user's type, so that "`X: Serialize` is not satisfied" points at `X`.
-fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+pub(crate) fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut tt| {
@@ -158,7 +160,7 @@ pub(crate) fn method(m: &Method<'_>, trait_generics: &[syn::Ident]) -> TokenStre
     }
     // An invocation id implies async, so `invocation = "async"` adds nothing to it.
     if let Some(id) = m.args.iter().find(|a| a.kind == ArgKind::InvocationId) {
-        let ident = id.ident;
+        let ident = &id.ident;
         request.extend(quote!(.invocation_id(#p::AsRef::<str>::as_ref(&#ident))));
     } else if m.settings.invocation.as_ref().is_some_and(|i| i.value == Invocation::Async) {
         request.extend(quote!(.invocation_type(#p::InvocationType::Async)));
@@ -179,20 +181,20 @@ pub(crate) fn method(m: &Method<'_>, trait_generics: &[syn::Ident]) -> TokenStre
     let (prepare, await_call) = match body_args.as_slice() {
         [] => (quote_spanned!(item.sig.ident.span()=> #invoke_path(self, #request)), quote!(__fc_call.await?)),
         [arg] if arg.kind == ArgKind::Bytes => {
-            let ident = arg.ident;
+            let ident = &arg.ident;
             let into_body = quote_spanned!(arg.ty.span()=> #p::IntoBody::into_body(#ident));
             let call = quote_spanned!(item.sig.ident.span()=> #invoke_path(self, #request.bytes(#into_body)));
             (call, quote!(__fc_call.await?))
         }
         [arg] => {
-            let (ident, ty) = (arg.ident, arg.ty);
+            let (ident, ty) = (&arg.ident, arg.ty);
             let encode = quote_spanned!(ty.span()=> #p::encode_json::<#ty>(&#ident));
             let call = quote_spanned!(item.sig.ident.span()=> #invoke_path(self, #request.json_bytes(__fc_event)));
             (quote!(#encode.map(|__fc_event| #call)), quote!(__fc_call?.await?))
         }
         several => {
             let fields = several.iter().map(|arg| {
-                let (ident, ty, key) = (arg.ident, arg.ty, &arg.key);
+                let (ident, ty, key) = (&arg.ident, arg.ty, &arg.key);
                 quote_spanned!(ty.span()=> .field::<#ty>(#key, &#ident))
             });
             let call = quote_spanned!(item.sig.ident.span()=> #invoke_path(self, #request.json_bytes(__fc_event)));
@@ -243,6 +245,48 @@ pub(crate) fn method(m: &Method<'_>, trait_generics: &[syn::Ident]) -> TokenStre
     }
 }
 
-pub(crate) fn is_fc_function(attr: &syn::Attribute) -> bool {
-    attr.path().segments.last().is_some_and(|s| s.ident == "fc_function")
+/// The trait of an `#[fc_service]`: each method's stub (or fallback), the `Invoke` supertrait, and the
+/// implementations for `Client` and `DynInvoke`.
+pub(crate) fn service(service: &Service<'_>) -> TokenStream {
+    let tr = service.item;
+    let rt = service.runtime_path();
+    let trait_generics: Vec<syn::Ident> = tr.generics.type_params().map(|t| t.ident.clone()).collect();
+    // The inner `#[fc_function]` attributes are consumed here; naming their paths once keeps the user's
+    // `use fc_runtime::fc_function` import used (it is needed for the attribute to resolve anyway).
+    let mut attr_paths: Vec<syn::Path> = Vec::new();
+    let items: Vec<TokenStream> = service
+        .entries
+        .iter()
+        .map(|entry| match entry {
+            Entry::Unmarked(item) => crate::fallback::method(item),
+            Entry::Function(m) => {
+                let path = m.attr.path();
+                if !attr_paths.iter().any(|p| p.to_token_stream().to_string() == path.to_token_stream().to_string()) {
+                    attr_paths.push(path.clone());
+                }
+                if m.ok { method(&m.model, &trait_generics) } else { crate::fallback::method(m.model.item) }
+            }
+        })
+        .collect();
+    let mut supertraits = tr.supertraits.clone();
+    let has_invoke = supertraits.iter().any(|b| match b {
+        syn::TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == "Invoke"),
+        _ => false,
+    });
+    if !has_invoke {
+        supertraits.push(syn::parse_quote!(#rt::__private::Invoke));
+    }
+    let (impl_generics, ty_generics, where_clause) = tr.generics.split_for_impl();
+    let (attrs, vis, unsafety, ident, generics) = (&tr.attrs, &tr.vis, &tr.unsafety, &tr.ident, &tr.generics);
+    quote! {
+        #(#attrs)*
+        #vis #unsafety trait #ident #generics : #supertraits #where_clause {
+            #(#items)*
+        }
+        impl #impl_generics #ident #ty_generics for #rt::__private::Client #where_clause {}
+        impl #impl_generics #ident #ty_generics for #rt::__private::DynInvoke #where_clause {}
+        const _: () = {
+            #(#[allow(unused_imports)] use #attr_paths as _;)*
+        };
+    }
 }
