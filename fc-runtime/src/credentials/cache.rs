@@ -17,6 +17,10 @@ pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// After a failed refresh while the current credentials are still valid, no new attempt before this long.
 const RETRY_PAUSE: Duration = Duration::from_secs(5);
 
+/// The longest one fetch may take before it counts as failed (`Unreachable`), so that a source that hangs cannot
+/// hang every caller waiting for it: longer than any source's own timeouts (STS: 15 s).
+pub const DEFAULT_LOAD_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// Temporary credentials fetched by a function and cached until shortly before they expire.
 ///
 /// - **Refreshed early, but not too early.** A refresh starts when the credentials are within the refresh window
@@ -29,6 +33,8 @@ const RETRY_PAUSE: Duration = Duration::from_secs(5);
 ///   (`warn`, without secrets) and retried no sooner than 5 s later; calls keep succeeding. Once they have expired,
 ///   calls get a [`FcError::Credentials`] of kind [`Expired`](CredentialsErrorKind::Expired) naming the provider,
 ///   with the fetch's failure as its source.
+/// - **No fetch hangs its callers.** A fetch that has not finished after the load timeout
+///   ([`load_timeout`](Self::load_timeout), 20 s by default) fails as `Unreachable`.
 /// - Credentials without an expiry are kept forever.
 ///
 /// ```
@@ -47,21 +53,29 @@ pub struct RefreshingCredentials {
     name: &'static str,
     fetch: Box<FetchFn>,
     window: Duration,
+    load_timeout: Duration,
     clock: Clock,
+    /// The one lock around the cached entry (and what the latest fetch said).
     state: Mutex<State>,
-    /// Held by the one caller fetching.
+    /// The one async mutex for a fetch: held by the one caller fetching.
     refresh: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
 struct State {
     current: Option<Entry>,
-    /// Completed fetch attempts, so that a caller who waited for another's fetch can use its outcome.
-    attempts: u64,
-    /// The outcome of the latest attempt when it failed: its kind and reason (never a secret).
-    last_failure: Option<(CredentialsErrorKind, String)>,
-    /// No refresh before this while the current credentials are valid (after a failure).
-    pause_until: Option<SystemTime>,
+    /// Completed fetches, so that a caller who waited for another's fetch can use its outcome.
+    loads: u64,
+    /// The latest fetch, when it failed.
+    failure: Option<LastFailure>,
+}
+
+/// A failed fetch: its kind and reason (never a secret), and the end of the pause before the next attempt while
+/// the current credentials are valid.
+struct LastFailure {
+    kind: CredentialsErrorKind,
+    reason: String,
+    pause_until: SystemTime,
 }
 
 struct Entry {
@@ -101,6 +115,7 @@ impl RefreshingCredentials {
             name: "refreshing",
             fetch: Box::new(move || Box::pin(fetch())),
             window: DEFAULT_REFRESH_WINDOW,
+            load_timeout: DEFAULT_LOAD_TIMEOUT,
             clock: Clock::system(),
             state: Mutex::new(State::default()),
             refresh: tokio::sync::Mutex::new(()),
@@ -120,10 +135,10 @@ impl RefreshingCredentials {
         self
     }
 
-    /// The same as [`refresh_window`](Self::refresh_window).
-    #[doc(hidden)]
-    pub fn refresh_before(self, margin: Duration) -> Self {
-        self.refresh_window(margin)
+    /// The longest one fetch may take before it counts as failed (default 20 s).
+    pub fn load_timeout(mut self, timeout: Duration) -> Self {
+        self.load_timeout = timeout;
+        self
     }
 
     /// The clock expirations are compared with (default: the system clock).
@@ -147,14 +162,15 @@ impl RefreshingCredentials {
     /// The credentials, from the cache or a fetch, as the type's documentation describes.
     pub async fn get(&self) -> Result<Credentials, FcError> {
         let now = self.clock.now();
-        let (valid, seen_attempts, paused) = {
+        let (valid, seen_loads, paused) = {
             let state = self.state();
             match &state.current {
                 Some(entry) if entry.fresh(now) => return Ok(entry.credentials.clone()),
                 Some(entry) if entry.valid(now) => {
-                    (Some(entry.credentials.clone()), state.attempts, state.pause_until.is_some_and(|t| now < t))
+                    let paused = state.failure.as_ref().is_some_and(|f| now < f.pause_until);
+                    (Some(entry.credentials.clone()), state.loads, paused)
                 }
-                _ => (None, state.attempts, false),
+                _ => (None, state.loads, false),
             }
         };
         if let Some(valid) = valid {
@@ -163,7 +179,7 @@ impl RefreshingCredentials {
                 return Ok(valid);
             }
             let Ok(_guard) = self.refresh.try_lock() else { return Ok(valid) };
-            if self.state().attempts != seen_attempts {
+            if self.state().loads != seen_loads {
                 // Someone refreshed (or tried) between our look and our lock.
                 return Ok(self.state().current.as_ref().map_or(valid, |e| e.credentials.clone()));
             }
@@ -183,13 +199,13 @@ impl RefreshingCredentials {
         let _guard = self.refresh.lock().await;
         {
             let state = self.state();
-            if state.attempts != seen_attempts {
+            if state.loads != seen_loads {
                 let now = self.clock.now();
                 if let Some(entry) = state.current.as_ref().filter(|e| e.valid(now)) {
                     return Ok(entry.credentials.clone());
                 }
-                if let Some((kind, reason)) = &state.last_failure {
-                    return Err(self.unavailable(state.current.as_ref(), *kind, reason.clone()));
+                if let Some(failure) = &state.failure {
+                    return Err(self.unavailable(state.current.as_ref(), failure.kind, failure.reason.clone()));
                 }
             }
         }
@@ -229,7 +245,15 @@ impl RefreshingCredentials {
     }
 
     async fn fetch_and_store(&self) -> Result<Credentials, FcError> {
-        let outcome = (self.fetch)().await.and_then(|c| {
+        let fetched = match tokio::time::timeout(self.load_timeout, (self.fetch)()).await {
+            Ok(fetched) => fetched,
+            Err(_) => Err(FcError::credentials(
+                self.name,
+                CredentialsErrorKind::Unreachable,
+                format!("fetching credentials did not finish within {:?}", self.load_timeout),
+            )),
+        };
+        let outcome = fetched.and_then(|c| {
             c.validate()
                 .map_err(|e| FcError::credentials(self.name, CredentialsErrorKind::Malformed, super::reason_of(&e)))?;
             Ok(c)
@@ -244,20 +268,19 @@ impl RefreshingCredentials {
             _ => Ok(c),
         });
         let mut state = self.state();
-        state.attempts += 1;
+        state.loads += 1;
         match outcome {
             Ok(credentials) => {
                 let refresh_at = self.refresh_at(&credentials, now);
                 state.current = Some(Entry { credentials: credentials.clone(), refresh_at });
-                state.last_failure = None;
-                state.pause_until = None;
+                state.failure = None;
                 tracing::debug!(provider = self.name, "fetched credentials");
                 Ok(credentials)
             }
             Err(err) => {
                 let kind = err.as_credentials().map_or(CredentialsErrorKind::Unreachable, |c| c.kind);
-                state.last_failure = Some((kind, super::reason_of(&err)));
-                state.pause_until = Some(now + RETRY_PAUSE);
+                state.failure =
+                    Some(LastFailure { kind, reason: super::reason_of(&err), pause_until: now + RETRY_PAUSE });
                 Err(err)
             }
         }
@@ -391,6 +414,29 @@ mod tests {
             t.await.unwrap().unwrap();
         }
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_fetch_that_hangs_fails_after_the_load_timeout_and_the_next_call_fetches_again() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = calls.clone();
+        let provider = RefreshingCredentials::new(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if n == 0 {
+                    std::future::pending::<()>().await;
+                }
+                Ok(Credentials::new("id", "s"))
+            }
+        })
+        .named("hangs")
+        .load_timeout(Duration::from_millis(50));
+        let err = provider.get().await.unwrap_err();
+        let c = err.as_credentials().expect("a credentials error");
+        assert_eq!((c.provider, c.kind), ("hangs", CredentialsErrorKind::Unreachable));
+        assert!(c.reason.contains("did not finish within"), "{}", c.reason);
+        assert_eq!(provider.get().await.unwrap().access_key_id, "id");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]

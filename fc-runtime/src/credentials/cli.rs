@@ -7,10 +7,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{
-    BoxFuture, Clock, Credentials, CredentialsProvider, EcsRamRoleCredentials, Environment, OidcRoleCredentials,
-    RamRoleArnCredentials, RoleOptions,
-};
+use super::profile::{ProfileSpec, RoleSettings};
+use super::{BoxFuture, Clock, Credentials, CredentialsProvider, Environment};
 use crate::FcError;
 use crate::error::CredentialsErrorKind;
 
@@ -120,7 +118,7 @@ impl CliProfileCredentials {
     }
 
     async fn load(&self) -> Result<Arc<dyn CredentialsProvider>, FcError> {
-        let text = match std::fs::read(&self.path) {
+        let text = match super::read_file(&self.path).await {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(not_configured(format!("{} does not exist", self.path.display())));
@@ -150,6 +148,11 @@ impl CliProfileCredentials {
         name: &str,
         seen: &mut HashSet<String>,
     ) -> Result<Arc<dyn CredentialsProvider>, FcError> {
+        self.spec(config, name, seen)?.into_provider(&self.env, &self.clock)
+    }
+
+    /// What the profile `name` describes (a `ChainableRamRoleArn`'s source profile too).
+    fn spec(&self, config: &Config, name: &str, seen: &mut HashSet<String>) -> Result<ProfileSpec, FcError> {
         if config.profiles.is_empty() {
             return Err(invalid(format!("{} has no profiles", self.path.display())));
         }
@@ -165,71 +168,58 @@ impl CliProfileCredentials {
             if value.is_empty() {
                 Err(invalid(format!("profile {name:?} (mode {}) has no {key}", profile.mode)))
             } else {
-                Ok(())
+                Ok(value.to_owned())
             }
         };
-        let provider: Arc<dyn CredentialsProvider> = match profile.mode.as_str() {
-            "AK" => {
-                need(&profile.access_key_id, "access_key_id")?;
-                need(&profile.access_key_secret, "access_key_secret")?;
-                Arc::new(Credentials::new(&profile.access_key_id, &profile.access_key_secret))
-            }
-            "StsToken" => {
-                need(&profile.access_key_id, "access_key_id")?;
-                need(&profile.access_key_secret, "access_key_secret")?;
-                need(&profile.sts_token, "sts_token")?;
-                Arc::new(
-                    Credentials::new(&profile.access_key_id, &profile.access_key_secret)
-                        .with_security_token(&profile.sts_token),
-                )
-            }
-            "RamRoleArn" => {
-                need(&profile.access_key_id, "access_key_id")?;
-                need(&profile.access_key_secret, "access_key_secret")?;
-                need(&profile.ram_role_arn, "ram_role_arn")?;
-                let source = Arc::new(Credentials::new(&profile.access_key_id, &profile.access_key_secret));
-                Arc::new(RamRoleArnCredentials::with_source(source, &profile.ram_role_arn, self.role_options(profile))?)
-            }
+        let key = || -> Result<ProfileSpec, FcError> {
+            Ok(ProfileSpec::AccessKey {
+                id: need(&profile.access_key_id, "access_key_id")?,
+                secret: need(&profile.access_key_secret, "access_key_secret")?,
+            })
+        };
+        Ok(match profile.mode.as_str() {
+            "AK" => key()?,
+            "StsToken" => ProfileSpec::StsToken {
+                id: need(&profile.access_key_id, "access_key_id")?,
+                secret: need(&profile.access_key_secret, "access_key_secret")?,
+                token: need(&profile.sts_token, "sts_token")?,
+            },
+            "RamRoleArn" => ProfileSpec::RamRoleArn {
+                source: Box::new(key()?),
+                role_arn: need(&profile.ram_role_arn, "ram_role_arn")?,
+                role: role_settings(profile),
+            },
             "ChainableRamRoleArn" => {
-                need(&profile.source_profile, "source_profile")?;
-                need(&profile.ram_role_arn, "ram_role_arn")?;
-                let source = self.build(config, &profile.source_profile, seen)?;
-                Arc::new(RamRoleArnCredentials::with_source(source, &profile.ram_role_arn, self.role_options(profile))?)
+                let source = need(&profile.source_profile, "source_profile")?;
+                let role_arn = need(&profile.ram_role_arn, "ram_role_arn")?;
+                ProfileSpec::RamRoleArn {
+                    source: Box::new(self.spec(config, &source, seen)?),
+                    role_arn,
+                    role: role_settings(profile),
+                }
             }
-            "EcsRamRole" => {
-                let builder = EcsRamRoleCredentials::builder_for(&self.env)
-                    .role_name(&profile.ram_role_name)
-                    .clock(self.clock.clone());
-                Arc::new(builder.build()?)
-            }
-            "OIDC" => {
-                need(&profile.ram_role_arn, "ram_role_arn")?;
-                need(&profile.oidc_provider_arn, "oidc_provider_arn")?;
-                need(&profile.oidc_token_file, "oidc_token_file")?;
-                Arc::new(OidcRoleCredentials::new(
-                    &profile.ram_role_arn,
-                    &profile.oidc_provider_arn,
-                    &profile.oidc_token_file,
-                    self.role_options(profile),
-                )?)
-            }
+            "EcsRamRole" => ProfileSpec::EcsRamRole { role_name: Some(profile.ram_role_name.clone()) },
+            "OIDC" => ProfileSpec::Oidc {
+                role_arn: need(&profile.ram_role_arn, "ram_role_arn")?,
+                provider_arn: need(&profile.oidc_provider_arn, "oidc_provider_arn")?,
+                token_file: need(&profile.oidc_token_file, "oidc_token_file")?,
+                role: role_settings(profile),
+            },
             other => return Err(invalid(format!("unsupported profile mode '{other}' (profile {name:?})"))),
-        };
-        Ok(provider)
+        })
     }
+}
 
-    fn role_options(&self, profile: &Profile) -> RoleOptions {
-        let mut options = RoleOptions::new().environment(self.env.clone()).clock(self.clock.clone());
-        if !profile.ram_session_name.is_empty() {
-            options = options.role_session_name(&profile.ram_session_name);
-        }
-        if profile.expired_seconds > 0 {
-            options = options.duration(Duration::from_secs(profile.expired_seconds));
-        }
-        if !profile.sts_region.is_empty() {
-            options = options.sts_region(&profile.sts_region).vpc_endpoint(profile.enable_vpc);
-        }
-        options.policy(&profile.policy).external_id(&profile.external_id)
+/// The STS settings of a role profile.
+fn role_settings(profile: &Profile) -> RoleSettings {
+    let text = |v: &str| Some(v.to_owned()).filter(|v| !v.is_empty());
+    RoleSettings {
+        session_name: text(&profile.ram_session_name),
+        duration: (profile.expired_seconds > 0).then(|| Duration::from_secs(profile.expired_seconds)),
+        sts_region: text(&profile.sts_region),
+        vpc: profile.enable_vpc,
+        policy: text(&profile.policy),
+        external_id: text(&profile.external_id),
     }
 }
 

@@ -3,10 +3,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{
-    BoxFuture, Clock, Credentials, CredentialsProvider, EcsRamRoleCredentials, Environment, OidcRoleCredentials,
-    RamRoleArnCredentials, RoleOptions,
-};
+use super::profile::{ProfileSpec, RoleSettings};
+use super::{BoxFuture, Clock, Credentials, CredentialsProvider, Environment};
 use crate::FcError;
 use crate::error::CredentialsErrorKind;
 
@@ -89,20 +87,22 @@ impl ProfileFileCredentials {
         Ok(provider)
     }
 
-    fn load(&self) -> Result<Arc<dyn CredentialsProvider>, FcError> {
-        let Some(path) = self.candidates.iter().find(|p| p.exists()) else {
-            let names: Vec<String> = self.candidates.iter().map(|p| p.display().to_string()).collect();
-            return Err(not_configured(format!("{} does not exist", names.join(" nor "))));
-        };
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            FcError::credentials_caused_by(
-                NAME,
-                CredentialsErrorKind::Invalid,
-                format!("cannot read {}", path.display()),
-                e,
-            )
-        })?;
-        self.provider_from_text(path, &text)
+    async fn load(&self) -> Result<Arc<dyn CredentialsProvider>, FcError> {
+        for path in &self.candidates {
+            let bytes = match super::read_file(path).await {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    let reason = format!("cannot read {}", path.display());
+                    return Err(FcError::credentials_caused_by(NAME, CredentialsErrorKind::Invalid, reason, e));
+                }
+            };
+            let text =
+                String::from_utf8(bytes).map_err(|_| invalid(format!("{} is not UTF-8 text", path.display())))?;
+            return self.provider_from_text(path, &text);
+        }
+        let names: Vec<String> = self.candidates.iter().map(|p| p.display().to_string()).collect();
+        Err(not_configured(format!("{} does not exist", names.join(" nor "))))
     }
 
     /// Builds the provider the section of `text` describes; nothing is fetched.
@@ -129,39 +129,35 @@ impl ProfileFileCredentials {
         if get("enable").is_some_and(|v| v.eq_ignore_ascii_case("false")) {
             return Err(not_configured(format!("[{section_name}] is disabled (enable = false)")));
         }
-        let role_options = || {
-            let mut options = RoleOptions::new().environment(self.env.clone()).clock(self.clock.clone());
-            if let Some(name) = get("role_session_name") {
-                options = options.role_session_name(name);
-            }
-            if let Some(policy) = get("policy") {
-                options = options.policy(policy);
-            }
-            options
+        let role = || RoleSettings {
+            session_name: get("role_session_name").map(str::to_owned),
+            policy: get("policy").map(str::to_owned),
+            ..RoleSettings::default()
         };
-        let provider: Arc<dyn CredentialsProvider> = match get("type") {
-            Some("access_key") => Arc::new(Credentials::new(need("access_key_id")?, need("access_key_secret")?)),
-            Some("ecs_ram_role") => {
-                let mut builder = EcsRamRoleCredentials::builder_for(&self.env).clock(self.clock.clone());
-                if let Some(role) = get("role_name") {
-                    builder = builder.role_name(role);
-                }
-                Arc::new(builder.build()?)
-            }
-            Some("ram_role_arn") => {
-                let source = Arc::new(Credentials::new(need("access_key_id")?, need("access_key_secret")?));
-                Arc::new(RamRoleArnCredentials::with_source(source, need("role_arn")?, role_options())?)
-            }
-            Some("oidc_role_arn") => Arc::new(OidcRoleCredentials::new(
-                need("role_arn")?,
-                need("oidc_provider_arn")?,
-                need("oidc_token_file_path")?,
-                role_options(),
-            )?),
+        let key = || -> Result<ProfileSpec, FcError> {
+            Ok(ProfileSpec::AccessKey {
+                id: need("access_key_id")?.to_owned(),
+                secret: need("access_key_secret")?.to_owned(),
+            })
+        };
+        let spec = match get("type") {
+            Some("access_key") => key()?,
+            Some("ecs_ram_role") => ProfileSpec::EcsRamRole { role_name: get("role_name").map(str::to_owned) },
+            Some("ram_role_arn") => ProfileSpec::RamRoleArn {
+                source: Box::new(key()?),
+                role_arn: need("role_arn")?.to_owned(),
+                role: role(),
+            },
+            Some("oidc_role_arn") => ProfileSpec::Oidc {
+                role_arn: need("role_arn")?.to_owned(),
+                provider_arn: need("oidc_provider_arn")?.to_owned(),
+                token_file: need("oidc_token_file_path")?.to_owned(),
+                role: role(),
+            },
             Some(other) => return Err(invalid(format!("[{section_name}] has the unsupported type {other:?}"))),
             None => return Err(invalid(format!("[{section_name}] has no type"))),
         };
-        Ok(provider)
+        spec.into_provider(&self.env, &self.clock)
     }
 }
 
@@ -175,6 +171,6 @@ fn invalid(reason: impl Into<String>) -> FcError {
 
 impl CredentialsProvider for ProfileFileCredentials {
     fn credentials(&self) -> BoxFuture<'_, Result<Credentials, FcError>> {
-        Box::pin(async move { self.resolved.get_or_try_init(|| async { self.load() }).await?.credentials().await })
+        Box::pin(async move { self.resolved.get_or_try_init(|| self.load()).await?.credentials().await })
     }
 }

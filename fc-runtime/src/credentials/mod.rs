@@ -22,6 +22,7 @@ mod ecs;
 mod env;
 mod file;
 mod oidc;
+mod profile;
 mod ram_role;
 mod sts;
 mod uri;
@@ -317,6 +318,16 @@ fn shared_http(
         FcError::credentials_caused_by(provider, CredentialsErrorKind::Invalid, "cannot create an HTTP client", e)
     })?;
     Ok(cell.get_or_init(|| client).clone())
+}
+
+/// Reads a file on the blocking pool, not on the async threads (a file on a slow or network disk must not stall
+/// every task of the runtime).
+pub(crate) async fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    let path = path.to_owned();
+    match tokio::task::spawn_blocking(move || std::fs::read(path)).await {
+        Ok(read) => read,
+        Err(e) => Err(std::io::Error::other(e)),
+    }
 }
 
 /// The most a credential source's answer may hold.

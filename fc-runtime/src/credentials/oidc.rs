@@ -63,7 +63,7 @@ impl OidcRoleCredentials {
         let mut cache = RefreshingCredentials::new(move || {
             let (sts, arn, provider_arn, file) = (sts.clone(), arn.clone(), provider_arn.clone(), file.clone());
             async move {
-                let token = read_token(&file)?;
+                let token = read_token(&file).await?;
                 sts.assume_role_with_oidc(NAME, &arn, &provider_arn, &token).await
             }
         })
@@ -97,8 +97,8 @@ impl OidcRoleCredentials {
     }
 }
 
-fn read_token(file: &std::path::Path) -> Result<String, FcError> {
-    let token = std::fs::read_to_string(file).map_err(|e| {
+async fn read_token(file: &std::path::Path) -> Result<String, FcError> {
+    let token = super::read_file(file).await.map_err(|e| {
         FcError::credentials_caused_by(
             NAME,
             CredentialsErrorKind::Invalid,
@@ -106,6 +106,7 @@ fn read_token(file: &std::path::Path) -> Result<String, FcError> {
             e,
         )
     })?;
+    let token = String::from_utf8_lossy(&token);
     let token = token.trim();
     if token.is_empty() {
         return Err(FcError::credentials(
