@@ -7,7 +7,7 @@ use fc_runtime::function::{Failure, Router};
 use fc_runtime::local::{Fault, LocalFc};
 use fc_runtime::{
     Client, Credentials, Delivery, ErrorCode, FcError, FunctionErrorKind, FunctionRef, InvocationStatus,
-    InvocationType, InvokeRequest, Limits, ListFilter, LogType, RefreshingCredentials, RetryPolicy, SortOrder,
+    InvocationType, InvokeRequest, Limits, ListFilter, LogType, RetryPolicy, SortOrder,
 };
 use futures_util::StreamExt as _;
 use support::{CannedServer, http_response, send_signed, with_captured_tracing};
@@ -363,7 +363,7 @@ async fn sts_tokens_and_account_ids_are_signed_and_checked() {
     // A refreshing provider supplies a token that LocalFc accepts.
     let refreshing = fc
         .client_builder()
-        .credentials_provider(RefreshingCredentials::new(|| async {
+        .credentials_provider(fc_runtime::credentials::RefreshingCredentials::new(|| async {
             Ok(Credentials::new("STS.id", "sts-secret")
                 .with_security_token("token-1")
                 .with_expiry(SystemTime::now() + Duration::from_secs(3600)))

@@ -9,14 +9,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use fc_runtime::credentials::{
-    CliProfileCredentials, EcsRamRoleCredentials, OidcRoleCredentials, ProfileFileCredentials, RamRoleArnCredentials,
-    RoleOptions, UriCredentials,
+    CliProfileCredentials, DefaultCredentialsChain, EcsRamRoleCredentials, OidcRoleCredentials, ProfileFileCredentials,
+    RamRoleArnCredentials, RoleOptions, UriCredentials,
 };
 use fc_runtime::function::{Failure, Router};
 use fc_runtime::local::LocalFc;
 use fc_runtime::{
-    Client, Clock, Credentials, CredentialsErrorKind, CredentialsProvider, DefaultCredentialsChain, Environment,
-    FcError, InvokeRequest,
+    Client, Clock, Credentials, CredentialsErrorKind, CredentialsProvider, Environment, FcError, InvokeRequest,
 };
 use support::standins::{self, CredentialsUri, Metadata, Sts};
 

@@ -57,18 +57,13 @@ pub use client::stateful::{FunctionRef, InvocationEvent, InvocationPage, Statefu
 pub use client::tasks::{AsyncTask, AsyncTaskPage, Fc3FunctionRef};
 pub use client::validate::Limits;
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT};
-pub use credentials::{
-    Credentials, CredentialsProvider, DefaultCredentialsChain, EnvCredentials, RefreshingCredentials, Secret,
-};
+pub use credentials::types::{Credentials, CredentialsProvider, Secret};
 pub use env::{Clock, Environment};
 pub use error::{
     ConfigError, CredentialsError, CredentialsErrorKind, DecodeError, Delivery, EncodeError, ErrorCode, FcError,
     FunctionError, FunctionErrorKind, InputError, InputField, ServiceError, Setting, TimeoutError, TransportError,
 };
 pub use transport::RetryPolicy;
-
-#[cfg(feature = "local")]
-pub use local::LocalFc;
 
 pub use fc_macros::{fc_function, fc_service};
 

@@ -13,6 +13,7 @@ use crate::{Api, Client, FcError, InvocationStatus};
 
 /// A function, optionally at a qualifier: what the stateful-invocation APIs address.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct FunctionRef {
     /// Service name.
     pub service: Cow<'static, str>,

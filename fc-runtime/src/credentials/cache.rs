@@ -39,7 +39,8 @@ pub const DEFAULT_LOAD_TIMEOUT: Duration = Duration::from_secs(20);
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use fc_runtime::{Credentials, RefreshingCredentials};
+/// use fc_runtime::Credentials;
+/// use fc_runtime::credentials::RefreshingCredentials;
 ///
 /// let provider = RefreshingCredentials::new(|| async {
 ///     // e.g. call your own token service here

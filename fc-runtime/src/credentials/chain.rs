@@ -34,7 +34,8 @@ struct Link {
 /// it was skipped or failed — never a secret.
 ///
 /// ```no_run
-/// use fc_runtime::{Client, DefaultCredentialsChain};
+/// use fc_runtime::Client;
+/// use fc_runtime::credentials::DefaultCredentialsChain;
 /// let client = Client::builder()
 ///     .account("123456789012", "cn-hangzhou")
 ///     .credentials_provider(DefaultCredentialsChain::new())

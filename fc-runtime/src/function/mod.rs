@@ -26,6 +26,7 @@ mod server;
 
 use std::future::Future;
 
+#[cfg(feature = "function")]
 pub(crate) use context::InstanceDefaults;
 pub use context::{Context, ContextBuilder};
 pub use failure::{Failure, error_types};
