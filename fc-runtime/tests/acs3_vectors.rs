@@ -29,6 +29,17 @@ struct Expected<'a> {
     authorization: &'a str,
 }
 
+impl<'a> Expected<'a> {
+    /// The canonical request, string to sign and authorization a vector expects.
+    fn of(case: &'a Value) -> Self {
+        Expected {
+            canonical: case["canonicalRequest"].as_str().unwrap(),
+            string_to_sign: case["stringToSign"].as_str().unwrap(),
+            authorization: case["authorization"].as_str().unwrap(),
+        }
+    }
+}
+
 fn check(name: &str, id: &str, secret: &str, request: &Acs3Request<'_>, expected: &Expected<'_>) {
     assert_eq!(acs3::canonical_request(request), expected.canonical, "{name}: canonical request");
     assert_eq!(acs3::string_to_sign(expected.canonical), expected.string_to_sign, "{name}: string to sign");
@@ -67,11 +78,7 @@ fn official_and_fc_shaped_vectors() {
             hashed_payload: &hashed,
         };
         assert_eq!(acs3::signed_headers(&headers), case["signedHeaders"].as_str().unwrap(), "{name}");
-        let expected = Expected {
-            canonical: case["canonicalRequest"].as_str().unwrap(),
-            string_to_sign: case["stringToSign"].as_str().unwrap(),
-            authorization: case["authorization"].as_str().unwrap(),
-        };
+        let expected = Expected::of(case);
         check(
             name,
             case["accessKeyId"].as_str().unwrap(),
@@ -103,11 +110,7 @@ fn official_python_util_vectors_sign_every_header() {
             headers: &headers,
             hashed_payload: &hashed,
         };
-        let expected = Expected {
-            canonical: case["canonicalRequest"].as_str().unwrap(),
-            string_to_sign: case["stringToSign"].as_str().unwrap(),
-            authorization: case["authorization"].as_str().unwrap(),
-        };
+        let expected = Expected::of(case);
         check(
             name,
             input["accessKeyId"].as_str().unwrap(),

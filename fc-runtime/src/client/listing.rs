@@ -241,23 +241,25 @@ impl ListFilter {
     }
 }
 
-/// Every item of a paged listing: `fetch` one page for a filter, continue with the page's token until a page has
-/// none; an error ends the stream after it is yielded.
-pub(crate) fn paged<'a, T, F, Fut>(
+/// Every item of a paged listing of `function`'s invocations: `fetch` one page for a filter, continue with the
+/// page's token until a page has none; an error ends the stream after it is yielded.
+pub(crate) fn paged<'a, R, T, F, Fut>(
+    function: R,
     filter: ListFilter,
     fetch: F,
 ) -> impl futures_util::Stream<Item = Result<T, FcError>> + Send + 'a
 where
+    R: Send + Sync + 'a,
     T: Send + 'a,
-    F: Fn(ListFilter) -> Fut + Send + Sync + 'a,
+    F: Fn(std::sync::Arc<R>, ListFilter) -> Fut + Send + Sync + 'a,
     Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), FcError>> + Send + 'a,
 {
-    let fetch = std::sync::Arc::new(fetch);
+    let (function, fetch) = (std::sync::Arc::new(function), std::sync::Arc::new(fetch));
     let pages = futures_util::stream::unfold(Some(filter), move |state| {
-        let fetch = fetch.clone();
+        let (function, fetch) = (function.clone(), fetch.clone());
         async move {
             let filter = state?;
-            match fetch(filter.clone()).await {
+            match fetch(function, filter.clone()).await {
                 Ok((items, token)) => {
                     let rest = token.map(|t| filter.next_token(t));
                     Some((futures_util::stream::iter(items.into_iter().map(Ok).collect::<Vec<_>>()), rest))

@@ -177,13 +177,9 @@ impl Client {
         function: FunctionRef,
         filter: ListFilter,
     ) -> impl Stream<Item = Result<StatefulInvocation, FcError>> + Send + '_ {
-        let function = std::sync::Arc::new(function);
-        paged(filter, move |filter: ListFilter| {
-            let function = function.clone();
-            async move {
-                let page = self.list_stateful_invocations(&function, &filter).await?;
-                Ok((page.invocations, page.next_token))
-            }
+        paged(function, filter, move |function, filter| async move {
+            let page = self.list_stateful_invocations(&function, &filter).await?;
+            Ok((page.invocations, page.next_token))
         })
     }
 

@@ -148,13 +148,9 @@ impl Client {
         function: Fc3FunctionRef,
         filter: ListFilter,
     ) -> impl Stream<Item = Result<AsyncTask, FcError>> + Send + '_ {
-        let function = std::sync::Arc::new(function);
-        paged(filter, move |filter: ListFilter| {
-            let function = function.clone();
-            async move {
-                let page = self.list_async_tasks(&function, &filter).await?;
-                Ok((page.tasks, page.next_token))
-            }
+        paged(function, filter, move |function, filter| async move {
+            let page = self.list_async_tasks(&function, &filter).await?;
+            Ok((page.tasks, page.next_token))
         })
     }
 

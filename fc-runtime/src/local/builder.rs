@@ -113,10 +113,9 @@ impl LocalFcBuilder {
     }
 
     /// [`router`](Self::router) with explicit settings for each of its functions.
-    pub fn router_with(mut self, service: impl Into<String>, router: Router, config: FunctionConfig) -> Self {
-        let names = router.functions().map(str::to_owned).collect();
-        self.pending.push(Pending { service: service.into(), fc3: false, names, host: Host::Router(router), config });
-        self
+    pub fn router_with(self, service: impl Into<String>, router: Router, config: FunctionConfig) -> Self {
+        let names: Vec<String> = router.functions().map(str::to_owned).collect();
+        self.host(service.into(), false, names, Host::Router(router), config)
     }
 
     /// Hosts every function of `router` as FC 3.0 functions of the same names (API 2023-03-30, no service), run
@@ -127,10 +126,9 @@ impl LocalFcBuilder {
 
     /// [`fc3_router`](Self::fc3_router) with explicit settings (`stateful(true)`, the default, enables async
     /// tasks).
-    pub fn fc3_router_with(mut self, router: Router, config: FunctionConfig) -> Self {
-        let names = router.functions().map(str::to_owned).collect();
-        self.pending.push(Pending { service: String::new(), fc3: true, names, host: Host::Router(router), config });
-        self
+    pub fn fc3_router_with(self, router: Router, config: FunctionConfig) -> Self {
+        let names: Vec<String> = router.functions().map(str::to_owned).collect();
+        self.host(String::new(), true, names, Host::Router(router), config)
     }
 
     /// Hosts `functions` of the FC 2.0 service `service` in a custom runtime, as FC does: each invocation is
@@ -150,16 +148,13 @@ impl LocalFcBuilder {
 
     /// [`custom_runtime`](Self::custom_runtime) with explicit settings for each of its functions.
     pub fn custom_runtime_with(
-        mut self,
+        self,
         service: impl Into<String>,
         functions: impl IntoIterator<Item = impl Into<String>>,
         runtime: CustomRuntime,
         config: FunctionConfig,
     ) -> Self {
-        let host = Host::Runtime(Arc::new(RuntimeLink::new(runtime)));
-        let names = functions.into_iter().map(Into::into).collect();
-        self.pending.push(Pending { service: service.into(), fc3: false, names, host, config });
-        self
+        self.host(service.into(), false, functions, Host::Runtime(Arc::new(RuntimeLink::new(runtime))), config)
     }
 
     /// [`custom_runtime`](Self::custom_runtime) for FC 3.0 functions.
@@ -173,14 +168,25 @@ impl LocalFcBuilder {
 
     /// [`fc3_custom_runtime`](Self::fc3_custom_runtime) with explicit settings.
     pub fn fc3_custom_runtime_with(
-        mut self,
+        self,
         functions: impl IntoIterator<Item = impl Into<String>>,
         runtime: CustomRuntime,
         config: FunctionConfig,
     ) -> Self {
-        let host = Host::Runtime(Arc::new(RuntimeLink::new(runtime)));
+        self.host(String::new(), true, functions, Host::Runtime(Arc::new(RuntimeLink::new(runtime))), config)
+    }
+
+    /// Hosts `functions` with `host` (FC 3.0 functions when `fc3`, else in the service `service`).
+    fn host(
+        mut self,
+        service: String,
+        fc3: bool,
+        functions: impl IntoIterator<Item = impl Into<String>>,
+        host: Host,
+        config: FunctionConfig,
+    ) -> Self {
         let names = functions.into_iter().map(Into::into).collect();
-        self.pending.push(Pending { service: String::new(), fc3: true, names, host, config });
+        self.pending.push(Pending { service, fc3, names, host, config });
         self
     }
 
