@@ -40,7 +40,7 @@ use crate::error::{CredentialsErrorKind, Setting};
 pub use cache::RefreshingCredentials;
 pub use chain::DefaultCredentialsChain;
 pub use cli::CliProfileCredentials;
-pub use ecs::EcsRamRoleCredentials;
+pub use ecs::{EcsRamRoleBuilder, EcsRamRoleCredentials};
 pub use env::EnvCredentials;
 pub use file::ProfileFileCredentials;
 pub use oidc::OidcRoleCredentials;
