@@ -433,11 +433,12 @@ impl StsState {
         let signed: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let expected = rpc::signature(method.as_str(), &signed, &secret);
         if get("Signature") != Some(expected.as_str()) {
-            return Err(pop_error(
-                StatusCode::BAD_REQUEST,
-                "SignatureDoesNotMatch",
-                "Specified signature is not matched with our calculation.",
-            ));
+            // As STS does: the message echoes the string it signed, every parameter (the token too) in it.
+            let message = format!(
+                "Specified signature is not matched with our calculation. server string to sign is:{}",
+                rpc::string_to_sign(method.as_str(), &signed)
+            );
+            return Err(pop_error(StatusCode::BAD_REQUEST, "SignatureDoesNotMatch", &message));
         }
         Ok(())
     }

@@ -177,7 +177,14 @@ pub(crate) async fn exchange(
 ) -> Result<(reqwest::StatusCode, bytes::Bytes), FcError> {
     let unreachable = |e: reqwest::Error| {
         let how = if e.is_timeout() { "did not answer in time" } else { "could not be reached" };
-        FcError::credentials_caused_by(provider, CredentialsErrorKind::Unreachable, format!("{what} {how}"), e)
+        // The URL may carry secrets in its query (an STS token and signature, a credentials URI's own secret): it
+        // is dropped from the error, which is kept as the source.
+        FcError::credentials_caused_by(
+            provider,
+            CredentialsErrorKind::Unreachable,
+            format!("{what} {how}"),
+            e.without_url(),
+        )
     };
     let mut response = request.send().await.map_err(unreachable)?;
     let status = response.status();

@@ -323,7 +323,10 @@ impl Sts {
                 reason.push_str(&format!(": {code}"));
             }
             if let Some(message) = err.message {
-                reason.push_str(&format!(": {message}"));
+                // STS echoes what it signed when a signature does not match: the query, with the token and the
+                // signature in it. Those values are masked.
+                let secrets = query.iter().chain(body).filter(|(k, _)| SECRET_PARAMS.contains(k)).map(|(_, v)| *v);
+                reason.push_str(&format!(": {}", mask(&message, secrets)));
             }
             if let Some(id) = err.request_id {
                 reason.push_str(&format!(" (request id {id})"));
@@ -340,6 +343,22 @@ impl Sts {
         })?;
         credentials.into_credentials(provider)
     }
+}
+
+/// The request parameters whose values are credentials, masked wherever STS echoes them.
+const SECRET_PARAMS: &[&str] = &["SecurityToken", "Signature", "AccessKeyId", "OIDCToken"];
+
+/// `text` with every occurrence of each non-empty `secret` (as sent, and percent-encoded as STS prints its
+/// string to sign) replaced by `***`.
+fn mask<'a>(text: &str, secrets: impl Iterator<Item = &'a str>) -> String {
+    let mut masked = text.to_owned();
+    for secret in secrets.filter(|s| s.len() >= 4) {
+        for form in [secret.to_owned(), rpc::percent_encode(secret), rpc::percent_encode(&rpc::percent_encode(secret))]
+        {
+            masked = masked.replace(&form, "***");
+        }
+    }
+    masked
 }
 
 #[cfg(test)]

@@ -219,7 +219,13 @@ impl RuntimeLink {
             return Err(Failure::new("RuntimeNotStarted", "the custom runtime is not running"));
         };
         let exited = |e: reqwest::Error| {
-            Failure::new("", format!("Process exited unexpectedly before completing request (the custom runtime: {e})"))
+            Failure::new(
+                "",
+                format!(
+                    "Process exited unexpectedly before completing request (the custom runtime: {})",
+                    e.without_url()
+                ),
+            )
         };
         let sent = self
             .http

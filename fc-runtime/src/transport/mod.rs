@@ -233,6 +233,8 @@ fn classify_refusal(answer: Answer, resent: bool) -> FcError {
 }
 
 fn transport_error(e: reqwest::Error, timeout: Duration) -> FcError {
+    // Kept as the source, without the URL: what a caller prints must not depend on what a URL carries.
+    let e = e.without_url();
     if e.is_connect() {
         return FcError::transport(Delivery::NotSent, e);
     }
