@@ -282,3 +282,67 @@ async fn the_deploy_package_starts_from_bootstrap() {
     drop(runtime);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The reader of the runtime's standard output going away (a closed pipe) loses the lines, not the invocations:
+/// the markers and the function's own log lines are written without panicking.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stdout_loses_the_log_lines_not_the_invocations() {
+    let mut child = Command::new(function_binary())
+        .env("RUST_FC_LISTEN_HOST", "127.0.0.1")
+        .env("FC_CUSTOM_LISTEN_PORT", "0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let addr: SocketAddr = first.trim().rsplit("listening on ").next().unwrap().parse().unwrap();
+    drop(stdout);
+    for name in ["Ann", "Bo"] {
+        let (status, _, text) = invoke(addr, "greet", format!(r#"{{"name":"{name}"}}"#)).await;
+        assert_eq!((status, text), (200, format!(r#"{{"greeting":"Hello, {name}!"}}"#)));
+    }
+    let (status, _, text) = invoke(addr, "log", r#"{"lines": 50}"#).await;
+    assert_eq!((status, text.as_str()), (200, "50"));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A stopping server waits for invocations in flight up to its drain deadline, then returns anyway.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_server_returns_at_its_drain_deadline() {
+    use fc_runtime::function::{Failure, Router, Server};
+    let (started_tx, started) = tokio::sync::oneshot::channel::<()>();
+    let started_tx = std::sync::Mutex::new(Some(started_tx));
+    let router = Router::new().bytes("stuck", move |_, _| {
+        if let Some(tx) = started_tx.lock().unwrap().take() {
+            let _ = tx.send(());
+        }
+        async {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            Ok::<_, Failure>(Bytes::new())
+        }
+    });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = Server::new(router)
+        .addr(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .shutdown_on(async move {
+            let _ = stopped.await;
+        })
+        .drain_deadline(Duration::from_millis(200))
+        .bind()
+        .await
+        .unwrap();
+    let addr = server.local_addr();
+    let running = tokio::spawn(server.run());
+    let call = tokio::spawn(async move { invoke(addr, "stuck", "").await });
+    started.await.unwrap();
+    let asked = std::time::Instant::now();
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(30), running).await.expect("the server returned").unwrap().unwrap();
+    // It returned at its deadline, with the 60 s invocation still in flight (not after it).
+    assert!(asked.elapsed() < Duration::from_secs(30));
+    assert!(!call.is_finished(), "the stuck invocation answered");
+    call.abort();
+}

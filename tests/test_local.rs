@@ -284,3 +284,46 @@ async fn start_rejects_invalid_configuration() {
         .unwrap_err();
     assert!(err.to_string().contains("unpublished version"), "{err}");
 }
+
+#[tokio::test]
+async fn keys_no_request_could_be_signed_with_are_refused_at_start() {
+    for (id, secret) in [("key id", "secret"), ("", "secret"), ("id", ""), ("id\n", "secret")] {
+        let err = LocalFc::builder().access_key(id, secret).start().await.unwrap_err();
+        assert!(matches!(err, fc_runtime::local::StartError::InvalidKey { .. }), "{id:?}: {err}");
+        assert!(!err.to_string().contains("secret\""), "{err}");
+    }
+    let err = LocalFc::builder().sts_key("STS.id", "secret", "tok\u{7f}en").start().await.unwrap_err();
+    assert!(matches!(err, fc_runtime::local::StartError::InvalidKey { .. }), "{err}");
+}
+
+/// A hosted function's `ctx.client()` calls this LocalFc, whatever `Host` the caller sent.
+#[tokio::test]
+async fn a_hosted_functions_client_calls_local_fc_not_the_callers_host() {
+    let router = Router::new().json("whoami", |_: (), ctx: fc_runtime::function::Context| async move {
+        Ok::<_, Failure>(ctx.client().map(|c| c.endpoint().to_owned()).unwrap_or_default())
+    });
+    let fc = LocalFc::builder().router("s", router).start().await.unwrap();
+    let path = "/2016-08-15/services/s/functions/whoami/invocations";
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+    let headers = [("date", date.as_str()), ("content-type", "application/json")];
+    let auth = fc_runtime::sign::authorization(
+        "testKeyId",
+        "testKeySecret",
+        &fc_runtime::sign::SignableRequest { method: "POST", path, headers: &headers, query: &[] },
+    );
+    let answer = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .post(format!("{}{path}", fc.endpoint()))
+        .header("host", "127.0.0.1:1")
+        .header("date", &date)
+        .header("content-type", "application/json")
+        .header("authorization", auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let endpoint: String = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!(endpoint, fc.endpoint());
+}

@@ -43,6 +43,8 @@ mod env;
 mod error;
 #[cfg(any(feature = "function", feature = "local"))]
 pub mod function;
+#[cfg(any(feature = "function", feature = "local"))]
+mod net;
 pub mod sign;
 mod transport;
 

@@ -22,11 +22,19 @@ pub(crate) enum LogSink {
     Buffer(Arc<Mutex<Vec<u8>>>),
 }
 
+/// Writes one line to standard output. A closed or broken stdout (the reader went away) loses the line: it must
+/// not take the invocation, or the runtime, down with it.
+pub(crate) fn write_line(line: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(line.as_bytes()).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush());
+}
+
 impl LogSink {
     /// Writes one line.
     pub(crate) fn line(&self, line: &str) {
         match self {
-            LogSink::Stdout => println!("{line}"),
+            LogSink::Stdout => write_line(line),
             LogSink::Buffer(buffer) => {
                 let mut log = buffer.lock().unwrap_or_else(|p| p.into_inner());
                 log.extend_from_slice(line.as_bytes());
@@ -136,16 +144,7 @@ impl Context {
         let timeout =
             text(h, &header::TIMEOUT).and_then(|t| t.parse::<u64>().ok()).filter(|t| *t > 0).map(Duration::from_secs);
         let credentials = match (text(h, &header::ACCESS_KEY_ID), text(h, &header::ACCESS_KEY_SECRET)) {
-            (Some(id), Some(secret)) => {
-                let mut c = Credentials::new(id, secret);
-                let token = text(h, &header::SECURITY_TOKEN).or_else(|| {
-                    defaults.credentials.as_ref().and_then(|d| d.security_token.as_ref().map(|t| t.expose().to_owned()))
-                });
-                if let Some(token) = token {
-                    c = c.with_security_token(token);
-                }
-                Some(c)
-            }
+            (Some(id), Some(secret)) => Some(pair(id, secret, text(h, &header::SECURITY_TOKEN), &defaults.credentials)),
             _ => defaults.credentials.clone(),
         };
         Context {
@@ -314,6 +313,25 @@ impl Context {
     }
 }
 
+/// The credentials an invocation's headers carry, completed from the environment (read at start) only where they
+/// belong together: the Debian 11 runtime sends the key and secret but no token, and the environment's token is
+/// the token of the environment's key. When FC has rotated the role's credentials since the instance started,
+/// the headers carry a key the environment does not know: pairing it with the old token would make a set that
+/// works nowhere, so the environment's own (consistent) set is used for a temporary key, and a long-term key
+/// goes alone.
+fn pair(id: String, secret: String, token: Option<String>, env: &Option<Credentials>) -> Credentials {
+    let header = Credentials::new(id, secret);
+    match (token, env) {
+        (Some(token), _) => header.with_security_token(token),
+        (None, Some(env)) if env.access_key_id == header.access_key_id => match &env.security_token {
+            Some(token) => header.with_security_token(token.expose()),
+            None => header,
+        },
+        (None, Some(env)) if header.access_key_id.starts_with("STS.") => env.clone(),
+        (None, _) => header,
+    }
+}
+
 /// Builds a [`Context`]: see [`Context::builder`].
 #[derive(Debug, Clone)]
 #[must_use]
@@ -475,7 +493,7 @@ mod tests {
             ("x-fc-function-memory", "512"),
             ("x-fc-function-timeout", "60"),
             ("x-fc-retry-count", "2"),
-            ("x-fc-access-key-id", "STS.header"),
+            ("x-fc-access-key-id", "STS.env"),
             ("x-fc-access-key-secret", "header-secret-value"),
         ]);
         let ctx = Context::from_headers(&full, arrived, &env);
@@ -485,8 +503,11 @@ mod tests {
         assert_eq!(ctx.deadline(), Some(arrived + Duration::from_secs(60)));
         assert_eq!(ctx.header("x-fc-region"), Some("cn-hangzhou"));
         let creds = ctx.credentials().unwrap();
-        assert_eq!(creds.access_key_id, "STS.header");
-        // The Debian 11 runtime sends no token header: the environment's is used with the header's key.
+        assert_eq!(
+            (creds.access_key_id.as_str(), creds.access_key_secret.expose()),
+            ("STS.env", "header-secret-value")
+        );
+        // The Debian 11 runtime sends no token header: the environment's is used with the same key.
         assert_eq!(creds.security_token.as_ref().unwrap().expose(), "env-token-value");
         let shown = format!("{ctx:?}");
         for secret in ["header-secret-value", "env-token-value", "env-secret-value"] {
@@ -497,5 +518,36 @@ mod tests {
         assert_eq!((bare.function_name(), bare.region()), ("from-env", Some("cn-shanghai")));
         assert_eq!(bare.credentials().unwrap().access_key_id, "STS.env");
         assert_eq!(bare.deadline(), None);
+    }
+
+    #[test]
+    fn the_environments_token_goes_only_with_the_environments_key() {
+        let env = Environment::from_vars([
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.at-start"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "secret-at-start"),
+            ("ALIBABA_CLOUD_SECURITY_TOKEN", "token-at-start"),
+        ]);
+        let at = |pairs: &[(&'static str, &'static str)]| {
+            let ctx = Context::from_headers(&headers(pairs), Instant::now(), &env);
+            let c = ctx.credentials().unwrap().clone();
+            (c.access_key_id, c.access_key_secret.expose().to_owned(), c.security_token.map(|t| t.expose().to_owned()))
+        };
+        let owned = |(a, b, c): (&str, &str, Option<&str>)| (a.to_owned(), b.to_owned(), c.map(str::to_owned));
+        // The same key as at start, no token in the headers (Debian 11): the environment's token.
+        let same = at(&[("x-fc-access-key-id", "STS.at-start"), ("x-fc-access-key-secret", "secret-now")]);
+        assert_eq!(same, owned(("STS.at-start", "secret-now", Some("token-at-start"))));
+        // Rotated: a new temporary key, no token. Not the new key with the old token: the old set, whole.
+        let rotated = at(&[("x-fc-access-key-id", "STS.rotated"), ("x-fc-access-key-secret", "secret-rotated")]);
+        assert_eq!(rotated, owned(("STS.at-start", "secret-at-start", Some("token-at-start"))));
+        // A token in the headers: the headers' set.
+        let full = at(&[
+            ("x-fc-access-key-id", "STS.rotated"),
+            ("x-fc-access-key-secret", "secret-rotated"),
+            ("x-fc-security-token", "token-rotated"),
+        ]);
+        assert_eq!(full, owned(("STS.rotated", "secret-rotated", Some("token-rotated"))));
+        // A long-term key needs no token and gets none.
+        let long = at(&[("x-fc-access-key-id", "LTAI-long"), ("x-fc-access-key-secret", "s")]);
+        assert_eq!(long, owned(("LTAI-long", "s", None)));
     }
 }

@@ -32,7 +32,7 @@ pub use context::{Context, ContextBuilder};
 pub use failure::{Failure, error_types};
 pub use router::{Lifecycle, Router};
 #[cfg(feature = "function")]
-pub use server::{BoundServer, MAX_EVENT, Server, serve, serve_io};
+pub use server::{BoundServer, DEFAULT_DRAIN_DEADLINE, MAX_EVENT, Server, serve, serve_io};
 
 /// The variable naming the address a custom runtime listens on instead of `0.0.0.0` (FC requires `0.0.0.0`;
 /// tests and local runs use `127.0.0.1`). Not an `FC_` name: FC reserves those.

@@ -6,17 +6,17 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::task::JoinSet;
+
+use crate::net::{self, Backoff};
 
 use super::protocol::{self, Call};
 use super::{Context, Failure, InstanceDefaults, LISTEN_HOST_VAR, Router, error_types};
@@ -40,7 +40,11 @@ pub struct Server {
     addr: Option<SocketAddr>,
     env: Environment,
     shutdown: Option<Shutdown>,
+    drain_deadline: Duration,
 }
+
+/// How long a stopping server waits for invocations in flight, by default.
+pub const DEFAULT_DRAIN_DEADLINE: Duration = Duration::from_secs(30);
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -58,7 +62,13 @@ pub async fn serve(router: Router) -> io::Result<()> {
 impl Server {
     /// A server for `router`, configured from the process environment.
     pub fn new(router: Router) -> Self {
-        Server { router: Arc::new(router), addr: None, env: Environment::process(), shutdown: None }
+        Server {
+            router: Arc::new(router),
+            addr: None,
+            env: Environment::process(),
+            shutdown: None,
+            drain_deadline: DEFAULT_DRAIN_DEADLINE,
+        }
     }
 
     /// Listen on `addr` instead of the address the environment gives.
@@ -70,6 +80,13 @@ impl Server {
     /// The environment for the listening address and for what the request headers lack (default: the process's).
     pub fn environment(mut self, env: Environment) -> Self {
         self.env = env;
+        self
+    }
+
+    /// How long to wait, once stopping, for invocations in flight to answer before returning anyway (default
+    /// 30 s): FC kills an instance that does not stop in time, and a runtime must not outlive its deadline.
+    pub fn drain_deadline(mut self, deadline: Duration) -> Self {
+        self.drain_deadline = deadline;
         self
     }
 
@@ -106,7 +123,7 @@ impl Server {
         };
         let listener = TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
-        println!("{}", protocol::listening_line(local));
+        super::context::write_line(&protocol::listening_line(local));
         Ok(BoundServer { listener, local, server: self })
     }
 
@@ -158,28 +175,31 @@ impl BoundServer {
     }
 
     /// Serves until the shutdown signal; then stops accepting connections, lets every in-flight invocation
-    /// finish and answer, closes idle connections, and returns.
+    /// finish and answer (until the drain deadline, [`Server::drain_deadline`]), closes idle connections, and
+    /// returns.
     pub async fn run(self) -> io::Result<()> {
         let BoundServer { listener, server, .. } = self;
         let defaults = InstanceDefaults::from_environment(&server.env);
         let state = Arc::new(State { router: server.router, defaults });
         let mut shutdown_signal: Shutdown = server.shutdown.unwrap_or_else(|| Box::pin(termination()));
-        let (stop, stopped) = watch::channel(false);
-        let mut connections = JoinSet::new();
+        let graceful = GracefulShutdown::new();
+        let mut backoff = Backoff::default();
         loop {
             tokio::select! {
-                accepted = listener.accept() => {
-                    let Ok((stream, _)) = accepted else { continue };
-                    let _ = stream.set_nodelay(true);
-                    connections.spawn(connection(TokioIo::new(stream), state.clone(), stopped.clone()));
+                stream = net::next_connection(&listener, &mut backoff) => {
+                    let conn = graceful.watch(connection(TokioIo::new(stream), state.clone()));
+                    tokio::spawn(conn);
                 }
-                Some(_) = connections.join_next(), if !connections.is_empty() => {}
                 () = &mut shutdown_signal => break,
             }
         }
         drop(listener);
-        let _ = stop.send(true);
-        while connections.join_next().await.is_some() {}
+        tokio::select! {
+            () = graceful.shutdown() => {}
+            () = tokio::time::sleep(server.drain_deadline) => {
+                tracing::warn!(deadline = ?server.drain_deadline, "invocations still in flight at the drain deadline");
+            }
+        }
         Ok(())
     }
 }
@@ -198,27 +218,29 @@ where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let state = Arc::new(State { router, defaults: InstanceDefaults::from_environment(env) });
-    let (_stop, stopped) = watch::channel(false);
-    connection(TokioIo::new(io), state, stopped).await;
+    let _ = connection(TokioIo::new(io), state).await;
 }
 
-async fn connection<IO>(io: TokioIo<IO>, state: Arc<State>, mut stopped: watch::Receiver<bool>)
+/// The calls of one connection, served by the protocol.
+struct Calls(Arc<State>);
+
+impl hyper::service::Service<Request<Incoming>> for Calls {
+    type Response = Response<Full<Bytes>>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn call(&self, req: Request<Incoming>) -> Self::Future {
+        let state = self.0.clone();
+        Box::pin(async move { Ok(handle(&state, req).await) })
+    }
+}
+
+/// One HTTP/1 connection, kept alive across invocations (FC reuses its connections to a runtime).
+fn connection<IO>(io: TokioIo<IO>, state: Arc<State>) -> hyper::server::conn::http1::Connection<TokioIo<IO>, Calls>
 where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let service = service_fn(move |req| {
-        let state = state.clone();
-        async move { Ok::<_, Infallible>(handle(&state, req).await) }
-    });
-    let conn = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(io, service);
-    tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => return,
-        _ = stopped.wait_for(|s| *s) => {}
-    }
-    // Finish what is in flight, then close.
-    conn.as_mut().graceful_shutdown();
-    let _ = conn.await;
+    hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(io, Calls(state))
 }
 
 /// An answer by the protocol's status rule: 200 with the result, or 404 with the failure body; `x-fc-status` the
@@ -260,10 +282,10 @@ async fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> 
                 Failure::new(error_types::INVALID_EVENT, format!("the event could not be read: {e}"))
             };
             // Still announced as a call, so that the failure is in the invocation's log.
-            let request_id = ctx.request_id().to_owned();
-            println!("{}", protocol::start_line(call, &request_id));
-            println!("{failure}");
-            println!("{}", protocol::end_line(call, &request_id, true));
+            let (log, request_id) = (ctx.log_sink(), ctx.request_id().to_owned());
+            log.line(&protocol::start_line(call, &request_id));
+            log.line(&failure.to_string());
+            log.line(&protocol::end_line(call, &request_id, true));
             return reply(Err(failure));
         }
     };

@@ -1,7 +1,6 @@
 //! The HTTP side: the accept loop, one connection, and each request authenticated, routed and dispatched.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use http::{Request, Response};
 use hyper::body::Incoming;
@@ -16,23 +15,15 @@ use super::routes::{Operation, Route};
 use super::state::State;
 use crate::Api;
 use crate::client::paths::FC3_API_VERSION;
+use crate::net::{self, Backoff};
 
 pub(crate) async fn serve(listener: TcpListener, state: Arc<State>, mut shutdown: watch::Receiver<bool>) {
+    let mut backoff = Backoff::default();
     loop {
-        let accepted = tokio::select! {
+        let stream = tokio::select! {
             _ = shutdown.changed() => break,
-            accepted = listener.accept() => accepted,
+            stream = net::next_connection(&listener, &mut backoff) => stream,
         };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
-            Err(e) => {
-                // Out of file descriptors or similar: back off instead of spinning.
-                tracing::warn!(error = %e, "LocalFc accept failed");
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
         tokio::spawn(serve_connection(TokioIo::new(stream), state.clone(), shutdown.clone()));
     }
 }
