@@ -72,6 +72,48 @@ impl CannedServer {
     }
 }
 
+/// A loopback server that reads each request and never answers, holding the connection open: a stalled service.
+pub struct StallingServer {
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    requests: Arc<AtomicUsize>,
+}
+
+impl StallingServer {
+    /// Starts it.
+    pub async fn start() -> io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let endpoint = format!("http://{}", listener.local_addr()?);
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counter = requests.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    while let Ok(read) = stream.read(&mut chunk).await {
+                        if read == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..read]);
+                        if buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                            counter.fetch_add(1, Ordering::SeqCst);
+                            buf.clear();
+                        }
+                    }
+                });
+            }
+        });
+        Ok(StallingServer { endpoint, requests })
+    }
+
+    /// Requests received so far.
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
 /// An HTTP/1.1 response with `Content-Length` and `Connection: close`.
 pub fn http_response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     let mut out = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());

@@ -205,3 +205,48 @@ fn the_dependency_tree_uses_rustls_and_no_openssl() {
         assert!(!names.contains(&banned), "{banned} is in Cargo.lock");
     }
 }
+
+fn stalled_client(endpoint: &str, call: Duration, attempt: Duration) -> fc_runtime::Client {
+    fc_runtime::Client::builder()
+        .endpoint(endpoint)
+        .credentials(fc_runtime::Credentials::new("testKeyId", "testKeySecret"))
+        .timeout(call)
+        .attempt_timeout(attempt)
+        .retry(fc_runtime::RetryPolicy::attempts(10).with_backoff(Duration::from_millis(1), Duration::from_millis(5)))
+        .use_env_proxy(false)
+        .build()
+        .unwrap()
+}
+
+/// Against a service that never answers, a call safe to re-send (an async call with an id) is tried again after
+/// each attempt's timeout, and all of it ends at the call's deadline — not after ten attempts of the deadline
+/// each, which is what a per-attempt "call" timeout gives.
+#[tokio::test]
+async fn the_call_deadline_covers_every_attempt_and_pause() {
+    let server = support::StallingServer::start().await.unwrap();
+    let client = stalled_client(&server.endpoint, Duration::from_millis(800), Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    let err = client.invoke(InvokeRequest::new("s", "f").invocation_id("job_1")).await.unwrap_err();
+    let elapsed = started.elapsed();
+    let FcError::Timeout(t) = &err else { panic!("{err:?}") };
+    assert_eq!((t.kind, t.timeout), (fc_runtime::TimeoutKind::Call, Duration::from_millis(800)));
+    assert!(server.requests() >= 2, "the attempts were re-sent: {}", server.requests());
+    // Ten attempts of 800 ms would be 8 s; the deadline is 0.8 s (generous room for a loaded machine).
+    assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
+    assert!(err.to_string().contains("the call's deadline"), "{err}");
+}
+
+/// A call that must not be re-sent (a sync invoke) ends at its first attempt's timeout, well before the call's
+/// deadline, and the service saw it once.
+#[tokio::test]
+async fn an_attempt_timeout_ends_a_call_that_is_not_safe_to_resend() {
+    let server = support::StallingServer::start().await.unwrap();
+    let client = stalled_client(&server.endpoint, Duration::from_secs(60), Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    let err = client.invoke(InvokeRequest::new("s", "f")).await.unwrap_err();
+    let FcError::Timeout(t) = &err else { panic!("{err:?}") };
+    assert_eq!((t.kind, t.timeout), (fc_runtime::TimeoutKind::Attempt, Duration::from_millis(200)));
+    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(server.requests(), 1);
+}

@@ -77,13 +77,29 @@ pub enum Delivery {
     MaybeDelivered,
 }
 
-/// No answer within the call's timeout.
+/// No answer in time.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("no answer within {timeout:?}; the request may have been delivered")]
+#[error("no answer within {timeout:?} ({}); the request may have been delivered", match kind {
+    TimeoutKind::Call => "the call's deadline, every attempt included",
+    TimeoutKind::Attempt => "one attempt's timeout",
+})]
 #[non_exhaustive]
 pub struct TimeoutError {
     /// The timeout that expired.
     pub timeout: Duration,
+    /// Which one: the call's deadline, or one attempt's timeout (a call not safe to re-send ends with it).
+    pub kind: TimeoutKind,
+}
+
+/// Which timeout expired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// The call's deadline ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout)), which covers every attempt
+    /// and every pause between attempts.
+    Call,
+    /// One attempt's timeout ([`ClientBuilder::attempt_timeout`](crate::ClientBuilder::attempt_timeout)).
+    Attempt,
 }
 
 /// The connection failed.
@@ -589,9 +605,14 @@ impl FcError {
         }
     }
 
-    /// No answer within `timeout`.
+    /// No answer within the call's deadline `timeout`.
     pub fn timeout(timeout: Duration) -> Self {
-        FcError::Timeout(Box::new(TimeoutError { timeout }))
+        FcError::Timeout(Box::new(TimeoutError { timeout, kind: TimeoutKind::Call }))
+    }
+
+    /// No answer within `timeout`, of the kind given.
+    pub(crate) fn timeout_of(timeout: Duration, kind: TimeoutKind) -> Self {
+        FcError::Timeout(Box::new(TimeoutError { timeout, kind }))
     }
 
     /// A connection failure caused by `source`.

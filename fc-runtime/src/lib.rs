@@ -63,7 +63,8 @@ pub use credentials::types::{Credentials, CredentialsProvider, Secret};
 pub use env::{Clock, Environment};
 pub use error::{
     ConfigError, CredentialsError, CredentialsErrorKind, DecodeError, Delivery, EncodeError, ErrorCode, FcError,
-    FunctionError, FunctionErrorKind, InputError, InputField, ServiceError, Setting, TimeoutError, TransportError,
+    FunctionError, FunctionErrorKind, InputError, InputField, ServiceError, Setting, TimeoutError, TimeoutKind,
+    TransportError,
 };
 pub use transport::RetryPolicy;
 

@@ -46,6 +46,7 @@ pub struct ClientBuilder {
     account_id: Option<String>,
     credentials: Option<CredentialsSetting>,
     timeout: Duration,
+    attempt_timeout: Option<Duration>,
     connect_timeout: Duration,
     pool_idle_timeout: Duration,
     retry: RetryPolicy,
@@ -64,6 +65,7 @@ impl Default for ClientBuilder {
             account_id: None,
             credentials: None,
             timeout: DEFAULT_TIMEOUT,
+            attempt_timeout: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
             retry: RetryPolicy::default(),
@@ -114,10 +116,21 @@ impl ClientBuilder {
         self
     }
 
-    /// Per-call timeout, from connecting until the answer's body is read (default 120 s). A stub's
-    /// `timeout = "…"`, [`InvokeRequest::timeout`](crate::InvokeRequest::timeout) and [`Client::with_timeout`] override it.
+    /// The call's deadline: how long a call may take from start to answer, every attempt and every pause
+    /// between attempts included (default 120 s). A stub's `timeout = "…"`,
+    /// [`InvokeRequest::timeout`](crate::InvokeRequest::timeout) and [`Client::with_timeout`] override it. When it
+    /// expires the call ends with [`FcError::Timeout`] of kind [`Call`](crate::TimeoutKind::Call).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// The longest one attempt may take, from connecting until the answer's body is read (default: no limit but
+    /// the call's deadline). An attempt that times out is re-sent only when the call is safe to re-send (an
+    /// async call with an invocation id, a read); otherwise the call ends with [`FcError::Timeout`] of kind
+    /// [`Attempt`](crate::TimeoutKind::Attempt).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
         self
     }
     /// Connect timeout (default 5 s).
@@ -225,7 +238,14 @@ impl ClientBuilder {
             account_id.as_deref().map(|id| HeaderValue::from_str(id).expect("an account id is digits"));
         Ok(Client {
             inner: Arc::new(Inner {
-                transport: Transport::new(http, base_url, credentials, account_header, self.retry)?,
+                transport: Transport::new(
+                    http,
+                    base_url,
+                    credentials,
+                    account_header,
+                    self.retry,
+                    self.attempt_timeout,
+                )?,
                 endpoint,
                 account_id,
                 timeout: self.timeout,

@@ -119,8 +119,8 @@ impl Client {
         Ok(Client { qualifier_override: Some(Cow::Owned(qualifier)), ..self.clone() })
     }
 
-    /// A client sharing this one's connection pool whose calls all wait up to `timeout` for their answer,
-    /// whatever the stubs or the builder say: `client.with_timeout(Duration::from_secs(900)).transcode(job)`.
+    /// A client sharing this one's connection pool whose calls all have `timeout` as their deadline (every
+    /// attempt included), whatever the stubs or the builder say: `client.with_timeout(Duration::from_secs(900)).transcode(job)`.
     pub fn with_timeout(&self, timeout: Duration) -> Client {
         Client { timeout_override: Some(timeout), ..self.clone() }
     }

@@ -143,7 +143,7 @@ pub struct InvokeRequest {
     pub body: Bytes,
     /// How the event is labelled.
     pub content_type: ContentType,
-    /// Overrides the client's per-call timeout ([`Client::with_timeout`](crate::Client::with_timeout) overrides
+    /// Overrides the client's call deadline, every attempt included ([`Client::with_timeout`](crate::Client::with_timeout)
     /// this in turn).
     pub timeout: Option<Duration>,
 }

@@ -18,7 +18,7 @@ pub(crate) use signing::Prepared;
 use crate::FcError;
 use crate::client::response::{headers as resp_headers, parse_retry_after};
 use crate::credentials::CredentialsProvider;
-use crate::error::{Delivery, ErrorCode};
+use crate::error::{Delivery, ErrorCode, TimeoutKind};
 use crate::sign::QueryParam;
 use crate::sign::acs3;
 use retry::Outcome;
@@ -50,7 +50,8 @@ pub(crate) struct Exchange<'a> {
     pub fc_headers: &'a [(HeaderName, HeaderValue)],
     pub content_type: HeaderValue,
     pub body: Bytes,
-    /// The call's own timeout; [`Client::call`](crate::Client) fills in the client's when it has none.
+    /// The call's own deadline, every attempt and pause included; [`Client::call`](crate::Client) fills in the
+    /// client's when it has none.
     pub timeout: Option<Duration>,
     pub idempotency: Idempotency,
     pub signing: Signing,
@@ -104,6 +105,8 @@ pub(crate) struct Transport {
     /// `host[:port]` as sent: signed by ACS3.
     host: HeaderValue,
     retry: RetryPolicy,
+    /// The longest one attempt may take (the call's deadline bounds it in any case).
+    attempt_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -111,6 +114,7 @@ impl std::fmt::Debug for Transport {
         f.debug_struct("Transport")
             .field("credentials", &self.credentials)
             .field("retry", &self.retry)
+            .field("attempt_timeout", &self.attempt_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -135,9 +139,19 @@ impl Transport {
         credentials: CredentialSource,
         account_id: Option<HeaderValue>,
         retry: RetryPolicy,
+        attempt_timeout: Option<Duration>,
     ) -> Result<Self, FcError> {
         let host = host_header(&base_url)?;
-        Ok(Transport { http, base_url, credentials, last_prepared: Default::default(), account_id, host, retry })
+        Ok(Transport {
+            http,
+            base_url,
+            credentials,
+            last_prepared: Default::default(),
+            account_id,
+            host,
+            retry,
+            attempt_timeout,
+        })
     }
 
     /// Signs and sends `ex`, retrying what is safe to retry; non-2xx answers become service errors.
@@ -154,10 +168,31 @@ impl Transport {
             Signing::Acs3 { .. } => Some(acs3::payload_hash(&ex.body)),
             Signing::Fc => None,
         };
+        let call_timeout = ex.timeout.unwrap_or(crate::DEFAULT_TIMEOUT);
+        let deadline = tokio::time::Instant::now() + call_timeout;
         let mut attempt = 1u32;
         let mut resent = false;
         loop {
-            let result = self.attempt(&ex, &url, &query, payload_hash.as_deref()).await;
+            // Each attempt gets its own timeout, within what is left of the call's deadline.
+            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let limit = match self.attempt_timeout {
+                Some(own) if own < remaining => (own, TimeoutKind::Attempt),
+                _ => (remaining, TimeoutKind::Call),
+            };
+            let timed_out = || match limit.1 {
+                TimeoutKind::Call => FcError::timeout_of(call_timeout, TimeoutKind::Call),
+                _ => FcError::timeout_of(limit.0, limit.1),
+            };
+            let result = if remaining.is_zero() {
+                Err(timed_out())
+            } else {
+                match tokio::time::timeout(limit.0, self.attempt(&ex, &url, &query, payload_hash.as_deref(), limit.0))
+                    .await
+                {
+                    Ok(Err(FcError::Timeout(_))) | Err(_) => Err(timed_out()),
+                    Ok(result) => result,
+                }
+            };
             let outcome = match &result {
                 Ok(answer) => Some((
                     Outcome::Answered(answer.status),
@@ -171,6 +206,8 @@ impl Transport {
             if let Some((outcome, retry_after)) = outcome
                 && retry::is_safe_to_retry(outcome, ex.idempotency)
                 && let Some(wait) = self.retry.backoff(attempt, retry_after)
+                // A pause that would end past the deadline ends the call instead.
+                && tokio::time::Instant::now() + wait < deadline
             {
                 tracing::debug!(?outcome, attempt, ?wait, "safe to re-send; retrying");
                 tokio::time::sleep(wait).await;
@@ -193,6 +230,7 @@ impl Transport {
         url: &reqwest::Url,
         query: &[QueryParam<'_>],
         payload_hash: Option<&str>,
+        timeout: Duration,
     ) -> Result<Answer, FcError> {
         let fetched;
         let prepared: &Prepared = match &self.credentials {
@@ -206,7 +244,6 @@ impl Transport {
             Signing::Fc => self.fc_headers(ex, query, prepared)?,
             Signing::Acs3 { action } => self.acs3_headers(ex, action, payload_hash.unwrap_or_default(), prepared)?,
         };
-        let timeout = ex.timeout.unwrap_or(crate::DEFAULT_TIMEOUT);
         let request =
             self.http.request(ex.method.clone(), url.clone()).timeout(timeout).headers(headers).body(ex.body.clone());
         let mut response = request.send().await.map_err(|e| transport_error(e, timeout))?;
