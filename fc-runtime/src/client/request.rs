@@ -143,8 +143,8 @@ pub struct InvokeRequest {
     pub body: Bytes,
     /// How the event is labelled.
     pub content_type: ContentType,
-    /// Overrides the client's call deadline, every attempt included ([`Client::with_timeout`](crate::Client::with_timeout)
-    /// this in turn).
+    /// Overrides the client's call deadline, every attempt included
+    /// ([`Client::with_timeout`](crate::Client::with_timeout) overrides this in turn).
     pub timeout: Option<Duration>,
 }
 
