@@ -58,7 +58,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     show("missing (no such function)", client.missing().await);
 
     if let Some(fc) = &target.local {
-        fc.inject(Fault::throttle(2, 429).for_function("demo", "echo"));
+        fc.inject(Fault::throttle(2, fc_runtime::StatusCode::TOO_MANY_REQUESTS).for_function("demo", "echo"));
         show("echo under a throttling burst", client.echo(7).await);
         println!(
             "  the server saw {} requests and ran the function {} time(s)",

@@ -29,7 +29,11 @@ struct CannedInvoke;
 impl Invoke for CannedInvoke {
     async fn invoke(&self, request: InvokeRequest) -> Result<InvokeResponse, FcError> {
         assert_eq!(request.function, "greet");
-        Ok(InvokeResponse::new(200, InvocationMeta::default(), r#"{"greeting":"Hi from a fake"}"#))
+        Ok(InvokeResponse::new(
+            fc_runtime::StatusCode::OK,
+            InvocationMeta::default(),
+            r#"{"greeting":"Hi from a fake"}"#,
+        ))
     }
 }
 

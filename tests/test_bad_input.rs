@@ -105,7 +105,11 @@ fn answering(status: u16, headers: &[(&'static str, &'static str)], body: &'stat
         for (k, v) in &headers {
             map.insert(HeaderName::from_static(k), HeaderValue::from_static(v));
         }
-        Ok(InvokeResponse::new(status, InvocationMeta::from_headers(&map), Bytes::from_static(body)))
+        Ok(InvokeResponse::new(
+            fc_runtime::StatusCode::from_u16(status).expect("a valid status"),
+            InvocationMeta::from_headers(&map),
+            Bytes::from_static(body),
+        ))
     })
 }
 

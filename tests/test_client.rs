@@ -180,15 +180,15 @@ async fn throttling_is_retried_and_counted_on_the_server() {
         .retry(RetryPolicy::attempts(4).with_backoff(Duration::from_millis(5), Duration::from_millis(50)))
         .build()
         .unwrap();
-    fc.inject(Fault::throttle(2, 429).for_function("demo", "echo"));
-    fc.inject(Fault::throttle(1, 503).for_function("demo", "echo"));
+    fc.inject(Fault::throttle(2, fc_runtime::StatusCode::TOO_MANY_REQUESTS).for_function("demo", "echo"));
+    fc.inject(Fault::throttle(1, fc_runtime::StatusCode::SERVICE_UNAVAILABLE).for_function("demo", "echo"));
     let resp = client.invoke(InvokeRequest::new("demo", "echo").json_bytes("1")).await.unwrap();
     assert_eq!(&resp.body[..], b"1");
     assert_eq!(fc.requests("demo", "echo"), 4, "three throttled attempts and one success");
     assert_eq!(fc.executions("demo", "echo"), 1);
 
     // The budget is respected: 5 throttles against 4 attempts ends in the service error.
-    fc.inject(Fault::throttle(5, 429).for_function("demo", "echo"));
+    fc.inject(Fault::throttle(5, fc_runtime::StatusCode::TOO_MANY_REQUESTS).for_function("demo", "echo"));
     let err = client.invoke(InvokeRequest::new("demo", "echo").json_bytes("1")).await.unwrap_err();
     assert!(err.is_throttling() && err.is_retryable(), "{err}");
     assert_eq!(fc.requests("demo", "echo"), 8);
@@ -203,7 +203,7 @@ async fn retry_after_longer_than_the_policy_allows_is_returned() {
         .retry(RetryPolicy::attempts(3).with_backoff(Duration::from_millis(5), Duration::from_millis(50)))
         .build()
         .unwrap();
-    fc.inject(Fault::throttle(1, 429).retry_after(Duration::from_secs(30)));
+    fc.inject(Fault::throttle(1, fc_runtime::StatusCode::TOO_MANY_REQUESTS).retry_after(Duration::from_secs(30)));
     let err = client.invoke(InvokeRequest::new("demo", "echo").json_bytes("1")).await.unwrap_err();
     let FcError::Service(s) = &err else { panic!("{err:?}") };
     assert_eq!(s.retry_after, Some(Duration::from_secs(30)));
@@ -495,8 +495,13 @@ fn tracing_spans_carry_the_call_and_never_the_secret() {
         for shown in [format!("{client:?}"), format!("{err}"), format!("{err:?}"), format!("{fc:?}")] {
             assert!(!shown.contains("very-secret"), "{shown}");
         }
+        // The async-invocation APIs have spans of their own.
+        let _ = client.get_stateful_invocation(&FunctionRef::new("demo", "echo"), "span_probe").await;
+        let _ = client.list_async_tasks(&fc_runtime::Fc3FunctionRef::new("echo"), &ListFilter::new()).await;
         id
     });
+    assert!(output.contains("fc.stateful_invocation") && output.contains("invocation_id=\"span_probe\""), "{output}");
+    assert!(output.contains("fc.async_task") && output.contains("ListAsyncTasks"), "{output}");
     assert!(output.contains("fc.invoke"), "{output}");
     assert!(output.contains("service=demo") && output.contains("function=echo"), "{output}");
     assert!(output.contains("qualifier=\"LATEST\"") || output.contains("qualifier=LATEST"), "{output}");

@@ -117,7 +117,7 @@ async fn sts_credentials_async_tasks_and_re_signed_retries() {
         .retry(RetryPolicy::attempts(4).with_backoff(Duration::from_millis(1), Duration::from_millis(5)))
         .build()
         .unwrap();
-    fc.inject(Fault::throttle(2, 429).for_function("fc3:echo", "echo"));
+    fc.inject(Fault::throttle(2, fc_runtime::StatusCode::TOO_MANY_REQUESTS).for_function("fc3:echo", "echo"));
     let answer = retrying.invoke(InvokeRequest::fc3("echo").json_bytes("3")).await.unwrap();
     assert_eq!(&answer.body[..], b"3");
     assert_eq!(fc.fc3_requests("echo"), 3 + 2, "two throttled attempts, then the call; plus the two before");
@@ -241,6 +241,9 @@ async fn async_tasks_get_list_page_and_stop() {
     assert!(matches!(stopped.status, Some(InvocationStatus::Stopped | InvocationStatus::Stopping)), "{stopped:?}");
     let err = client.get_async_task(&sleep, "nope").await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(err.code(), Some(&fc_runtime::ErrorCode::AsyncTaskNotFound));
+    let err = client.stop_async_task(&sleep, "job_3").await.unwrap_err();
+    assert_eq!(err.code(), Some(&fc_runtime::ErrorCode::AsyncTaskFinished), "{err}");
     let err = client.get_async_task(&sleep, "9bad").await.unwrap_err();
     assert!(matches!(&err, FcError::InvalidInput(e) if e.field == InputField::TaskId), "{err}");
     let err = client.list_async_tasks(&sleep, &ListFilter::new().limit(101)).await.unwrap_err();
@@ -345,6 +348,8 @@ async fn local_fc_refuses_what_acs3_does_not_allow() {
     let (status, body) = Hand::new("n-ok").send(&fc, false).await;
     assert_eq!(status, 403, "{body}");
     assert!(body.contains("SignatureNonceUsed"), "{body}");
+    let parsed = fc_runtime::FcError::from_answer(status, &http::HeaderMap::new(), body.as_bytes());
+    assert_eq!(parsed.code(), Some(&fc_runtime::ErrorCode::SignatureNonceUsed), "{parsed}");
     // A date outside the window.
     let mut old = Hand::new("n-old");
     old.date =
@@ -369,4 +374,25 @@ async fn local_fc_refuses_what_acs3_does_not_allow() {
     let (status, body) = unknown.send(&fc, false).await;
     assert!(status == 403 && body.contains("InvalidAccessKeyID"), "{body}");
     assert_eq!(fc.fc3_executions("echo"), 2, "only the two valid requests ran");
+}
+
+/// An FC 3.0 task re-sent after its answer was lost is refused as a duplicate; the error's hint names the FC 3.0
+/// method to check it with, not FC 2.0's.
+#[tokio::test]
+async fn a_task_resent_after_a_lost_answer_gets_the_fc3_hint() {
+    let fc = fc3().await;
+    let client = fc
+        .client_builder()
+        .retry(RetryPolicy::attempts(3).with_backoff(Duration::from_millis(1), Duration::from_millis(5)))
+        .build()
+        .unwrap();
+    fc.inject(Fault::drop_after_handler(1).for_function("fc3:echo", "echo"));
+    let err = client.invoke(InvokeRequest::fc3("echo").invocation_id("task_1").json_bytes("1")).await.unwrap_err();
+    let s = err.as_service().unwrap_or_else(|| panic!("{err:?}"));
+    assert_eq!(s.code, fc_runtime::ErrorCode::StatefulAsyncInvocationAlreadyExists);
+    let hint = s.hint().unwrap_or_default();
+    assert!(hint.contains("get_async_task") && !hint.contains("get_stateful_invocation"), "{hint:?}");
+    // A refusal the client did not cause has no hint.
+    let again = client.invoke(InvokeRequest::fc3("echo").invocation_id("task_1").json_bytes("1")).await.unwrap_err();
+    assert_eq!(again.as_service().and_then(|s| s.hint()), None);
 }

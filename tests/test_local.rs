@@ -229,13 +229,13 @@ async fn latency_faults_delay_and_faults_can_target_one_function() {
         .await
         .unwrap();
     let client = fc.client_builder().retry(RetryPolicy::none()).build().unwrap();
-    fc.inject(Fault::throttle(1, 503).for_function("s", "b"));
+    fc.inject(Fault::throttle(1, fc_runtime::StatusCode::SERVICE_UNAVAILABLE).for_function("s", "b"));
     assert!(client.invoke(InvokeRequest::new("s", "a")).await.is_ok(), "a is not targeted");
     assert_eq!(code(&client.invoke(InvokeRequest::new("s", "b")).await.unwrap_err()).0, 503);
     fc.inject(Fault::latency(1, Duration::from_millis(300)));
     let err = client.invoke(InvokeRequest::new("s", "a").timeout(Duration::from_millis(100))).await.unwrap_err();
     assert!(matches!(err, FcError::Timeout { .. }));
-    fc.inject(Fault::throttle(3, 429));
+    fc.inject(Fault::throttle(3, fc_runtime::StatusCode::TOO_MANY_REQUESTS));
     fc.clear_faults();
     assert!(client.invoke(InvokeRequest::new("s", "a")).await.is_ok());
 }
@@ -326,4 +326,23 @@ async fn a_hosted_functions_client_calls_local_fc_not_the_callers_host() {
     assert_eq!(answer.status(), 200);
     let endpoint: String = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
     assert_eq!(endpoint, fc.endpoint());
+}
+
+/// The reported duration is the function's real execution time, to the microsecond: a fast function's is not
+/// truncated to zero, and a sleeping one's covers its sleep.
+#[tokio::test]
+async fn the_reported_duration_is_the_real_execution_time() {
+    let router = Router::new().json("fast", |_: (), _| async move { Ok::<_, Failure>(()) }).json(
+        "slow",
+        |_: (), _| async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Ok::<_, Failure>(())
+        },
+    );
+    let fc = LocalFc::builder().router("s", router).start().await.unwrap();
+    let fast = fc.client().invoke(InvokeRequest::new("s", "fast")).await.unwrap();
+    let fast = fast.meta.duration.expect("a duration");
+    assert!(fast > Duration::ZERO && fast < Duration::from_secs(5), "{fast:?}");
+    let slow = fc.client().invoke(InvokeRequest::new("s", "slow")).await.unwrap();
+    assert!(slow.meta.duration.expect("a duration") >= Duration::from_millis(20), "{:?}", slow.meta.duration);
 }

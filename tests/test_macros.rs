@@ -280,7 +280,7 @@ async fn decode_failures_are_typed_with_an_excerpt() {
 }
 
 fn ok(body: &'static [u8]) -> Recorder {
-    Recorder::new(move |_| Ok(InvokeResponse::new(200, InvocationMeta::default(), body)))
+    Recorder::new(move |_| Ok(InvokeResponse::new(fc_runtime::StatusCode::OK, InvocationMeta::default(), body)))
 }
 
 impl Media for Recorder {}
@@ -314,7 +314,7 @@ async fn stubs_build_exactly_the_documented_requests() {
     let accepted = Recorder::new(|_| {
         let mut meta = InvocationMeta::default();
         meta.invocation_id = Some("x".into());
-        Ok(InvokeResponse::new(202, meta, Bytes::new()))
+        Ok(InvokeResponse::new(fc_runtime::StatusCode::ACCEPTED, meta, Bytes::new()))
     });
     accepted.transcode("clip_1", "a".into(), "b".into()).await.unwrap();
     let req = accepted.last();
@@ -386,7 +386,9 @@ impl Slow for Recorder {}
 
 #[tokio::test]
 async fn timeouts_from_the_attribute_and_per_call() {
-    let rec = Recorder::new(|_| Ok(InvokeResponse::new(200, InvocationMeta::default(), Bytes::from_static(b"1"))));
+    let rec = Recorder::new(|_| {
+        Ok(InvokeResponse::new(fc_runtime::StatusCode::OK, InvocationMeta::default(), Bytes::from_static(b"1")))
+    });
     rec.sleep_default(1).await.unwrap();
     assert_eq!(rec.last().timeout, Some(Duration::from_secs(2)));
     rec.sleep_briefly(1).await.unwrap();
@@ -422,7 +424,9 @@ async fn a_type_erased_client_serves_fc_service_traits() {
         .start()
         .await
         .unwrap();
-    let fake = Recorder::new(|_| Ok(InvokeResponse::new(200, InvocationMeta::default(), Bytes::from_static(b"7"))));
+    let fake = Recorder::new(|_| {
+        Ok(InvokeResponse::new(fc_runtime::StatusCode::OK, InvocationMeta::default(), Bytes::from_static(b"7")))
+    });
     for (backend, expected) in [(fc_runtime::DynInvoke::new(fc.client()), 2), (fc_runtime::DynInvoke::new(fake), 7)] {
         let shared: fc_runtime::DynInvoke = backend.clone();
         assert_eq!(shared.sleep_default(1).await.unwrap(), expected);

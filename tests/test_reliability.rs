@@ -44,7 +44,9 @@ async fn a_stateful_async_call_resent_after_a_lost_answer_runs_once() {
     match &err {
         FcError::Service(s) => {
             assert_eq!((s.status.as_u16(), &s.code), (409, &ErrorCode::StatefulAsyncInvocationAlreadyExists));
-            assert!(s.message.contains("re-sent after a connection failure"), "{}", s.message);
+            let hint = s.hint().unwrap_or_default();
+            assert!(hint.contains("re-sent after a connection failure"), "{s:?}");
+            assert!(hint.contains("get_stateful_invocation") && !s.message.contains("re-sent"), "{s:?}");
         }
         other => panic!("expected the duplicate-id answer, got {other:?}"),
     }
@@ -86,7 +88,7 @@ async fn a_retry_after_within_the_policy_is_waited_out() {
         .retry(RetryPolicy::attempts(3).with_backoff(Duration::from_millis(1), Duration::from_secs(2)))
         .build()
         .unwrap();
-    fc.inject(Fault::throttle(1, 503).retry_after(Duration::from_secs(1)));
+    fc.inject(Fault::throttle(1, fc_runtime::StatusCode::SERVICE_UNAVAILABLE).retry_after(Duration::from_secs(1)));
     let started = std::time::Instant::now();
     let answer = client.invoke(InvokeRequest::new("svc", "plain").json_bytes("1")).await.unwrap();
     assert_eq!(&answer.body[..], b"1");

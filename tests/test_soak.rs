@@ -73,8 +73,8 @@ async fn soak_with_one_percent_faults() {
                                 let kind = (i / 100) % 4;
                                 injected[kind as usize].fetch_add(1, Ordering::SeqCst);
                                 fc.inject(match kind {
-                                    0 => Fault::throttle(1, 429),
-                                    1 => Fault::throttle(1, 503),
+                                    0 => Fault::throttle(1, fc_runtime::StatusCode::TOO_MANY_REQUESTS),
+                                    1 => Fault::throttle(1, fc_runtime::StatusCode::SERVICE_UNAVAILABLE),
                                     2 => Fault::drop_before_handler(1),
                                     _ => Fault::drop_after_handler(1),
                                 });

@@ -384,6 +384,8 @@ pub struct ServiceError {
     pub request_id: Option<String>,
     /// `Retry-After`, when the service sent one.
     pub retry_after: Option<std::time::Duration>,
+    /// What probably happened, when the client knows more than the answer says.
+    pub(crate) hint: Option<&'static str>,
 }
 
 impl ServiceError {
@@ -395,6 +397,13 @@ impl ServiceError {
     /// Whether repeating the same call cannot run the function twice and may succeed.
     pub fn is_retryable(&self) -> bool {
         self.is_throttling()
+    }
+
+    /// What probably happened, when the client knows more than the answer says: a duplicate-id refusal of a call
+    /// the client re-sent after a connection failure means the earlier attempt was most likely accepted under
+    /// that id (the hint names the API's method to check it with).
+    pub fn hint(&self) -> Option<&'static str> {
+        self.hint
     }
 }
 
@@ -473,8 +482,14 @@ error_codes! {
     StatefulAsyncInvocationNotFound,
     /// 405: the method is not allowed on this path.
     MethodNotAllowed,
-    /// 409: a stateful async invocation with this id already exists.
+    /// 409: a stateful async invocation (or FC 3.0 async task) with this id already exists.
     StatefulAsyncInvocationAlreadyExists,
+    /// 404: no such async task (FC 3.0).
+    AsyncTaskNotFound,
+    /// 412: the async task already finished (FC 3.0).
+    AsyncTaskFinished,
+    /// 403: the `x-acs-signature-nonce` was already used (a replayed FC 3.0 request).
+    SignatureNonceUsed,
     /// 409: concurrent update.
     ConcurrentUpdateError,
     /// 412: the async invocation already finished or was stopped.
@@ -716,6 +731,7 @@ mod tests {
             message: "slow down".into(),
             request_id: Some("r".into()),
             retry_after: Some(Duration::from_secs(2)),
+            hint: None,
         }
         .into();
         assert_eq!(e.status(), Some(StatusCode::TOO_MANY_REQUESTS));

@@ -71,6 +71,7 @@ pub use transport::RetryPolicy;
 pub use fc_macros::{fc_function, fc_service};
 
 pub use bytes::Bytes;
+pub use http::StatusCode;
 
 /// The README's code blocks, compiled as doctests so that they stay true.
 #[cfg(all(doctest, feature = "local"))]

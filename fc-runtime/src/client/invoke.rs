@@ -8,7 +8,7 @@ use tracing::Instrument as _;
 
 use super::validate;
 use crate::credentials::BoxFuture;
-use crate::transport::{self, Exchange, Idempotency, Signing};
+use crate::transport::{Exchange, Idempotency, Signing};
 use crate::{Api, Client, FcError, InvocationMeta, InvokeRequest, InvokeResponse};
 
 /// Performs one InvokeFunction call.
@@ -17,12 +17,12 @@ use crate::{Api, Client, FcError, InvocationMeta, InvokeRequest, InvokeResponse}
 /// so a test double (a fake, a recorder) implements this one method and gets every typed stub for free:
 ///
 /// ```
-/// use fc_runtime::{FcError, Invoke, InvokeRequest, InvokeResponse, InvocationMeta};
+/// use fc_runtime::{FcError, Invoke, InvokeRequest, InvokeResponse, InvocationMeta, StatusCode};
 ///
 /// struct Echo;
 /// impl Invoke for Echo {
 ///     async fn invoke(&self, request: InvokeRequest) -> Result<InvokeResponse, FcError> {
-///         Ok(InvokeResponse::new(200, InvocationMeta::default(), request.body))
+///         Ok(InvokeResponse::new(StatusCode::OK, InvocationMeta::default(), request.body))
 ///     }
 /// }
 /// ```
@@ -65,12 +65,12 @@ impl<T: Invoke> ErasedInvoke for T {
 /// boxed future.
 ///
 /// ```
-/// use fc_runtime::{Client, Credentials, DynInvoke, FcError, InvocationMeta, Invoke, InvokeRequest, InvokeResponse};
+/// use fc_runtime::{Client, Credentials, DynInvoke, FcError, InvocationMeta, Invoke, InvokeRequest, InvokeResponse, StatusCode};
 ///
 /// struct Canned;
 /// impl Invoke for Canned {
 ///     async fn invoke(&self, _: InvokeRequest) -> Result<InvokeResponse, FcError> {
-///         Ok(InvokeResponse::new(200, InvocationMeta::default(), "1"))
+///         Ok(InvokeResponse::new(StatusCode::OK, InvocationMeta::default(), "1"))
 ///     }
 /// }
 ///
@@ -154,7 +154,7 @@ impl Accepted {
     /// FC 2.0 accepts with 202. Which 2xx FC 3.0 uses is not documented, so a 2xx that carries the async task
     /// (or stateful invocation) id header is an acceptance too: a sync answer never carries one.
     pub fn from_response(response: InvokeResponse) -> Result<Self, FcError> {
-        let carries_id = (200..300).contains(&response.status) && response.meta.invocation_id.is_some();
+        let carries_id = response.status.is_success() && response.meta.invocation_id.is_some();
         if !response.is_accepted() && !carries_id {
             return Err(FcError::decode(
                 format!("expected 202 Accepted for an async call, got {}", response.status),
@@ -230,14 +230,9 @@ impl Client {
                     signing,
                 })
                 .await;
-            let result = answer.and_then(|a| {
-                if let Some(id) = transport::request_id(&a.headers) {
-                    tracing::Span::current().record("request_id", id);
-                }
-                InvokeResponse::parse(a.status.as_u16(), &a.headers, a.body)
-            });
+            let result = answer.and_then(|a| InvokeResponse::parse(a.status.as_u16(), &a.headers, a.body));
             match &result {
-                Ok(r) => tracing::debug!(status = r.status, bytes = r.body.len(), "invocation answered"),
+                Ok(r) => tracing::debug!(status = r.status.as_u16(), bytes = r.body.len(), "invocation answered"),
                 Err(e) => tracing::debug!(error = %e, "invocation failed"),
             }
             result
@@ -279,10 +274,18 @@ mod tests {
     #[test]
     fn an_acceptance_is_a_202_or_a_2xx_with_a_task_id() {
         let with_id = InvocationMeta { invocation_id: Some("t".into()), ..InvocationMeta::default() };
-        assert!(Accepted::from_response(InvokeResponse::new(202, InvocationMeta::default(), "")).is_ok());
-        assert!(Accepted::from_response(InvokeResponse::new(200, with_id.clone(), "")).is_ok());
-        assert!(Accepted::from_response(InvokeResponse::new(200, InvocationMeta::default(), "{}")).is_err());
-        assert!(Accepted::from_response(InvokeResponse::new(500, with_id, "")).is_err());
+        assert!(
+            Accepted::from_response(InvokeResponse::new(http::StatusCode::ACCEPTED, InvocationMeta::default(), ""))
+                .is_ok()
+        );
+        assert!(Accepted::from_response(InvokeResponse::new(http::StatusCode::OK, with_id.clone(), "")).is_ok());
+        assert!(
+            Accepted::from_response(InvokeResponse::new(http::StatusCode::OK, InvocationMeta::default(), "{}"))
+                .is_err()
+        );
+        assert!(
+            Accepted::from_response(InvokeResponse::new(http::StatusCode::INTERNAL_SERVER_ERROR, with_id, "")).is_err()
+        );
     }
 
     #[test]

@@ -134,7 +134,16 @@ impl Client {
     /// the client's.
     pub(crate) async fn call(&self, mut exchange: Exchange<'_>) -> Result<Answer, FcError> {
         exchange.timeout = Some(self.timeout_override.or(exchange.timeout).unwrap_or(self.inner.timeout));
-        self.inner.transport.send(exchange).await
+        let answer = self.inner.transport.send(exchange).await;
+        let request_id = match &answer {
+            Ok(a) => crate::transport::request_id(&a.headers),
+            Err(e) => e.request_id(),
+        };
+        if let Some(id) = request_id {
+            // Recorded on the operation's span (`fc.invoke`, `fc.stateful_invocation`, `fc.async_task`).
+            tracing::Span::current().record("request_id", id);
+        }
+        answer
     }
 
     pub(crate) fn limits(&self) -> &Limits {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
-use http::HeaderMap;
+use http::{HeaderMap, StatusCode};
 
 use crate::error::{ErrorCode, FcError, FunctionError, FunctionErrorKind, ServiceError};
 
@@ -111,7 +111,7 @@ fn decode_log(value: &str) -> Option<String> {
 #[non_exhaustive]
 pub struct InvokeResponse {
     /// 200 for a sync result, 202 for an accepted async call.
-    pub status: u16,
+    pub status: StatusCode,
     /// Metadata from the `X-Fc-*` headers.
     pub meta: InvocationMeta,
     /// The function's output bytes (empty for async).
@@ -120,13 +120,13 @@ pub struct InvokeResponse {
 
 impl InvokeResponse {
     /// Builds a response (for fakes and recorders implementing [`Invoke`](crate::Invoke)).
-    pub fn new(status: u16, meta: InvocationMeta, body: impl Into<Bytes>) -> Self {
+    pub fn new(status: StatusCode, meta: InvocationMeta, body: impl Into<Bytes>) -> Self {
         InvokeResponse { status, meta, body: body.into() }
     }
 
     /// True for 202 Accepted (async).
     pub fn is_accepted(&self) -> bool {
-        self.status == 202
+        self.status == StatusCode::ACCEPTED
     }
 }
 
@@ -153,6 +153,8 @@ fn parse_invoke_response(status: u16, headers: &HeaderMap, body: Bytes) -> Resul
         };
         return Err(FunctionError::parse(kind, meta, body).into());
     }
+    // A 2xx: the conversion cannot fail.
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     Ok(InvokeResponse { status, meta, body })
 }
 
@@ -230,7 +232,7 @@ fn service_error(status: u16, headers: &HeaderMap, body: &[u8]) -> FcError {
         Ok(status) if status.is_client_error() || status.is_server_error() => status,
         _ => return FcError::decode(format!("unexpected HTTP status {status}"), body, request_id),
     };
-    ServiceError { status, code: ErrorCode::from(code.as_str()), message, request_id, retry_after }.into()
+    ServiceError { status, code: ErrorCode::from(code.as_str()), message, request_id, retry_after, hint: None }.into()
 }
 
 /// `Retry-After` as delay-seconds or an HTTP date.

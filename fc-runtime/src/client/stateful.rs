@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use futures_util::Stream;
 use http::Method;
 use serde::{Deserialize, Serialize};
+use tracing::Instrument as _;
 
 use super::listing::{ListFilter, paged};
 use super::{paths, validate};
@@ -146,7 +147,16 @@ impl Client {
         }
         let qualifier = self.qualifier_for(function.qualifier.as_deref());
         let path = paths::stateful(&function.service, qualifier, &function.function, id);
-        self.call(Exchange::api(method, &path, query, Signing::Fc)).await
+        let span = tracing::info_span!(
+            "fc.stateful_invocation",
+            method = %method,
+            service = %function.service,
+            function = %function.function,
+            qualifier = qualifier.unwrap_or(""),
+            invocation_id = id.unwrap_or(""),
+            request_id = tracing::field::Empty,
+        );
+        self.call(Exchange::api(method, &path, query, Signing::Fc)).instrument(span).await
     }
 
     /// GetStatefulAsyncInvocation.

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use futures_util::Stream;
 use http::Method;
 use serde::{Deserialize, Serialize};
+use tracing::Instrument as _;
 
 use super::listing::{ListFilter, paged};
 use super::{paths, validate};
@@ -125,7 +126,15 @@ impl Client {
             filter.query(Api::Fc3, &mut query)?;
         }
         let path = paths::fc3_async_tasks(&function.function, task_id, method == Method::PUT);
-        self.call(Exchange::api(method, &path, &query, Signing::Acs3 { action })).await
+        let span = tracing::info_span!(
+            "fc.async_task",
+            action,
+            function = %function.function,
+            qualifier = self.qualifier_for(function.qualifier.as_deref()).unwrap_or(""),
+            task_id = task_id.unwrap_or(""),
+            request_id = tracing::field::Empty,
+        );
+        self.call(Exchange::api(method, &path, &query, Signing::Acs3 { action })).instrument(span).await
     }
 
     /// GetAsyncTask (FC 3.0).

@@ -72,7 +72,7 @@ pub enum FaultKind {
     /// Answer with `status` (429 or 503) without running the function, optionally with `Retry-After`.
     Throttle {
         /// 429 or 503.
-        status: u16,
+        status: http::StatusCode,
         /// `Retry-After` to send.
         retry_after: Option<Duration>,
     },
@@ -89,7 +89,7 @@ pub enum FaultKind {
 ///
 /// ```
 /// use fc_runtime::local::Fault;
-/// let burst = Fault::throttle(3, 429).for_function("demo", "echo");
+/// let burst = Fault::throttle(3, fc_runtime::StatusCode::TOO_MANY_REQUESTS).for_function("demo", "echo");
 /// let slow = Fault::latency(1, std::time::Duration::from_millis(200));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -102,7 +102,7 @@ pub struct Fault {
 
 impl Fault {
     /// Throttles the next `count` invocations with `status` (429 or 503).
-    pub fn throttle(count: u32, status: u16) -> Self {
+    pub fn throttle(count: u32, status: http::StatusCode) -> Self {
         Fault { kind: FaultKind::Throttle { status, retry_after: None }, count, target: None }
     }
     /// Adds `Retry-After` to a throttle fault.

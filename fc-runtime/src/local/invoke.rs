@@ -104,9 +104,10 @@ pub(crate) async fn invoke(
     if let Some(FaultKind::Throttle { status, retry_after }) =
         state.take_fault(service, function_name, |k| matches!(k, FaultKind::Throttle { .. }))
     {
-        let code = if status == 503 { "ResourceExhausted" } else { "ResourceThrottled" };
+        let code =
+            if status == http::StatusCode::SERVICE_UNAVAILABLE { "ResourceExhausted" } else { "ResourceThrottled" };
         let mut resp =
-            Reject::new(status, code, "the request was throttled (injected fault)").into_response(request_id);
+            Reject::new(status.as_u16(), code, "the request was throttled (injected fault)").into_response(request_id);
         if let Some(after) = retry_after {
             set(&mut resp, "retry-after", &after.as_secs().to_string());
         }
@@ -192,7 +193,8 @@ fn sync_response(target: &Target, request_id: &str, exec: Execution, log_tail: b
     set(&mut resp, "x-fc-request-id", request_id);
     set(&mut resp, "x-fc-instance-id", &f.instance_id);
     set(&mut resp, "x-fc-code-checksum", &f.code_checksum);
-    set(&mut resp, "x-fc-invocation-duration", &exec.duration.as_millis().to_string());
+    // In milliseconds, to the microsecond: a fast function's real time, not a truncated zero.
+    set(&mut resp, "x-fc-invocation-duration", &format!("{:.3}", exec.duration.as_secs_f64() * 1000.0));
     set(&mut resp, "x-fc-max-memory-usage", &format!("{:.2}", f.config.reported_memory_mb));
     set(&mut resp, "x-fc-invocation-service-version", &target.version);
     if log_tail {

@@ -217,7 +217,7 @@ impl Transport {
             }
             let answer = result?;
             if !answer.status.is_success() {
-                return Err(classify_refusal(answer, resent));
+                return Err(classify_refusal(answer, resent, ex.signing));
             }
             return Ok(answer);
         }
@@ -254,17 +254,24 @@ impl Transport {
     }
 }
 
-/// A non-2xx answer as a service error; a duplicate-id refusal of a re-sent call says what probably happened.
-fn classify_refusal(answer: Answer, resent: bool) -> FcError {
+/// A non-2xx answer as a service error; a duplicate-id refusal of a re-sent call carries a hint at what probably
+/// happened, naming the method of the API the call spoke.
+fn classify_refusal(answer: Answer, resent: bool, signing: Signing) -> FcError {
     let mut error = FcError::from_answer(answer.status.as_u16(), &answer.headers, &answer.body);
     if let FcError::Service(e) = &mut error
         && resent
         && e.code == ErrorCode::StatefulAsyncInvocationAlreadyExists
     {
-        e.message.push_str(
-            " (this call was re-sent after a connection failure: the earlier attempt was probably accepted under \
-             this id; check it with get_stateful_invocation)",
-        );
+        e.hint = Some(match signing {
+            Signing::Fc => {
+                "this call was re-sent after a connection failure: the earlier attempt was probably accepted under \
+                 this id; check it with get_stateful_invocation"
+            }
+            Signing::Acs3 { .. } => {
+                "this call was re-sent after a connection failure: the earlier attempt was probably accepted under \
+                 this task id; check it with get_async_task"
+            }
+        });
     }
     error
 }
