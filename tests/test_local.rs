@@ -25,14 +25,11 @@ async fn wait_for_status(
     want: InvocationStatus,
 ) -> fc_runtime::StatefulInvocation {
     let client = fc.client();
-    for _ in 0..500 {
+    support::eventually(Duration::from_secs(10), &format!("{id} reached {want}"), || async {
         let inv = client.get_stateful_invocation(f, id).await.unwrap();
-        if inv.status.as_ref() == Some(&want) {
-            return inv;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("{id} never reached {want}");
+        (inv.status.as_ref() == Some(&want)).then_some(inv)
+    })
+    .await
 }
 
 #[tokio::test]
@@ -345,4 +342,31 @@ async fn the_reported_duration_is_the_real_execution_time() {
     assert!(fast > Duration::ZERO && fast < Duration::from_secs(5), "{fast:?}");
     let slow = fc.client().invoke(InvokeRequest::new("s", "slow")).await.unwrap();
     assert!(slow.meta.duration.expect("a duration") >= Duration::from_millis(20), "{:?}", slow.meta.duration);
+}
+
+/// A function keeps at most `max_records` async records: past it the oldest finished ones are forgotten, so a
+/// LocalFc running for days holds bounded memory; listing still pages what is kept.
+#[tokio::test]
+async fn finished_records_are_evicted_past_the_functions_cap() {
+    let fc = LocalFc::builder()
+        .router_with(
+            "s",
+            Router::new().json("job", |n: u32, _| async move { Ok::<_, Failure>(n) }),
+            FunctionConfig::new().max_records(3),
+        )
+        .start()
+        .await
+        .unwrap();
+    let client = fc.client();
+    let f = FunctionRef::new("s", "job");
+    for i in 0..6u32 {
+        let id = format!("job_{i}");
+        client.invoke(InvokeRequest::new("s", "job").invocation_id(&id).json_bytes(i.to_string())).await.unwrap();
+        wait_for_status(&fc, &f, &id, InvocationStatus::Succeeded).await;
+    }
+    let page = client.list_stateful_invocations(&f, &fc_runtime::ListFilter::new()).await.unwrap();
+    let ids: Vec<String> = page.invocations.into_iter().filter_map(|i| i.invocation_id).collect();
+    assert_eq!(ids, ["job_3", "job_4", "job_5"]);
+    let err = client.get_stateful_invocation(&f, "job_0").await.unwrap_err();
+    assert_eq!(code(&err), (404, ErrorCode::StatefulAsyncInvocationNotFound));
 }

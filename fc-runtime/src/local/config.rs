@@ -18,6 +18,9 @@ pub struct FunctionConfig {
     pub reported_memory_mb: f64,
     /// Whether async invocations keep a stateful record (default true).
     pub stateful: bool,
+    /// The most async invocation records kept for the function (default 10,000): past it, the oldest finished
+    /// ones are forgotten, so that a LocalFc running for days holds bounded memory.
+    pub max_records: usize,
 }
 
 impl Default for FunctionConfig {
@@ -29,6 +32,7 @@ impl Default for FunctionConfig {
             retry_delay: Duration::from_millis(50),
             reported_memory_mb: 16.0,
             stateful: true,
+            max_records: 10_000,
         }
     }
 }
@@ -61,6 +65,11 @@ impl FunctionConfig {
     /// Sets whether async invocations keep a stateful record.
     pub fn stateful(mut self, stateful: bool) -> Self {
         self.stateful = stateful;
+        self
+    }
+    /// Sets how many async invocation records the function keeps (at least 1).
+    pub fn max_records(mut self, max: usize) -> Self {
+        self.max_records = max.max(1);
         self
     }
 }

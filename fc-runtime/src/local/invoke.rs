@@ -127,25 +127,24 @@ pub(crate) async fn invoke(
     let resp = match ty {
         InvocationType::Sync => {
             let function = target.function.clone();
-            if let Some(max) = function.config.concurrency {
-                if function.running.fetch_add(1, Ordering::SeqCst) >= max {
-                    function.running.fetch_sub(1, Ordering::SeqCst);
-                    return Err(Reject::new(
+            let slot = match &function.slots {
+                None => None,
+                Some(slots) => Some(slots.clone().try_acquire_owned().map_err(|_| {
+                    let max = function.config.concurrency.unwrap_or_default();
+                    Reject::new(
                         429,
                         "ResourceExhausted",
                         format!(
                             "function {function_name:?} is already running {max} invocations (its concurrency limit)"
                         ),
                     )
-                    .into());
-                }
-            } else {
-                function.running.fetch_add(1, Ordering::SeqCst);
-            }
-            // Run in its own task: like FC, the function finishes even when the caller goes away.
+                })?),
+            };
+            // Run in its own task: like FC, the function finishes even when the caller goes away (and holds its
+            // slot until then).
             let exec = tokio::spawn(async move {
                 let exec = execute(&function, event, ctx).await;
-                function.running.fetch_sub(1, Ordering::SeqCst);
+                drop(slot);
                 exec
             })
             .await

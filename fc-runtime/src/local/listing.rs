@@ -97,33 +97,20 @@ fn select(
     let status = params.get("status").map(|s| InvocationStatus::from(s.as_str()));
     let prefix = params.get(prefix_name);
 
-    let mut matching: Vec<StatefulInvocation> = state
-        .store
-        .list(&target.service, &target.function_name)
-        .into_iter()
-        .map(|(_, info)| info)
-        .filter(|i| status.as_ref().is_none_or(|s| i.status.as_ref() == Some(s)))
-        .filter(|i| prefix.is_none_or(|p| i.invocation_id.as_deref().unwrap_or("").starts_with(p.as_str())))
-        .filter(|i| begin.is_none_or(|b| i.started_time.unwrap_or(0) >= b))
-        .filter(|i| end.is_none_or(|e| i.started_time.unwrap_or(0) < e))
-        .collect();
-    if descending {
-        matching.reverse();
+    let keep = |i: &StatefulInvocation| {
+        status.as_ref().is_none_or(|s| i.status.as_ref() == Some(s))
+            && prefix.is_none_or(|p| i.invocation_id.as_deref().unwrap_or("").starts_with(p.as_str()))
+            && begin.is_none_or(|b| i.started_time.unwrap_or(0) >= b)
+            && end.is_none_or(|e| i.started_time.unwrap_or(0) < e)
+    };
+    let (mut page, more) = state.store.page(&target.service, &target.function_name, keep, descending, offset, limit);
+    if !include_payload {
+        for i in &mut page {
+            i.invocation_payload = None;
+            i.return_payload = None;
+        }
     }
-    let total = matching.len();
-    let page: Vec<StatefulInvocation> = matching
-        .into_iter()
-        .skip(offset)
-        .take(limit)
-        .map(|mut i| {
-            if !include_payload {
-                i.invocation_payload = None;
-                i.return_payload = None;
-            }
-            i
-        })
-        .collect();
-    let next_token = (offset + limit < total).then(|| (offset + limit).to_string());
+    let next_token = more.then(|| (offset + limit).to_string());
     Ok((page, next_token))
 }
 

@@ -39,7 +39,7 @@ pub(crate) fn accept(
             invocation_payload: Some(String::from_utf8_lossy(&event).into_owned()),
             ..StatefulInvocation::default()
         };
-        if !state.store.insert(&target.service, &target.function_name, info) {
+        if !state.store.insert(&target.service, &target.function_name, info, target.function.config.max_records) {
             return Err(Reject::new(
                 409,
                 "StatefulAsyncInvocationAlreadyExists",

@@ -73,7 +73,65 @@ impl CustomRuntime {
     }
 }
 
-/// The lines a runtime printed, gathered per invocation from its Start marker to its End marker (both included).
+/// The longest line kept from a runtime's output: the rest of a longer line is cut.
+const MAX_LINE: usize = 16 * 1024;
+/// The most of one invocation's output kept (its last part: a `Tail` shows the last 4 KB).
+const MAX_INVOCATION_LOG: usize = 256 * 1024;
+/// Invocations whose output is kept at once, open or ended but not yet taken.
+const MAX_INVOCATIONS: usize = 1024;
+
+/// Lines of a runtime's output, each at most [`MAX_LINE`] bytes, however long the runtime makes them.
+pub(crate) struct LineReader<R> {
+    inner: R,
+    line: Vec<u8>,
+}
+
+impl<R: tokio::io::AsyncBufRead + Unpin> LineReader<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        LineReader { inner, line: Vec::new() }
+    }
+
+    /// The next line (lossily UTF-8, without its newline), cut at [`MAX_LINE`]; `None` at the end.
+    pub(crate) async fn next(&mut self) -> Option<String> {
+        self.line.clear();
+        let mut cut = false;
+        loop {
+            let available = match self.inner.fill_buf().await {
+                Ok(available) => available,
+                Err(_) => return None,
+            };
+            if available.is_empty() {
+                return (!self.line.is_empty() || cut).then(|| self.finish(cut));
+            }
+            let (chunk, ended) = match available.iter().position(|b| *b == b'\n') {
+                Some(at) => (&available[..at], Some(at + 1)),
+                None => (available, None),
+            };
+            let room = MAX_LINE.saturating_sub(self.line.len());
+            self.line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            cut |= chunk.len() > room;
+            let used = ended.unwrap_or(available.len());
+            self.inner.consume(used);
+            if ended.is_some() {
+                return Some(self.finish(cut));
+            }
+        }
+    }
+
+    fn finish(&mut self, cut: bool) -> String {
+        let mut line = String::from_utf8_lossy(&self.line).into_owned();
+        if line.ends_with('\r') {
+            line.pop();
+        }
+        if cut {
+            line.push_str(" …(line cut)");
+        }
+        line
+    }
+}
+
+/// The lines a runtime printed, gathered per invocation from its Start marker to its End marker (both included),
+/// within bounds: [`MAX_INVOCATION_LOG`] bytes an invocation (its last part), [`MAX_INVOCATIONS`] invocations.
 #[derive(Default)]
 pub(crate) struct Logs {
     state: Mutex<LogState>,
@@ -82,8 +140,39 @@ pub(crate) struct Logs {
 
 #[derive(Default)]
 struct LogState {
-    open: HashMap<String, Vec<String>>,
-    done: HashMap<String, Vec<String>>,
+    open: HashMap<String, Lines>,
+    done: HashMap<String, Lines>,
+    sequence: u64,
+}
+
+/// One invocation's lines, with their size and when its Start marker came.
+#[derive(Default)]
+struct Lines {
+    started: u64,
+    lines: std::collections::VecDeque<String>,
+    bytes: usize,
+}
+
+impl Lines {
+    fn push(&mut self, line: String) {
+        self.bytes += line.len() + 1;
+        self.lines.push_back(line);
+        while self.bytes > MAX_INVOCATION_LOG {
+            match self.lines.pop_front() {
+                Some(old) => self.bytes -= old.len() + 1,
+                None => break,
+            }
+        }
+    }
+}
+
+/// Forgets the oldest entry once there are too many.
+fn bound(map: &mut HashMap<String, Lines>) {
+    if map.len() > MAX_INVOCATIONS
+        && let Some(oldest) = map.iter().min_by_key(|(_, l)| l.started).map(|(id, _)| id.clone())
+    {
+        map.remove(&oldest);
+    }
 }
 
 impl Logs {
@@ -91,16 +180,19 @@ impl Logs {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         match Marker::parse(&line) {
             Some(Marker::Start { request_id, .. }) => {
-                state.open.insert(request_id.to_owned(), vec![line]);
+                let id = request_id.to_owned();
+                state.sequence += 1;
+                let mut lines = Lines { started: state.sequence, ..Lines::default() };
+                lines.push(line);
+                state.open.insert(id, lines);
+                bound(&mut state.open);
             }
             Some(Marker::End { request_id, .. }) => {
                 let id = request_id.to_owned();
                 let mut lines = state.open.remove(&id).unwrap_or_default();
                 lines.push(line);
-                if state.done.len() >= 1024 {
-                    state.done.clear();
-                }
                 state.done.insert(id, lines);
+                bound(&mut state.done);
                 drop(state);
                 self.ended.notify_waiters();
             }
@@ -119,11 +211,12 @@ impl Logs {
         loop {
             let ended = self.ended.notified();
             if let Some(lines) = self.state.lock().unwrap_or_else(|p| p.into_inner()).done.remove(request_id) {
-                return lines;
+                return lines.lines.into();
             }
             if tokio::time::timeout_at(deadline, ended).await.is_err() {
                 let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-                return state.done.remove(request_id).or_else(|| state.open.remove(request_id)).unwrap_or_default();
+                let lines = state.done.remove(request_id).or_else(|| state.open.remove(request_id));
+                return lines.map(|l| l.lines.into()).unwrap_or_default();
             }
         }
     }
@@ -184,15 +277,15 @@ impl RuntimeLink {
         let stdout = child.stdout.take().ok_or("no standard output")?;
         if let Some(stderr) = child.stderr.take() {
             tokio::spawn(async move {
-                let mut lines = BufReader::new(stderr).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
+                let mut lines = LineReader::new(BufReader::new(stderr));
+                while let Some(line) = lines.next().await {
                     eprintln!("{line}");
                 }
             });
         }
-        let mut lines = BufReader::new(stdout).lines();
+        let mut lines = LineReader::new(BufReader::new(stdout));
         let addr = tokio::time::timeout(STARTUP, async {
-            while let Ok(Some(line)) = lines.next_line().await {
+            while let Some(line) = lines.next().await {
                 if let Some(addr) = protocol::parse_listening(&line) {
                     return Ok(addr);
                 }
@@ -204,7 +297,7 @@ impl RuntimeLink {
         let _ = self.addr.set(addr);
         let logs = self.logs.clone();
         tokio::spawn(async move {
-            while let Ok(Some(line)) = lines.next_line().await {
+            while let Some(line) = lines.next().await {
                 logs.line(line);
             }
         });
@@ -254,5 +347,35 @@ impl RuntimeLink {
             ctx.log(line);
         }
         outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn lines_are_cut_at_the_cap_and_the_next_line_is_whole() {
+        let long = "x".repeat(MAX_LINE * 3);
+        let text = format!("first\r\n{long}\nlast");
+        let mut reader = LineReader::new(BufReader::with_capacity(64, text.as_bytes()));
+        assert_eq!(reader.next().await.as_deref(), Some("first"));
+        let cut = reader.next().await.unwrap();
+        assert!(cut.len() < MAX_LINE + 32 && cut.ends_with("…(line cut)"), "{}", cut.len());
+        assert_eq!(reader.next().await.as_deref(), Some("last"));
+        assert_eq!(reader.next().await, None);
+    }
+
+    #[test]
+    fn an_invocations_log_keeps_its_last_part_within_the_cap() {
+        let logs = Logs::default();
+        logs.line("FC Invoke Start RequestId: r".to_owned());
+        for i in 0..(MAX_INVOCATION_LOG / 100) * 2 {
+            logs.line(format!("{i:0>99}"));
+        }
+        let state = logs.state.lock().unwrap();
+        let open = &state.open["r"];
+        assert!(open.bytes <= MAX_INVOCATION_LOG, "{}", open.bytes);
+        assert!(open.lines.back().unwrap().ends_with(&((MAX_INVOCATION_LOG / 100) * 2 - 1).to_string()));
     }
 }

@@ -2,7 +2,7 @@
 //! process or a custom runtime over HTTP), and one execution of a function.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,7 +28,8 @@ pub(crate) enum Host {
 pub(crate) struct Function {
     pub host: Host,
     pub config: FunctionConfig,
-    pub running: AtomicUsize,
+    /// The sync invocations it may run at once, when limited.
+    pub slots: Option<Arc<tokio::sync::Semaphore>>,
     pub executions: AtomicU64,
     pub received: AtomicU64,
     pub instance_id: String,
@@ -43,10 +44,11 @@ impl Function {
         let mut h = DefaultHasher::new();
         (service, function).hash(&mut h);
         let code = h.finish();
+        let slots = config.concurrency.map(|max| Arc::new(tokio::sync::Semaphore::new(max)));
         Function {
             host,
             config,
-            running: AtomicUsize::new(0),
+            slots,
             executions: AtomicU64::new(0),
             received: AtomicU64::new(0),
             instance_id: format!("c-{:016x}", code ^ seed),

@@ -1,6 +1,7 @@
-//! The stateful async invocation records.
+//! The async invocation records, per function, in creation order; bounded: past a function's cap, its oldest
+//! finished records are forgotten.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use tokio::task::AbortHandle;
@@ -14,7 +15,6 @@ pub(crate) fn now_ms() -> i64 {
 
 pub(crate) struct Record {
     pub info: StatefulInvocation,
-    pub created: u64,
     pub task: Option<AbortHandle>,
 }
 
@@ -34,12 +34,19 @@ impl Record {
     }
 }
 
-/// Key: (service, function, invocation id).
-type Key = (String, String, String);
+/// One function's records: by id, and ids in creation order.
+#[derive(Default)]
+struct Records {
+    by_id: HashMap<String, Record>,
+    order: BTreeMap<u64, String>,
+}
+
+/// Key: (service, function).
+type Key = (String, String);
 
 #[derive(Default)]
 pub(crate) struct Store {
-    records: Mutex<HashMap<Key, Record>>,
+    functions: Mutex<HashMap<Key, Records>>,
     sequence: std::sync::atomic::AtomicU64,
 }
 
@@ -50,29 +57,47 @@ pub(crate) enum StopOutcome {
 }
 
 impl Store {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Record>> {
-        self.records.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Records>> {
+        self.functions.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Inserts a new record; `false` when the id already exists.
-    pub fn insert(&self, service: &str, function: &str, info: StatefulInvocation) -> bool {
+    /// Inserts a new record; `false` when the id already exists. Past `cap` records of the function, its oldest
+    /// finished ones are forgotten (running ones are kept: they end by themselves).
+    pub fn insert(&self, service: &str, function: &str, info: StatefulInvocation, cap: usize) -> bool {
         let id = info.invocation_id.clone().unwrap_or_default();
-        let key = (service.to_owned(), function.to_owned(), id);
-        let mut records = self.lock();
-        if records.contains_key(&key) {
+        let mut functions = self.lock();
+        let records = functions.entry((service.to_owned(), function.to_owned())).or_default();
+        if records.by_id.contains_key(&id) {
             return false;
         }
         let created = self.sequence.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut record = Record { info, created, task: None };
+        let mut record = Record { info, task: None };
         record.set_status(InvocationStatus::Enqueued);
-        records.insert(key, record);
+        records.by_id.insert(id.clone(), record);
+        records.order.insert(created, id);
+        if records.by_id.len() > cap {
+            let excess = records.by_id.len() - cap;
+            let evicted: Vec<u64> = records
+                .order
+                .iter()
+                .filter(|(_, id)| records.by_id.get(*id).is_some_and(Record::is_terminal))
+                .map(|(created, _)| *created)
+                .take(excess)
+                .collect();
+            for created in evicted {
+                if let Some(id) = records.order.remove(&created) {
+                    records.by_id.remove(&id);
+                }
+            }
+        }
         true
     }
 
     /// Runs `f` on a record, if it exists.
     pub fn update<R>(&self, service: &str, function: &str, id: &str, f: impl FnOnce(&mut Record) -> R) -> Option<R> {
-        let mut records = self.lock();
-        records.get_mut(&(service.to_owned(), function.to_owned(), id.to_owned())).map(f)
+        let mut functions = self.lock();
+        let records = functions.get_mut(&(service.to_owned(), function.to_owned()))?;
+        records.by_id.get_mut(id).map(f)
     }
 
     pub fn get(&self, service: &str, function: &str, id: &str) -> Option<StatefulInvocation> {
@@ -98,15 +123,70 @@ impl Store {
         .unwrap_or(StopOutcome::NotFound)
     }
 
-    /// All records of a function, in creation order.
-    pub fn list(&self, service: &str, function: &str) -> Vec<(u64, StatefulInvocation)> {
-        let records = self.lock();
-        let mut out: Vec<(u64, StatefulInvocation)> = records
-            .iter()
-            .filter(|((s, f, _), _)| s == service && f == function)
-            .map(|(_, r)| (r.created, r.info.clone()))
-            .collect();
-        out.sort_by_key(|(created, _)| *created);
-        out
+    /// One page of a function's records that `keep` selects, in creation order (or newest first): after `skip`
+    /// matches, at most `limit`; and whether more matches follow. Only this function's records are looked at,
+    /// and only those up to the end of the page are copied.
+    pub fn page(
+        &self,
+        service: &str,
+        function: &str,
+        keep: impl Fn(&StatefulInvocation) -> bool,
+        descending: bool,
+        skip: usize,
+        limit: usize,
+    ) -> (Vec<StatefulInvocation>, bool) {
+        let functions = self.lock();
+        let Some(records) = functions.get(&(service.to_owned(), function.to_owned())) else {
+            return (Vec::new(), false);
+        };
+        let ids: Box<dyn Iterator<Item = &String>> =
+            if descending { Box::new(records.order.values().rev()) } else { Box::new(records.order.values()) };
+        let mut matches = ids.filter_map(|id| records.by_id.get(id)).filter(|r| keep(&r.info)).skip(skip);
+        let page: Vec<StatefulInvocation> = matches.by_ref().take(limit).map(|r| r.info.clone()).collect();
+        let more = matches.next().is_some();
+        (page, more)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(id: &str) -> StatefulInvocation {
+        StatefulInvocation { invocation_id: Some(id.to_owned()), ..StatefulInvocation::default() }
+    }
+
+    #[test]
+    fn past_the_cap_the_oldest_finished_records_are_forgotten_and_running_ones_kept() {
+        let store = Store::default();
+        for i in 0..5 {
+            assert!(store.insert("s", "f", info(&format!("r{i}")), 3));
+        }
+        // Nothing finished yet: all five are kept.
+        assert_eq!(store.page("s", "f", |_| true, false, 0, 100).0.len(), 5);
+        for i in [0, 1, 3] {
+            store.update("s", "f", &format!("r{i}"), |r| r.set_status(InvocationStatus::Succeeded));
+        }
+        assert!(store.insert("s", "f", info("r5"), 3));
+        let ids: Vec<String> =
+            store.page("s", "f", |_| true, false, 0, 100).0.into_iter().filter_map(|i| i.invocation_id).collect();
+        assert_eq!(ids, ["r2", "r4", "r5"], "the three finished went, oldest first; the running stayed");
+        assert!(!store.insert("s", "f", info("r5"), 3), "a live id is still a duplicate");
+    }
+
+    #[test]
+    fn pages_walk_one_functions_records_in_either_order() {
+        let store = Store::default();
+        for i in 0..5 {
+            store.insert("s", "f", info(&format!("r{i}")), 100);
+        }
+        store.insert("s", "other", info("x"), 100);
+        let ids = |(page, more): (Vec<StatefulInvocation>, bool)| {
+            (page.into_iter().filter_map(|i| i.invocation_id).collect::<Vec<_>>(), more)
+        };
+        assert_eq!(ids(store.page("s", "f", |_| true, false, 1, 2)), (vec!["r1".into(), "r2".into()], true));
+        assert_eq!(ids(store.page("s", "f", |_| true, true, 3, 2)), (vec!["r1".into(), "r0".into()], false));
+        let odd = |i: &StatefulInvocation| i.invocation_id.as_deref().is_some_and(|id| id.ends_with(['1', '3']));
+        assert_eq!(ids(store.page("s", "f", odd, false, 0, 10)), (vec!["r1".into(), "r3".into()], false));
     }
 }
