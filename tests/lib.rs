@@ -72,6 +72,29 @@ impl CannedServer {
     }
 }
 
+/// Polls `condition` every 10 ms until it gives `Some(value)`, and returns the value; fails the test, naming
+/// `what`, when `deadline` passes first. The one way a test waits for something to happen: it cannot hang, and
+/// it cannot go on as if the thing had happened.
+pub async fn eventually<T, F, Fut>(deadline: std::time::Duration, what: &str, mut condition: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let until = tokio::time::Instant::now() + deadline;
+    loop {
+        if let Some(value) = condition().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < until, "{what}: not within {deadline:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// [`eventually`] for a plain condition, checked without awaiting anything.
+pub async fn eventually_true(deadline: std::time::Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    eventually(deadline, what, || std::future::ready(condition().then_some(()))).await
+}
+
 /// A loopback server that reads each request and never answers, holding the connection open: a stalled service.
 pub struct StallingServer {
     /// `http://127.0.0.1:PORT`.

@@ -403,19 +403,12 @@ async fn stateful_invocations_get_list_page_and_stop() {
     client.invoke(long).await.unwrap();
     let sleep = FunctionRef::new("demo", "sleep");
     // Wait for the short ones to finish.
-    for _ in 0..1000 {
-        let done = client
-            .list_stateful_invocations(&sleep, &ListFilter::new().status(InvocationStatus::Succeeded))
-            .await
-            .unwrap();
-        if done.invocations.len() == 5 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let done =
-        client.list_stateful_invocations(&sleep, &ListFilter::new().status(InvocationStatus::Succeeded)).await.unwrap();
-    assert_eq!(done.invocations.len(), 5, "the five short invocations finished");
+    support::eventually(Duration::from_secs(10), "the five short invocations finished", || async {
+        let succeeded = ListFilter::new().status(InvocationStatus::Succeeded);
+        let done = client.list_stateful_invocations(&sleep, &succeeded).await.unwrap();
+        (done.invocations.len() == 5).then_some(())
+    })
+    .await;
     let one = client.get_stateful_invocation(&sleep, "job_3").await.unwrap();
     assert_eq!(one.status, Some(InvocationStatus::Succeeded));
     assert_eq!(one.return_payload.as_deref(), Some("10"));

@@ -194,17 +194,12 @@ async fn async_tasks_get_list_page_and_stop() {
     }
     client.invoke(InvokeRequest::fc3("sleep").invocation_id("long_one").json_bytes("60000")).await.unwrap();
     let sleep = Fc3FunctionRef::new("sleep");
-    let mut finished = 0;
-    for _ in 0..500 {
-        let page =
-            client.list_async_tasks(&sleep, &ListFilter::new().status(InvocationStatus::Succeeded)).await.unwrap();
-        finished = page.tasks.len();
-        if finished == 5 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(finished, 5, "the five short tasks finished");
+    support::eventually(Duration::from_secs(10), "the five short tasks finished", || async {
+        let succeeded = ListFilter::new().status(InvocationStatus::Succeeded);
+        let page = client.list_async_tasks(&sleep, &succeeded).await.unwrap();
+        (page.tasks.len() == 5).then_some(())
+    })
+    .await;
 
     let task = client.get_async_task(&sleep, "job_3").await.unwrap();
     assert_eq!((task.task_id.as_deref(), task.status.clone()), (Some("job_3"), Some(InvocationStatus::Succeeded)));

@@ -90,13 +90,11 @@ async fn every_stub_form(fc: &LocalFc, fail_kind: FunctionErrorKind) {
     let accepted = client.sleep_later("nap_once", Sleep { ms: 20 }).await.unwrap();
     assert!(accepted.request_id().is_some());
     let function = FunctionRef::new("demo", "sleep");
-    let done = loop {
+    let done = support::eventually(Duration::from_secs(10), "the async call finished", || async {
         let state = client.get_stateful_invocation(&function, "nap_once").await.unwrap();
-        if state.status.as_ref().is_some_and(|s| s.is_terminal()) {
-            break state;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
+        state.status.as_ref().is_some_and(|s| s.is_terminal()).then_some(state)
+    })
+    .await;
     assert_eq!(done.status, Some(InvocationStatus::Succeeded));
     assert_eq!(fc.executions("demo", "sleep") - before, 1);
     // The same id again is refused, and nothing runs.
@@ -122,6 +120,21 @@ struct Runtime {
     child: Child,
     addr: SocketAddr,
     lines: mpsc::Receiver<String>,
+}
+
+impl Runtime {
+    /// Reads the runtime's output until every line of `expected` has been printed; fails after 10 s.
+    fn wait_for_lines(&self, expected: &[String]) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut printed = Vec::new();
+        while !expected.iter().all(|e| printed.contains(e)) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => printed.push(line),
+                Err(_) => panic!("the runtime did not print {expected:?}; it printed {printed:?}"),
+            }
+        }
+    }
 }
 
 impl Drop for Runtime {
@@ -211,17 +224,14 @@ async fn bad_input_gets_a_function_error_and_the_runtime_keeps_serving() {
             .unwrap();
         assert_eq!(answer.status(), 200, "{method} {path}");
     }
-    // The markers, with the error suffix on failure.
-    let printed: Vec<String> = runtime.lines.try_iter().collect();
-    assert!(printed.iter().any(|l| l == "FC Invoke Start RequestId: req-resize"), "{printed:?}");
-    assert!(
-        printed.iter().any(|l| l == "FC Invoke End RequestId: req-resize, Error: Unhandled function error"),
-        "{printed:?}"
-    );
-    assert!(printed.iter().any(|l| l == "FC Invoke End RequestId: req-greet"), "{printed:?}");
-    for word in ["Initialize", "PreStop", "PreFreeze"] {
-        assert!(printed.iter().any(|l| l == &format!("FC {word} End RequestId: hook-1")), "{word}: {printed:?}");
-    }
+    // The markers, with the error suffix on failure: waited for, as the reader thread may not have them yet.
+    let mut expected = vec![
+        "FC Invoke Start RequestId: req-resize".to_owned(),
+        "FC Invoke End RequestId: req-resize, Error: Unhandled function error".to_owned(),
+        "FC Invoke End RequestId: req-greet".to_owned(),
+    ];
+    expected.extend(["Initialize", "PreStop", "PreFreeze"].map(|word| format!("FC {word} End RequestId: hook-1")));
+    runtime.wait_for_lines(&expected);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -240,7 +250,12 @@ async fn sigterm_lets_invocations_in_flight_finish_and_refuses_new_ones() {
     }
     let killed = Command::new("kill").args(["-TERM", &runtime.child.id().to_string()]).status().unwrap();
     assert!(killed.success());
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The listener closes at once, while the three are still running.
+    support::eventually_true(Duration::from_secs(10), "the listener closed", || {
+        std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err()
+    })
+    .await;
+    assert!(calls.iter().all(|c| !c.is_finished()), "the invocations in flight had not finished yet");
     // New connections are refused while the three finish.
     let refused = reqwest::Client::builder()
         .no_proxy()

@@ -227,16 +227,11 @@ async fn stateful_async_calls_name_their_invocation() {
     assert!(anonymous.invocation_id().is_some());
 
     let f = FunctionRef::new("video", "transcode");
-    let mut done = None;
-    for _ in 0..300 {
+    let done = support::eventually(Duration::from_secs(10), "the invocation finished", || async {
         let inv = client.get_stateful_invocation(&f, "movie_2024").await.unwrap();
-        if inv.status == Some(InvocationStatus::Succeeded) {
-            done = Some(inv);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let done = done.expect("the invocation finished");
+        (inv.status == Some(InvocationStatus::Succeeded)).then_some(inv)
+    })
+    .await;
     let result: serde_json::Value = serde_json::from_str(done.return_payload.as_deref().unwrap()).unwrap();
     assert_eq!(result["id"], "movie_2024");
     assert_eq!(

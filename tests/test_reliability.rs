@@ -53,16 +53,12 @@ async fn a_stateful_async_call_resent_after_a_lost_answer_runs_once() {
     assert_eq!(fc.requests("svc", "job"), 2, "the call was re-sent once");
     // The invocation the first attempt created finishes, and the handler ran exactly once.
     let function = FunctionRef::new("svc", "job");
-    let mut last = None;
-    for _ in 0..500 {
+    let last = support::eventually(Duration::from_secs(10), "the accepted invocation finished", || async {
         let info = client.get_stateful_invocation(&function, "job_1").await.unwrap();
-        last = info.status.clone();
-        if info.status.as_ref().is_some_and(InvocationStatus::is_terminal) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(last, Some(InvocationStatus::Succeeded), "the accepted invocation finished");
+        info.status.clone().filter(InvocationStatus::is_terminal)
+    })
+    .await;
+    assert_eq!(last, InvocationStatus::Succeeded, "the accepted invocation finished");
     assert_eq!(fc.executions("svc", "job"), 1);
 
     // Without an id nothing protects against a duplicate, so the same failure is reported, not re-sent.

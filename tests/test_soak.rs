@@ -125,14 +125,8 @@ async fn soak_with_one_percent_faults() {
     // still open after that was leaked. (The pool itself may hold a few more idle connections after the soak than
     // after the warm-up: connections replaced after dropped ones are kept until they idle out.)
     drop(client);
-    let mut fds_closed = open_fds();
-    for _ in 0..500 {
-        if fds_closed <= fds_idle {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-        fds_closed = open_fds();
-    }
+    support::eventually_true(Duration::from_secs(5), "the connections closed", || open_fds() <= fds_idle).await;
+    let fds_closed = open_fds();
     let ok = tally.ok.load(Ordering::SeqCst);
     let lost = tally.transport_after_send.load(Ordering::SeqCst);
     let throttled = tally.throttled.load(Ordering::SeqCst);
@@ -154,9 +148,10 @@ async fn soak_with_one_percent_faults() {
     assert!(lost <= drops, "{lost} lost calls from {drops} drop faults");
     // The handler ran for every successful call, plus at most once for each answer dropped after it.
     assert!(executions >= ok && executions <= ok + injected[3], "{executions} executions for {ok} successes");
-    // Flat memory: a leak of even 256 bytes per call would show.
+    // Flat memory: a leak of 256 bytes per call shows at the default 20,000 calls (5 MB against about 2 MB of
+    // settling seen without one).
     let growth_kib = rss_after.saturating_sub(rss_before);
-    assert!(growth_kib * 1024 < (calls * 256).max(16 << 20), "RSS grew by {growth_kib} KiB over {calls} calls");
+    assert!(growth_kib * 1024 < calls * 256, "RSS grew by {growth_kib} KiB over {calls} calls");
     // No descriptor leak: back to where it was before the client existed.
     assert!(fds_closed <= fds_idle, "{fds_closed} descriptors open after closing the client, {fds_idle} before it");
 }
