@@ -208,8 +208,9 @@ pub(crate) struct NonceWindow {
     order: std::collections::VecDeque<(SystemTime, String)>,
 }
 
-/// At most this many nonces are remembered (about 100 MB at worst); beyond it the oldest are forgotten early.
-const MAX_NONCES: usize = 1_000_000;
+/// At most this many nonces are remembered (about 15 MB at worst): a replay is refused within the window at up to
+/// 55 requests a second sustained for the whole 30 minutes; beyond that the oldest are forgotten early.
+const MAX_NONCES: usize = 100_000;
 
 impl Nonces {
     /// Records `nonce`; false when it was already used within `window`.

@@ -99,6 +99,8 @@ async fn run(
             r.info.end_time = Some(now_ms());
             r.info.duration_ms = Some(exec.duration.as_millis() as i64);
             r.set_status(status);
+            // Nothing left to stop: the handle would keep the finished task's memory alive with the record.
+            r.task = None;
         };
         match &exec.outcome {
             Ok(out) => {
