@@ -119,6 +119,13 @@ impl Credentials {
             }
     }
 
+    /// Whether `other` holds the same key id, secret and token values (whatever their allocations).
+    pub(crate) fn same_values(&self, other: &Credentials) -> bool {
+        self.access_key_id == other.access_key_id
+            && self.access_key_secret.expose() == other.access_key_secret.expose()
+            && self.security_token.as_ref().map(Secret::expose) == other.security_token.as_ref().map(Secret::expose)
+    }
+
     /// The one rule for credentials, applied to fixed credentials once when the client is built and to a
     /// provider's answer each time it is asked: the key id and the token travel in headers (the id inside
     /// `Authorization: FC id:signature`), so they must be non-empty printable ASCII without spaces; the secret must
