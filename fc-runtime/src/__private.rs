@@ -18,12 +18,30 @@ pub use crate::{
     InvokeResponse, LogType,
 };
 
+/// The size the next event's buffer starts at: what recent events needed (at least 512 bytes, at most 64 KiB), so
+/// that encoding is one allocation, not a doubling series.
+static EVENT_SIZE_HINT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(512);
+
+fn event_buffer() -> Vec<u8> {
+    Vec::with_capacity(EVENT_SIZE_HINT.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+fn remember_event_size(len: usize) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let wanted = (len + len / 8).clamp(512, 64 * 1024);
+    if wanted > EVENT_SIZE_HINT.load(Relaxed) {
+        EVENT_SIZE_HINT.store(wanted, Relaxed);
+    }
+}
+
 /// Serializes one value as the whole event.
 pub fn encode_json<T: ?Sized + Serialize>(value: &T) -> Result<Bytes, FcError> {
-    // Start where a typical event ends up, so that encoding is one or two allocations, not a doubling series.
-    let mut buf = Vec::with_capacity(512);
+    let mut buf = event_buffer();
     match serde_json::to_writer(&mut buf, value) {
-        Ok(()) => Ok(Bytes::from(buf)),
+        Ok(()) => {
+            remember_event_size(buf.len());
+            Ok(Bytes::from(buf))
+        }
         Err(e) => Err(FcError::encode(None, e)),
     }
 }
@@ -37,7 +55,7 @@ pub struct JsonObject {
 impl JsonObject {
     /// Starts an object.
     pub fn new() -> Self {
-        let mut buf = Vec::with_capacity(512);
+        let mut buf = event_buffer();
         buf.push(b'{');
         JsonObject { buf, error: None }
     }
@@ -66,6 +84,7 @@ impl JsonObject {
             return Err(e);
         }
         self.buf.push(b'}');
+        remember_event_size(self.buf.len());
         Ok(Bytes::from(self.buf))
     }
 }

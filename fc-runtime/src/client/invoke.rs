@@ -196,7 +196,7 @@ impl Client {
         async move {
             let path = request.path();
             let api = request.api();
-            let mut fc_headers: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(4);
+            let mut fc_headers: smallvec::SmallVec<[(HeaderName, HeaderValue); 4]> = smallvec::SmallVec::new();
             fc_headers.push((X_FC_INVOCATION_TYPE, HeaderValue::from_static(ty.as_str())));
             if request.log_type == crate::LogType::Tail {
                 fc_headers.push((X_FC_LOG_TYPE, HeaderValue::from_static(request.log_type.as_str())));

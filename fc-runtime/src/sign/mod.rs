@@ -68,8 +68,9 @@ fn cmp_lowercase(a: &str, b: &str) -> std::cmp::Ordering {
 /// Appends the string to sign for `request` to `out`.
 pub fn write_string_to_sign(request: &SignableRequest<'_>, out: &mut String) {
     let headers = request.headers;
-    // A typical request has a handful of `x-fc-*` headers: sort references, not copies.
-    let mut fc_headers: Vec<&(&str, &str)> = headers.iter().filter(|(name, _)| is_fc_header(name)).collect();
+    // A typical request has a handful of `x-fc-*` headers: sort references, not copies, on the stack.
+    let mut fc_headers: smallvec::SmallVec<[&(&str, &str); 16]> =
+        headers.iter().filter(|(name, _)| is_fc_header(name)).collect();
     fc_headers.sort_by(|a, b| cmp_lowercase(a.0, b.0));
 
     out.extend(request.method.chars().map(|c| c.to_ascii_uppercase()));

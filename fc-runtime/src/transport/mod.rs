@@ -183,14 +183,14 @@ impl Transport {
                 TimeoutKind::Call => FcError::timeout_of(call_timeout, TimeoutKind::Call),
                 _ => FcError::timeout_of(limit.0, limit.1),
             };
+            // One timer an attempt: the HTTP client's, armed with the attempt's limit (and the credentials fetch
+            // bounded by the same limit).
             let result = if remaining.is_zero() {
                 Err(timed_out())
             } else {
-                match tokio::time::timeout(limit.0, self.attempt(&ex, &url, &query, payload_hash.as_deref(), limit.0))
-                    .await
-                {
-                    Ok(Err(FcError::Timeout(_))) | Err(_) => Err(timed_out()),
-                    Ok(result) => result,
+                match self.attempt(&ex, &url, &query, payload_hash.as_deref(), limit.0).await {
+                    Err(FcError::Timeout(_)) => Err(timed_out()),
+                    result => result,
                 }
             };
             let outcome = match &result {
@@ -236,7 +236,11 @@ impl Transport {
         let prepared: &Prepared = match &self.credentials {
             CredentialSource::Fixed(prepared) => prepared,
             CredentialSource::Provider(provider) => {
-                fetched = self.prepare(provider.credentials().await?)?;
+                // Within the attempt's time: a provider that hangs must not outlast the call.
+                let credentials = tokio::time::timeout(timeout, provider.credentials())
+                    .await
+                    .map_err(|_| FcError::timeout_of(timeout, TimeoutKind::Attempt))??;
+                fetched = self.prepare(credentials)?;
                 &fetched
             }
         };
@@ -244,9 +248,12 @@ impl Transport {
             Signing::Fc => self.fc_headers(ex, query, prepared)?,
             Signing::Acs3 { action } => self.acs3_headers(ex, action, payload_hash.unwrap_or_default(), prepared)?,
         };
-        let request =
-            self.http.request(ex.method.clone(), url.clone()).timeout(timeout).headers(headers).body(ex.body.clone());
-        let mut response = request.send().await.map_err(|e| transport_error(e, timeout))?;
+        // The request built directly: the signed headers are moved in, not merged into a builder's map.
+        let mut request = reqwest::Request::new(ex.method.clone(), url.clone());
+        *request.headers_mut() = headers;
+        *request.timeout_mut() = Some(timeout);
+        *request.body_mut() = Some(ex.body.clone().into());
+        let mut response = self.http.execute(request).await.map_err(|e| transport_error(e, timeout))?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
         let body = response.bytes().await.map_err(|e| transport_error(e, timeout))?;

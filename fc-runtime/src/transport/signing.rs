@@ -91,7 +91,8 @@ impl Transport {
         }
         let signable = SignableRequest { method: ex.method.as_str(), path: ex.path, headers: &signed, query };
         let authorization = prepared.key.authorization(&prepared.credentials.access_key_id, &signable);
-        let mut headers = HeaderMap::with_capacity(ex.fc_headers.len() + 5);
+        // Room for reqwest's own (`accept`, `user-agent`) too, so that the map does not grow.
+        let mut headers = HeaderMap::with_capacity(ex.fc_headers.len() + 8);
         headers.insert(DATE, date);
         headers.insert(CONTENT_TYPE, ex.content_type.clone());
         for (name, value) in ex.fc_headers {
@@ -141,7 +142,7 @@ impl Transport {
             hashed_payload: payload_hash,
         };
         let authorization = prepared.acs3_key.authorization(&prepared.credentials.access_key_id, &request);
-        let mut headers = HeaderMap::with_capacity(ex.fc_headers.len() + 10);
+        let mut headers = HeaderMap::with_capacity(ex.fc_headers.len() + 13);
         headers.insert(HOST, self.host.clone());
         headers.insert(CONTENT_TYPE, ex.content_type.clone());
         headers.insert(X_ACS_ACTION, HeaderValue::from_static(action));
