@@ -133,9 +133,13 @@ async fn main() -> Result<(), BoxError> {
                             break;
                         }
                         let request = match only.unwrap_or(i % 5) {
-                            0 => InvokeRequest::new("demo", "greet").json_bytes(r#"{"name":"soak"}"#).log_type(LogType::Tail),
+                            0 => InvokeRequest::new("demo", "greet")
+                                .json_bytes(r#"{"name":"soak"}"#)
+                                .log_type(LogType::Tail),
                             1 => InvokeRequest::fc3("echo").bytes(vec![b'x'; 512]),
-                            2 => InvokeRequest::fc3("sleep").invocation_id(format!("soak_{run}_{i}")).json_bytes(r#"{"ms":0}"#),
+                            2 => InvokeRequest::fc3("sleep")
+                                .invocation_id(format!("soak_{run}_{i}"))
+                                .json_bytes(r#"{"ms":0}"#),
                             3 if runtime => InvokeRequest::new("custom", "greet")
                                 .json_bytes(r#"{"name":"runtime"}"#)
                                 .log_type(LogType::Tail),
