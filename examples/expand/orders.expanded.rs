@@ -16,10 +16,12 @@ pub struct Receipt {
 }
 /// The function side of [`Orders`]: implement it with `async fn`s over the same types, and serve [`into_router`](Self::into_router) with `fc_runtime::function::serve` (or host it in `LocalFc`).
 pub trait OrdersServer: ::fc_runtime::__private::Send + ::fc_runtime::__private::Sync + 'static {
-    /// The author's error: it becomes the function error `{"errorMessage", "errorType"}` (any
-    /// `std::error::Error` converts, its type name becoming `errorType`), which the client stub turns
-    /// back into `FcError::Function` with the same `error_type`.
-    type Error: ::fc_runtime::__private::Into<::fc_runtime::function::Failure>
+    /// The author's error: it becomes the function error `{"errorMessage", "errorType"}` by
+    /// `Failure::from_error` (any `std::error::Error + Send + Sync`, `anyhow::Error` or
+    /// `Box<dyn Error + Send + Sync>`, its type's name becoming `errorType`; `Failure` itself to choose
+    /// `errorType` per variant), which the client stub turns back into `FcError::Function` with the
+    /// same `error_type`.
+    type Error: ::fc_runtime::__private::Into<::fc_runtime::function::BoxError>
         + ::fc_runtime::__private::Send
         + 'static;
     /// The names of the functions this trait serves, in the order they are declared.

@@ -16,21 +16,9 @@ use crate::ast::{ArgKind, Method, Output, Service};
 use crate::valid::{RESERVED, canonical};
 
 /// The owned type a server receives for an argument the client borrows: `&str` → `String`, `&[T]` → `Vec<T>`,
-/// `&T` → `T`.
+/// `&T` → `T` (a borrow nested deeper is refused by validation, and rendered owned so that it is the only error).
 fn owned(ty: &Type) -> Type {
-    match ty {
-        Type::Reference(r) => match &*r.elem {
-            Type::Path(p) if p.qself.is_none() && p.path.is_ident("str") => syn::parse_quote!(::std::string::String),
-            Type::Slice(s) => {
-                let elem = &s.elem;
-                syn::parse_quote!(::std::vec::Vec<#elem>)
-            }
-            other => owned(other),
-        },
-        Type::Paren(p) => owned(&p.elem),
-        Type::Group(g) => owned(&g.elem),
-        other => other.clone(),
-    }
+    crate::valid::deep_owned(ty)
 }
 
 /// One argument of the function, owned.
@@ -210,10 +198,12 @@ pub(crate) fn service(service: &Service<'_>) -> TokenStream {
     quote! {
         #[doc = #doc]
         #vis trait #ident: #p::Send + #p::Sync + 'static {
-            /// The author's error: it becomes the function error `{"errorMessage", "errorType"}` (any
-            /// `std::error::Error` converts, its type name becoming `errorType`), which the client stub turns
-            /// back into `FcError::Function` with the same `error_type`.
-            type Error: #p::Into<#rt::function::Failure> + #p::Send + 'static;
+            /// The author's error: it becomes the function error `{"errorMessage", "errorType"}` by
+            /// `Failure::from_error` (any `std::error::Error + Send + Sync`, `anyhow::Error` or
+            /// `Box<dyn Error + Send + Sync>`, its type's name becoming `errorType`; `Failure` itself to choose
+            /// `errorType` per variant), which the client stub turns back into `FcError::Function` with the
+            /// same `error_type`.
+            type Error: #p::Into<#rt::function::BoxError> + #p::Send + 'static;
 
             /// The names of the functions this trait serves, in the order they are declared.
             const FUNCTIONS: &'static [&'static str] = &[#(#names),*];

@@ -21,17 +21,44 @@ pub mod error_types {
 /// A function error: `{"errorMessage", "errorType"}` (with `"stackTrace"` when it has frames), which a custom
 /// runtime answers with HTTP 404 and `x-fc-status: 404`.
 ///
-/// Any `std::error::Error` converts into it, with its type's name as `errorType` (the last path segment, without
-/// generic arguments: `MyErr<std::io::Error>` is `MyErr`) and its `Display` as `errorMessage`; build one with
-/// [`Failure::new`] to choose the type.
+/// A method's error becomes one through [`Failure::from_error`]: whatever converts into
+/// `Box<dyn std::error::Error + Send + Sync>` (every `std::error::Error + Send + Sync` type, `anyhow::Error`,
+/// `Box<dyn Error + Send + Sync>`, `String`). `errorType` is
+///
+/// - the `Failure` itself, when the error is one (also inside a box or an `anyhow::Error`): to choose `errorType`
+///   per variant, implement `From<YourError> for Failure` and let the method return `Failure` (`?` converts);
+/// - else the error type's name: the last path segment, without generic arguments, through `Box`, `Arc` and `Rc`
+///   (`MyErr<std::io::Error>` and `Box<MyErr>` are `MyErr`);
+/// - else, for an error whose type is only known at run time (`anyhow::Error`, `Box<dyn Error>`, a `String`),
+///   `Error`.
+///
+/// `errorMessage` is the error's `Display`; for a run-time-typed error, its whole `source()` chain joined with
+/// `": "` (as `anyhow` prints `{:#}`).
 ///
 /// ```
 /// use fc_runtime::function::Failure;
 /// #[derive(Debug, thiserror::Error)]
-/// #[error("no such user: {0}")]
-/// struct NoSuchUser(String);
-/// let f = Failure::from(NoSuchUser("ann".into()));
-/// assert_eq!((f.error_type.as_str(), f.message.as_str()), ("NoSuchUser", "no such user: ann"));
+/// enum OrderError {
+///     #[error("no such order: {0}")]
+///     NotFound(u64),
+///     #[error("the store is unavailable")]
+///     Unavailable,
+/// }
+/// let f = Failure::from_error(OrderError::NotFound(7));
+/// assert_eq!((f.error_type.as_str(), f.message.as_str()), ("OrderError", "no such order: 7"));
+///
+/// // One errorType per variant: a conversion of your own, and methods that return `Failure`.
+/// impl From<OrderError> for Failure {
+///     fn from(e: OrderError) -> Failure {
+///         let ty = match e {
+///             OrderError::NotFound(_) => "OrderNotFound",
+///             OrderError::Unavailable => "StoreUnavailable",
+///         };
+///         Failure::new(ty, e.to_string())
+///     }
+/// }
+/// assert_eq!(Failure::from(OrderError::Unavailable).error_type, "StoreUnavailable");
+/// assert_eq!(Failure::from_error(Failure::from(OrderError::Unavailable)).error_type, "StoreUnavailable");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -110,18 +137,63 @@ impl fmt::Display for Failure {
     }
 }
 
-impl<E: std::error::Error> From<E> for Failure {
-    fn from(e: E) -> Self {
-        Failure::new(error_type_name::<E>(), e.to_string())
+impl std::error::Error for Failure {}
+
+/// What a method's error may be: anything that converts into a boxed error (see [`Failure::from_error`]).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+impl Failure {
+    /// The failure `error` becomes: see [`Failure`] for how `errorType` and `errorMessage` are chosen.
+    pub fn from_error<E: Into<BoxError> + 'static>(error: E) -> Failure {
+        let name = error_type_name::<E>();
+        let boxed: BoxError = error.into();
+        match boxed.downcast::<Failure>() {
+            Ok(failure) => *failure,
+            Err(boxed) => match name {
+                Some(name) => Failure::new(name, boxed.to_string()),
+                None => Failure::new(DYNAMIC_ERROR_TYPE, chain(&*boxed)),
+            },
+        }
     }
 }
 
-/// The one rule for naming an error type: the last path segment of its name, without generic arguments
-/// (`my_crate::MyErr<std::io::Error>` is `MyErr`).
-pub(crate) fn error_type_name<E: ?Sized>() -> &'static str {
-    let full = std::any::type_name::<E>();
-    let path = full.split('<').next().unwrap_or(full);
-    path.rsplit("::").next().unwrap_or(path)
+/// The `errorType` of an error whose type is only known at run time.
+const DYNAMIC_ERROR_TYPE: &str = "Error";
+
+/// An error and its sources, joined with `": "`.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let next = cause.to_string();
+        // A wrapper that prints its source already (`#[error("…: {0}")]`) is not repeated.
+        if !text.ends_with(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// The one rule for naming an error type: the last path segment of its name, without generic arguments, through
+/// `Box`, `Arc` and `Rc` (`my_crate::MyErr<std::io::Error>` and `Box<MyErr>` are `MyErr`); `None` for a type
+/// whose name says nothing of the error (`dyn Error`, `anyhow::Error`, strings).
+pub(crate) fn error_type_name<E: ?Sized>() -> Option<&'static str> {
+    let mut name = std::any::type_name::<E>();
+    while let Some(inner) =
+        ["alloc::boxed::Box<", "alloc::sync::Arc<", "alloc::rc::Rc<"].iter().find_map(|w| name.strip_prefix(w))
+    {
+        name = inner.strip_suffix('>').unwrap_or(inner);
+    }
+    if name.starts_with("dyn ")
+        || name.starts_with('&')
+        || ["anyhow::Error", "alloc::string::String", "alloc::borrow::Cow<str>"].contains(&name)
+    {
+        return None;
+    }
+    let path = name.split('<').next().unwrap_or(name);
+    Some(path.rsplit("::").next().unwrap_or(path))
 }
 
 /// A panic's message: `the function panicked: …`.
@@ -158,14 +230,50 @@ mod tests {
 
     #[test]
     fn failures_take_the_error_type_name() {
-        let f = Failure::from(QuotaExceeded);
+        let f = Failure::from_error(QuotaExceeded);
         assert_eq!((f.error_type.as_str(), f.message.as_str()), ("QuotaExceeded", "over quota"));
         assert_eq!(&f.body()[..], br#"{"errorMessage":"over quota","errorType":"QuotaExceeded"}"#);
         assert!(!f.is_panic());
         // A generic error type is named without its arguments, whatever they are.
         let io = std::io::Error::other("disk");
-        assert_eq!(Failure::from(Wrapped(io)).error_type, "Wrapped");
-        assert_eq!(error_type_name::<Wrapped<std::collections::HashMap<u8, Vec<u8>>>>(), "Wrapped");
+        assert_eq!(Failure::from_error(Wrapped(io)).error_type, "Wrapped");
+        assert_eq!(error_type_name::<Wrapped<std::collections::HashMap<u8, Vec<u8>>>>(), Some("Wrapped"));
+        // Boxed, the type is still named by what is inside.
+        assert_eq!(Failure::from_error(Box::new(QuotaExceeded)).error_type, "QuotaExceeded");
+        assert_eq!(error_type_name::<std::sync::Arc<Box<QuotaExceeded>>>(), Some("QuotaExceeded"));
+    }
+
+    #[test]
+    fn errors_typed_at_run_time_are_named_error_with_their_chain() {
+        let dynamic: BoxError = Box::new(Wrapped(QuotaExceeded));
+        let f = Failure::from_error(dynamic);
+        assert_eq!((f.error_type.as_str(), f.message.as_str()), ("Error", "wrapped: over quota"));
+        let text = Failure::from_error(String::from("plain words"));
+        assert_eq!((text.error_type.as_str(), text.message.as_str()), ("Error", "plain words"));
+        // A failure stays itself, however it is carried.
+        let chosen: BoxError = Box::new(Failure::new("Chosen", "by the author"));
+        assert_eq!(Failure::from_error(chosen), Failure::new("Chosen", "by the author"));
+    }
+
+    #[derive(Debug)]
+    struct Caused(std::io::Error);
+    impl fmt::Display for Caused {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("could not load order 7")
+        }
+    }
+    impl std::error::Error for Caused {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_dynamic_errors_message_has_its_sources_once() {
+        let dynamic: BoxError = Box::new(Caused(std::io::Error::other("connection refused")));
+        assert_eq!(Failure::from_error(dynamic).message, "could not load order 7: connection refused");
+        let repeating: BoxError = Box::new(Wrapped(std::io::Error::other("disk")));
+        assert_eq!(Failure::from_error(repeating).message, "wrapped: disk");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::codec::{decode_event, encode_result};
+use super::failure::BoxError;
 use super::protocol::{self, Call};
 use super::{CURRENT, Context, Failure, error_types};
 use crate::credentials::BoxFuture;
@@ -98,7 +99,7 @@ impl Router {
         F: Fn(E, Context) -> Fut + Send + Sync + 'static,
         E: DeserializeOwned + Send + 'static,
         O: Serialize + 'static,
-        Err: Into<Failure> + 'static,
+        Err: Into<BoxError> + 'static,
         Fut: Future<Output = Result<O, Err>> + Send + 'static,
     {
         let f = Arc::new(f);
@@ -106,7 +107,7 @@ impl Router {
             let f = f.clone();
             async move {
                 let event: E = decode_event(&event)?;
-                let out = f(event, ctx).await.map_err(Into::into)?;
+                let out = f(event, ctx).await.map_err(Failure::from_error)?;
                 encode_result(&out)
             }
         })
@@ -117,13 +118,13 @@ impl Router {
     where
         F: Fn(Bytes, Context) -> Fut + Send + Sync + 'static,
         O: Into<Bytes> + 'static,
-        Err: Into<Failure> + 'static,
+        Err: Into<BoxError> + 'static,
         Fut: Future<Output = Result<O, Err>> + Send + 'static,
     {
         let f = Arc::new(f);
         self.route(name, move |event, ctx| {
             let fut = f(event, ctx);
-            async move { fut.await.map(Into::into).map_err(Into::into) }
+            async move { fut.await.map(Into::into).map_err(Failure::from_error) }
         })
     }
 
