@@ -17,9 +17,34 @@ pub(crate) enum LogSink {
     /// Standard output, between the invocation's markers (a custom-runtime process).
     #[default]
     Stdout,
-    /// An in-process host's log buffer (`LocalFc`).
-    #[cfg_attr(not(feature = "local"), allow(dead_code))]
+    /// An in-process host's log buffer (`LocalFc`), or a test's ([`ContextBuilder::capture_log`]).
     Buffer(Arc<Mutex<Vec<u8>>>),
+}
+
+/// The level of a [`Context::log_at`] line, written as FC's built-in runtimes write it: `[INFO]`, ….
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LogLevel {
+    /// `[DEBUG]`
+    Debug,
+    /// `[INFO]`, what [`Context::log`] writes.
+    Info,
+    /// `[WARN]`
+    Warn,
+    /// `[ERROR]`
+    Error,
+}
+
+impl LogLevel {
+    /// The level as written in a line: `DEBUG`, `INFO`, `WARN`, `ERROR`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Debug => "DEBUG",
+            LogLevel::Info => "INFO",
+            LogLevel::Warn => "WARN",
+            LogLevel::Error => "ERROR",
+        }
+    }
 }
 
 /// Writes one line to standard output. A closed or broken stdout (the reader went away) loses the line: it must
@@ -245,10 +270,34 @@ impl Context {
         self.headers.as_ref()?.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// Writes a line to the invocation's log: standard output in a custom runtime (between the invocation's
-    /// markers, so that a caller asking for the `Tail` log sees it), the log buffer under `LocalFc`.
-    pub fn log(&self, line: impl AsRef<str>) {
-        self.log.line(line.as_ref());
+    /// Writes `message` to the invocation's log at level `INFO`, in the line format of FC's built-in runtimes:
+    /// `2026-12-03T08:15:30.123Z {request id} [INFO] {message}` (UTC, milliseconds; each line of a multi-line
+    /// message gets the prefix). The line goes to standard output in a custom runtime, where the request id lets
+    /// a host tell concurrent invocations' lines apart (`LocalFc` gives each line to its own invocation's `Tail`),
+    /// and to the invocation's log buffer under `LocalFc` in process.
+    pub fn log(&self, message: impl AsRef<str>) {
+        self.log_at(LogLevel::Info, message);
+    }
+
+    /// [`log`](Self::log) at another level.
+    pub fn log_at(&self, level: LogLevel, message: impl AsRef<str>) {
+        let stamp = humantime::format_rfc3339_millis(std::time::SystemTime::now());
+        for line in message.as_ref().split('\n') {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            self.log.line(&format!("{stamp} {} [{}] {line}", self.request_id, level.as_str()));
+        }
+    }
+
+    /// The lines written to the log so far, for a context built with [`ContextBuilder::capture_log`] (or hosted
+    /// by `LocalFc` in process); empty when they went to standard output.
+    pub fn logged_lines(&self) -> Vec<String> {
+        match &self.log {
+            LogSink::Stdout => Vec::new(),
+            LogSink::Buffer(buffer) => {
+                let log = buffer.lock().unwrap_or_else(|p| p.into_inner());
+                String::from_utf8_lossy(&log).lines().map(str::to_owned).collect()
+            }
+        }
     }
 
     /// Where this invocation's log lines go.
@@ -414,6 +463,13 @@ impl ContextBuilder {
     /// The headers of the request that started the invocation ([`Context::header`]).
     pub fn headers(mut self, headers: HeaderMap) -> Self {
         self.0.headers = Some(Arc::new(headers));
+        self
+    }
+
+    /// Keeps the lines of [`Context::log`] in memory instead of writing them to standard output, for a test to
+    /// read with [`Context::logged_lines`].
+    pub fn capture_log(mut self) -> Self {
+        self.0.log = LogSink::Buffer(Arc::default());
         self
     }
 

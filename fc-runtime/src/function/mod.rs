@@ -11,9 +11,10 @@
 //! account, memory, deadline and the instance's temporary credentials, from which [`Context::client`] makes a
 //! [`Client`](crate::Client) for typed calls to other functions.
 //!
-//! A method's error becomes a function error `{"errorMessage", "errorType"}`: [`Failure`], converted from the
-//! author's error type (any `std::error::Error` converts, its type name becoming `errorType`), which the client
-//! stub turns back into [`FcError::Function`](crate::FcError::Function) with the same
+//! A method's error becomes a function error `{"errorMessage", "errorType"}`: a [`Failure`], made by
+//! [`Failure::from_error`] from the author's error type (any `std::error::Error + Send + Sync`, `anyhow::Error`,
+//! `Box<dyn Error + Send + Sync>`; the type's name becomes `errorType`, or the `Failure` the author chose), which
+//! the client stub turns back into [`FcError::Function`](crate::FcError::Function) with the same
 //! [`error_type`](crate::FunctionError::error_type).
 
 mod codec;
@@ -28,8 +29,8 @@ use std::future::Future;
 
 #[cfg(feature = "function")]
 pub(crate) use context::InstanceDefaults;
-pub use context::{Context, ContextBuilder};
-pub use failure::{Failure, error_types};
+pub use context::{Context, ContextBuilder, LogLevel};
+pub use failure::{BoxError, Failure, error_types};
 pub use router::{Lifecycle, Router};
 #[cfg(feature = "function")]
 pub use server::{BoundServer, DEFAULT_DRAIN_DEADLINE, MAX_EVENT, Server, serve, serve_io};
@@ -43,13 +44,31 @@ tokio::task_local! {
 }
 
 /// The context of the invocation being served, inside a method of a `{Trait}Server` (and anything it awaits).
-/// `None` outside an invocation, and in tasks the method spawns: clone the context into them.
+/// `None` outside an invocation, and in tasks the method spawns: clone the context into them, or run them under
+/// [`scope`].
+///
+/// A unit test calls a server method directly under [`scope`], with a context from [`Context::builder`]:
+///
+/// ```
+/// use fc_runtime::function::{self, Context};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let ctx = Context::builder("req-1", "greet").region("cn-hangzhou").capture_log().build();
+/// let seen = function::scope(ctx.clone(), async {
+///     let ctx = function::context().expect("in scope");
+///     ctx.log("greeting Ann");
+///     ctx.region().map(str::to_owned)
+/// })
+/// .await;
+/// assert_eq!(seen.as_deref(), Some("cn-hangzhou"));
+/// assert!(ctx.logged_lines()[0].ends_with(" req-1 [INFO] greeting Ann"));
+/// # }
+/// ```
 pub fn context() -> Option<Context> {
     CURRENT.try_with(Clone::clone).ok()
 }
 
-/// Runs `fut` with `ctx` as the current [`context()`] (for a test calling a server method directly, or a task
-/// the method spawns).
+/// Runs `fut` with `ctx` as the current [`context()`]: for a test calling a server method directly (see
+/// [`context()`]), or a task the method spawns.
 pub fn scope<F: Future>(ctx: Context, fut: F) -> impl Future<Output = F::Output> {
     CURRENT.scope(ctx, fut)
 }
@@ -72,7 +91,7 @@ pub mod __generated {
     }
 
     /// The author's error as a function error.
-    pub fn failure<E: Into<Failure>>(e: E) -> Failure {
-        e.into()
+    pub fn failure<E: Into<super::BoxError> + 'static>(e: E) -> Failure {
+        Failure::from_error(e)
     }
 }

@@ -219,6 +219,18 @@ impl<'a> Marker<'a> {
     }
 }
 
+/// The request id of a log line in the format of FC's built-in runtimes, `{timestamp} {request id} [{LEVEL}] …`
+/// (what [`Context::log`](super::Context::log) writes; the official Go runtime's `{timestamp}: {request id}
+/// [{LEVEL}]` too), if the line is one.
+pub(crate) fn line_request_id(line: &str) -> Option<&str> {
+    let mut words = line.splitn(4, ' ');
+    let (stamp, id, level) = (words.next()?, words.next()?, words.next()?);
+    let stamp = stamp.strip_suffix(':').unwrap_or(stamp);
+    let dated = stamp.len() >= 19 && stamp.as_bytes()[4] == b'-' && stamp.as_bytes()[10] == b'T';
+    let leveled = level.len() > 2 && level.starts_with('[') && level.ends_with(']');
+    (dated && leveled && !id.is_empty()).then_some(id)
+}
+
 /// The optional start-up line, saying where the runtime listens (no official language name, as FC asks).
 pub(crate) fn listening_line(addr: SocketAddr) -> String {
     format!("FunctionCompute fc-runtime runtime inited, listening on {addr}")
@@ -260,6 +272,10 @@ mod tests {
         }
         assert_eq!(end_line(Call::Invoke, "x", true), "FC Invoke End RequestId: x, Error: Unhandled function error");
         assert_eq!(Marker::parse("greeting Ann"), None);
+        assert_eq!(line_request_id("2026-12-03T08:15:30.123Z r-1 [INFO] greeting Ann"), Some("r-1"));
+        assert_eq!(line_request_id("2026-12-03T08:15:30.123Z: r-2 [ERROR]  boom"), Some("r-2"));
+        assert_eq!(line_request_id("greeting Ann [INFO] x"), None);
+        assert_eq!(line_request_id("2026-12-03T08:15:30.123Z r-1 greeting"), None);
         let addr: SocketAddr = "127.0.0.1:9000".parse().unwrap();
         assert_eq!(parse_listening(&listening_line(addr)), Some(addr));
     }
