@@ -108,6 +108,9 @@ pub enum TimeoutKind {
 pub struct TransportError {
     /// Whether the request may have been delivered.
     pub delivery: Delivery,
+    /// The proxy the request went through, without its credentials, and the variable that named it
+    /// (`http://proxy.corp:3128 (from HTTPS_PROXY)`).
+    pub proxy: Option<String>,
     /// The HTTP client's error.
     #[source]
     pub source: Box<dyn StdError + Send + Sync>,
@@ -115,10 +118,20 @@ pub struct TransportError {
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.delivery {
-            Delivery::NotSent => "could not connect to Function Compute; nothing was sent",
-            Delivery::MaybeDelivered => "the connection failed after the request was sent; it may have been delivered",
-        })
+        match (self.delivery, &self.proxy) {
+            (Delivery::NotSent, None) => f.write_str("could not connect to Function Compute; nothing was sent"),
+            (Delivery::NotSent, Some(proxy)) => {
+                write!(f, "could not connect to Function Compute through the proxy {proxy}; nothing was sent")
+            }
+            (Delivery::MaybeDelivered, None) => {
+                f.write_str("the connection failed after the request was sent; it may have been delivered")
+            }
+            (Delivery::MaybeDelivered, Some(proxy)) => write!(
+                f,
+                "the connection through the proxy {proxy} failed after the request was sent; it may have been \
+                 delivered"
+            ),
+        }
     }
 }
 
@@ -632,7 +645,15 @@ impl FcError {
 
     /// A connection failure caused by `source`.
     pub fn transport(delivery: Delivery, source: impl StdError + Send + Sync + 'static) -> Self {
-        FcError::Transport(Box::new(TransportError { delivery, source: Box::new(source) }))
+        FcError::Transport(Box::new(TransportError { delivery, proxy: None, source: Box::new(source) }))
+    }
+
+    /// The same error, naming the proxy a transport error went through.
+    pub(crate) fn through_proxy(mut self, proxy: Option<&str>) -> Self {
+        if let (FcError::Transport(e), Some(proxy)) = (&mut self, proxy) {
+            e.proxy = Some(proxy.to_owned());
+        }
+        self
     }
 
     /// An event that could not be serialized (`argument` names the failing argument of a several-argument method).

@@ -54,6 +54,8 @@ pub struct ClientBuilder {
     user_agent: String,
     qualifier_override: Option<String>,
     use_env_proxy: bool,
+    /// Where the proxy variables are read.
+    proxy_env: Environment,
 }
 
 impl Default for ClientBuilder {
@@ -73,6 +75,7 @@ impl Default for ClientBuilder {
             user_agent: concat!("fc-runtime-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
             qualifier_override: None,
             use_env_proxy: true,
+            proxy_env: Environment::process(),
         }
     }
 }
@@ -169,9 +172,19 @@ impl ClientBuilder {
         self
     }
 
-    /// Whether to honour `HTTP(S)_PROXY` from the environment (default true).
+    /// Whether to honour the proxy variables of the environment (default true): `HTTPS_PROXY` for an `https`
+    /// endpoint, `HTTP_PROXY` for `http`, else `ALL_PROXY` (lower-case names too), except for a loopback
+    /// endpoint and the hosts `NO_PROXY` names (`*`, domains with their subdomains, addresses, CIDR blocks). The
+    /// choice is made once, by `build()`, for the client's one endpoint; a connection error through a proxy
+    /// names it ([`TransportError::proxy`](crate::TransportError::proxy)).
     pub fn use_env_proxy(mut self, enabled: bool) -> Self {
         self.use_env_proxy = enabled;
+        self
+    }
+
+    /// Reads the proxy variables from `env` instead of the process environment.
+    pub(crate) fn proxy_environment(mut self, env: Environment) -> Self {
+        self.proxy_env = env;
         self
     }
 
@@ -223,17 +236,22 @@ impl ClientBuilder {
         if let Some(q) = &self.qualifier_override {
             validate::qualifier(q).map_err(|e| FcError::config(Setting::QualifierOverride, e.to_string()))?;
         }
+        let base_url = reqwest::Url::parse(&endpoint).map_err(|e| FcError::config(Setting::Endpoint, e.to_string()))?;
         let mut http = reqwest::Client::builder()
             .user_agent(self.user_agent)
             .connect_timeout(self.connect_timeout)
             .pool_idle_timeout(self.pool_idle_timeout)
             .tcp_nodelay(true)
             .redirect(reqwest::redirect::Policy::none());
-        if !self.use_env_proxy {
-            http = http.no_proxy();
-        }
+        // One endpoint, one decision: the proxy (if any) for every request, or none at all.
+        let proxy = if self.use_env_proxy { super::proxy::for_endpoint(&base_url, &self.proxy_env) } else { None };
+        http = match &proxy {
+            Some(p) => http.proxy(reqwest::Proxy::all(&p.url).map_err(|e| {
+                FcError::config(Setting::HttpClient, format!("the proxy in {} is not usable: {e}", p.variable))
+            })?),
+            None => http.no_proxy(),
+        };
         let http = http.build().map_err(|e| FcError::config(Setting::HttpClient, e.to_string()))?;
-        let base_url = reqwest::Url::parse(&endpoint).map_err(|e| FcError::config(Setting::Endpoint, e.to_string()))?;
         let account_header =
             account_id.as_deref().map(|id| HeaderValue::from_str(id).expect("an account id is digits"));
         Ok(Client {
@@ -245,6 +263,7 @@ impl ClientBuilder {
                     account_header,
                     self.retry,
                     self.attempt_timeout,
+                    proxy.map(|p| p.describe()),
                 )?,
                 endpoint,
                 account_id,

@@ -6,6 +6,7 @@ mod builder;
 pub(crate) mod invoke;
 pub(crate) mod listing;
 pub(crate) mod paths;
+mod proxy;
 pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod stateful;
@@ -85,8 +86,10 @@ impl Client {
     /// variables and the default chain's both come from it).
     pub fn builder_from_environment(env: Environment) -> Result<ClientBuilder, FcError> {
         let (endpoint, account_id) = builder::endpoint_from_env(&env)?;
-        let mut builder =
-            Client::builder().endpoint(endpoint).credentials_provider(DefaultCredentialsChain::from_environment(env));
+        let mut builder = Client::builder()
+            .endpoint(endpoint)
+            .proxy_environment(env.clone())
+            .credentials_provider(DefaultCredentialsChain::from_environment(env));
         if let Some(id) = account_id {
             builder = builder.account_id(id);
         }

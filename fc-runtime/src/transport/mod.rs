@@ -107,6 +107,8 @@ pub(crate) struct Transport {
     retry: RetryPolicy,
     /// The longest one attempt may take (the call's deadline bounds it in any case).
     attempt_timeout: Option<Duration>,
+    /// The proxy every request goes through, as errors name it.
+    proxy: Option<String>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -132,7 +134,7 @@ fn host_header(url: &reqwest::Url) -> Result<HeaderValue, FcError> {
 
 impl Transport {
     /// A transport to `base_url` through `http`, signing with `credentials` (and `X-Fc-Account-Id` when given),
-    /// retrying by `retry`.
+    /// retrying by `retry`; `proxy` describes the proxy `http` goes through, for errors.
     pub(crate) fn new(
         http: reqwest::Client,
         base_url: reqwest::Url,
@@ -140,6 +142,7 @@ impl Transport {
         account_id: Option<HeaderValue>,
         retry: RetryPolicy,
         attempt_timeout: Option<Duration>,
+        proxy: Option<String>,
     ) -> Result<Self, FcError> {
         let host = host_header(&base_url)?;
         Ok(Transport {
@@ -151,6 +154,7 @@ impl Transport {
             host,
             retry,
             attempt_timeout,
+            proxy,
         })
     }
 
@@ -253,10 +257,11 @@ impl Transport {
         *request.headers_mut() = headers;
         *request.timeout_mut() = Some(timeout);
         *request.body_mut() = Some(ex.body.clone().into());
-        let mut response = self.http.execute(request).await.map_err(|e| transport_error(e, timeout))?;
+        let lost = |e| transport_error(e, timeout, self.proxy.as_deref());
+        let mut response = self.http.execute(request).await.map_err(lost)?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
-        let body = response.bytes().await.map_err(|e| transport_error(e, timeout))?;
+        let body = response.bytes().await.map_err(lost)?;
         Ok(Answer { status, headers, body })
     }
 }
@@ -283,16 +288,14 @@ fn classify_refusal(answer: Answer, resent: bool, signing: Signing) -> FcError {
     error
 }
 
-fn transport_error(e: reqwest::Error, timeout: Duration) -> FcError {
+fn transport_error(e: reqwest::Error, timeout: Duration, proxy: Option<&str>) -> FcError {
     // Kept as the source, without the URL: what a caller prints must not depend on what a URL carries.
     let e = e.without_url();
-    if e.is_connect() {
-        return FcError::transport(Delivery::NotSent, e);
-    }
     if e.is_timeout() {
         return FcError::timeout(timeout);
     }
-    FcError::transport(Delivery::MaybeDelivered, e)
+    let delivery = if e.is_connect() { Delivery::NotSent } else { Delivery::MaybeDelivered };
+    FcError::transport(delivery, e).through_proxy(proxy)
 }
 
 /// The request-id header of an answer, when it has a readable one.
