@@ -207,6 +207,9 @@ fn check_server(ctx: &Ctxt, service: &Service<'_>) {
             );
         }
         let args: Vec<_> = canonical.event_args().collect();
+        for arg in &args {
+            check_owned(ctx, arg.ty);
+        }
         let output = methods.iter().find_map(|m| m.output().map(|o| (m.name(), o)));
         for other in methods.iter().filter(|m| m.name() != canonical.name() && m.item.sig.generics.params.is_empty()) {
             let theirs: Vec<_> = other.event_args().collect();
@@ -264,4 +267,119 @@ fn check_server(ctx: &Ctxt, service: &Service<'_>) {
             }
         }
     }
+}
+
+/// A server argument is decoded into an owned value: a borrow at the top (`&str`, `&[T]`, `&T`) becomes its owned
+/// type in the server trait, but one nested in another type (`Option<&str>`, `Vec<&str>`, `Cow<'a, str>`) cannot
+/// be decoded into, and is refused here with the owned type to write instead.
+fn check_owned(ctx: &Ctxt, ty: &syn::Type) {
+    let inner = match ty {
+        syn::Type::Reference(r) => &*r.elem,
+        other => other,
+    };
+    if !borrows(inner) {
+        return;
+    }
+    let owned = deep_owned(ty);
+    let suggestion = if borrows(&owned) {
+        "an owned type (without a lifetime)".to_owned()
+    } else {
+        format!("`{}`", type_text(&owned))
+    };
+    ctx.error_spanned_by(
+        ty,
+        format!(
+            "server arguments are owned; use {suggestion} (the `server` trait decodes `{}` from the event, and cannot \
+             decode into a borrow; the client stub may keep it)",
+            type_text(ty)
+        ),
+    );
+}
+
+/// Whether a type holds a reference or a lifetime anywhere.
+fn borrows(ty: &syn::Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_type_reference(&mut self, _: &'ast syn::TypeReference) {
+            self.0 = true;
+        }
+        fn visit_lifetime(&mut self, _: &'ast syn::Lifetime) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_type(&mut finder, ty);
+    finder.0
+}
+
+/// The owned type for a borrowing one, at every depth: `&str` → `String`, `&[T]` → `Vec<T>`, `&T` → `T`,
+/// `Cow<'_, str>` → `String`, `Cow<'_, [T]>` → `Vec<T>`.
+pub(crate) fn deep_owned(ty: &syn::Type) -> syn::Type {
+    use syn::{GenericArgument, PathArguments, Type};
+    match ty {
+        Type::Reference(r) => match &*r.elem {
+            Type::Path(p) if p.qself.is_none() && p.path.is_ident("str") => syn::parse_quote!(::std::string::String),
+            Type::Slice(s) => {
+                let elem = deep_owned(&s.elem);
+                syn::parse_quote!(::std::vec::Vec<#elem>)
+            }
+            other => deep_owned(other),
+        },
+        Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last();
+            if let Some(seg) = last.filter(|s| s.ident == "Cow")
+                && let PathArguments::AngleBracketed(args) = &seg.arguments
+                && let Some(inner) = args.args.iter().find_map(|a| match a {
+                    GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                })
+            {
+                let as_ref: syn::Type = syn::parse_quote!(&#inner);
+                return deep_owned(&as_ref);
+            }
+            let mut p = p.clone();
+            for seg in &mut p.path.segments {
+                if let PathArguments::AngleBracketed(args) = &mut seg.arguments {
+                    for arg in &mut args.args {
+                        if let GenericArgument::Type(t) = arg {
+                            *t = deep_owned(t);
+                        }
+                    }
+                }
+            }
+            Type::Path(p)
+        }
+        Type::Tuple(t) => {
+            let mut t = t.clone();
+            for elem in &mut t.elems {
+                *elem = deep_owned(elem);
+            }
+            Type::Tuple(t)
+        }
+        Type::Array(a) => {
+            let mut a = a.clone();
+            *a.elem = deep_owned(&a.elem);
+            Type::Array(a)
+        }
+        Type::Slice(s) => {
+            let elem = deep_owned(&s.elem);
+            syn::parse_quote!(::std::vec::Vec<#elem>)
+        }
+        Type::Paren(p) => deep_owned(&p.elem),
+        Type::Group(g) => deep_owned(&g.elem),
+        other => other.clone(),
+    }
+}
+
+/// A type as written, without the token stream's spaces: `Option<&str>`.
+fn type_text(ty: &syn::Type) -> String {
+    use quote::ToTokens;
+    let mut text = ty.to_token_stream().to_string();
+    for path in [":: std :: string :: ", ":: std :: vec :: "] {
+        text = text.replace(path, "");
+    }
+    for (from, to) in [(" <", "<"), ("< ", "<"), (" >", ">"), ("& ", "&"), (" ,", ","), (" :: ", "::"), (":: ", "::")] {
+        text = text.replace(from, to);
+    }
+    text
 }
