@@ -13,5 +13,5 @@ use examples::{DemoFunctions, DemoServer};
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    fc_runtime::function::serve(DemoFunctions.into_router()).await
+    fc_runtime::function::serve(DemoFunctions::process().into_router()).await
 }

@@ -26,10 +26,9 @@ pub struct Greeting {
 
 /// Hosts the demo functions ([`DemoFunctions`], in process) under the FC 2.0 service `demo` (also reachable as
 /// `demo.LATEST`, version `demo.1` and the alias `demo.prod`) and as FC 3.0 functions of the same names (each with
-/// version 1 and alias `prod`; async tasks enabled): `echo`, `greet`, `log`, `fail`, `crash`, `sleep`, `add`
-/// and `relay` (see [`Demo`]).
+/// version 1 and alias `prod`; async tasks enabled): every function of [`Demo`] (`DemoServer::FUNCTIONS`).
 pub fn demo_functions(builder: LocalFcBuilder) -> LocalFcBuilder {
-    let router = DemoFunctions.into_router();
+    let router = DemoFunctions::default().into_router();
     // The same functions under FC 2.0 (service `demo`, version 1, alias `prod`) and FC 3.0 (no service; each
     // function with version 1 and alias `prod`, as FC 3.0 versions functions one by one).
     let mut builder =
@@ -138,10 +137,52 @@ pub trait Demo {
     #[fc_function]
     async fn add(&self, a: i64, b: i64) -> Result<i64, FcError>;
 
+    /// What the function is told about this invocation.
+    #[fc_function]
+    async fn whoami(&self) -> Result<Whoami, FcError>;
+
+    /// Started asynchronously under an invocation id; each attempt with a `retry_count` below `failures` fails
+    /// with `refused attempt {retry_count} of {invocation id}`, so that FC retries it.
+    #[fc_function(function = "whoami_retried", invocation = "async")]
+    async fn whoami_later(&self, #[fc(invocation_id)] id: &str, failures: u32) -> Result<Accepted, FcError>;
+
+    /// Exits the function's process with status 3, as a crashing runtime does (hosted in process, it refuses).
+    #[fc_function]
+    async fn exit(&self) -> Result<(), FcError>;
+
     /// `greet`, called from inside the function through FC with the instance's own credentials: a typed call
     /// from one function to another.
     #[fc_function]
     async fn relay(&self, event: Greet) -> Result<Greeting, FcError>;
+}
+
+/// What `whoami` returns: what the function is told about its invocation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Whoami {
+    /// The request id.
+    pub request_id: String,
+    /// The function's name.
+    pub function: String,
+    /// The FC 2.0 service.
+    pub service: Option<String>,
+    /// The qualifier the caller named.
+    pub qualifier: Option<String>,
+    /// The version that runs.
+    pub version: Option<String>,
+    /// The region.
+    pub region: Option<String>,
+    /// The function's memory, MB.
+    pub memory_mb: Option<u32>,
+    /// The function's timeout, seconds.
+    pub timeout_secs: Option<u64>,
+    /// Time left before the deadline, milliseconds.
+    pub remaining_ms: Option<u64>,
+    /// How many attempts came before this one.
+    pub retry_count: u32,
+    /// The async invocation's id.
+    pub invocation_id: Option<String>,
+    /// Whether the instance's `/initialize` hook ran.
+    pub initialized: bool,
 }
 
 /// The demo function's own error.
@@ -156,12 +197,36 @@ pub enum DemoError {
     /// `relay`'s call to `greet` failed.
     #[error("the call to greet failed: {0}")]
     Upstream(String),
+    /// What `whoami_retried` and `exit` refuse.
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// The demo functions, written once against [`DemoServer`]: `cargo run --example function` serves them as an FC
-/// custom runtime.
+/// custom runtime. One value is one instance: its `/initialize` hook marks it initialized (and logs
+/// `initializing`), its `/pre-stop` hook logs `stopping` and writes `pre-stop ran` to its pre-stop file, if it
+/// has one.
 #[derive(Debug, Clone, Default)]
-pub struct DemoFunctions;
+pub struct DemoFunctions {
+    initialized: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    may_exit: bool,
+    pre_stop_file: Option<std::path::PathBuf>,
+}
+
+impl DemoFunctions {
+    /// The functions as their own process serves them: `exit` ends the process, and the pre-stop hook writes to
+    /// the file `DEMO_PRE_STOP_FILE` names.
+    pub fn process() -> Self {
+        let pre_stop_file = std::env::var_os("DEMO_PRE_STOP_FILE").map(Into::into);
+        DemoFunctions { may_exit: true, pre_stop_file, ..DemoFunctions::default() }
+    }
+
+    /// The same functions, whose pre-stop hook writes `pre-stop ran` to `path`.
+    pub fn with_pre_stop_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.pre_stop_file = Some(path.into());
+        self
+    }
+}
 
 fn log_line(line: String) {
     match fc_runtime::function::context() {
@@ -185,6 +250,8 @@ impl DemoServer for DemoFunctions {
     async fn log(&self, event: Lines) -> Result<u64, DemoError> {
         for i in 1..=event.lines {
             log_line(format!("line {i} of {}", event.lines));
+            // Concurrent invocations' lines interleave, as they do on FC.
+            tokio::task::yield_now().await;
         }
         Ok(event.lines)
     }
@@ -208,6 +275,55 @@ impl DemoServer for DemoFunctions {
 
     async fn add(&self, a: i64, b: i64) -> Result<i64, DemoError> {
         a.checked_add(b).ok_or(DemoError::Overflow(a, b))
+    }
+
+    async fn whoami(&self) -> Result<Whoami, DemoError> {
+        let ctx = fc_runtime::function::context().ok_or_else(|| DemoError::Refused("no invocation".into()))?;
+        Ok(Whoami {
+            request_id: ctx.request_id().to_owned(),
+            function: ctx.function_name().to_owned(),
+            service: ctx.service_name().map(str::to_owned),
+            qualifier: ctx.qualifier().map(str::to_owned),
+            version: ctx.version().map(str::to_owned),
+            region: ctx.region().map(str::to_owned),
+            memory_mb: ctx.memory_mb(),
+            timeout_secs: ctx.timeout().map(|t| t.as_secs()),
+            remaining_ms: ctx.remaining().map(|r| r.as_millis() as u64),
+            retry_count: ctx.retry_count(),
+            invocation_id: ctx.invocation_id().map(str::to_owned),
+            initialized: self.initialized.load(std::sync::atomic::Ordering::SeqCst),
+        })
+    }
+
+    async fn whoami_later(&self, failures: u32) -> Result<(), DemoError> {
+        let ctx = fc_runtime::function::context().ok_or_else(|| DemoError::Refused("no invocation".into()))?;
+        if ctx.retry_count() < failures {
+            let id = ctx.invocation_id().unwrap_or("no id");
+            return Err(DemoError::Refused(format!("refused attempt {} of {id}", ctx.retry_count())));
+        }
+        Ok(())
+    }
+
+    async fn exit(&self) -> Result<(), DemoError> {
+        if !self.may_exit {
+            return Err(DemoError::Refused("hosted in process: not exiting the host".into()));
+        }
+        log_line("exiting with status 3".to_owned());
+        std::process::exit(3)
+    }
+
+    async fn on_initialize(&self) -> Result<(), DemoError> {
+        log_line("initializing".to_owned());
+        self.initialized.store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn on_pre_stop(&self) -> Result<(), DemoError> {
+        log_line("stopping".to_owned());
+        if let Some(path) = &self.pre_stop_file {
+            std::fs::write(path, "pre-stop ran").map_err(|e| DemoError::Refused(e.to_string()))?;
+        }
+        Ok(())
     }
 
     async fn relay(&self, event: Greet) -> Result<Greeting, DemoError> {

@@ -7,7 +7,7 @@
 //! ```
 //!
 //! With `--function-command target/debug/examples/function`, the functions of the `function` example (by default
-//! `echo,greet,log,fail,crash,sleep,add,relay`) are also served in the FC 2.0 service `custom` (`--function-service`),
+//! every function of the `Demo` trait, `DemoServer::FUNCTIONS`) are also served in the FC 2.0 service `custom` (`--function-service`),
 //! each invocation forwarded to that process over FC's custom-runtime protocol.
 
 use std::io::Write as _;
@@ -18,9 +18,6 @@ use fc_runtime::local::{CustomRuntime, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY
 
 const USAGE: &str = "usage: local_fc [--addr HOST:PORT] [--access-key-id ID] [--access-key-secret SECRET] \
                      [--account-id ID] [--function-command PATH [--function-service NAME] [--functions a,b,...]]";
-
-/// The functions of the `function` example.
-const EXAMPLE_FUNCTIONS: &str = "echo,greet,log,fail,crash,sleep,add,relay";
 
 struct Args {
     addr: SocketAddr,
@@ -41,7 +38,7 @@ fn parse_args() -> Result<Args, String> {
         account_id: None,
         function_command: None,
         function_service: "custom".to_owned(),
-        functions: EXAMPLE_FUNCTIONS.to_owned(),
+        functions: <examples::DemoFunctions as examples::DemoServer>::FUNCTIONS.join(","),
     };
     let mut parser = lexopt::Parser::from_env();
     let parsed = (|| -> Result<(), lexopt::Error> {

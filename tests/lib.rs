@@ -280,3 +280,12 @@ pub fn sdk_python() -> std::path::PathBuf {
 /// The official Python packages the tests run against (the same pins as `.ci/run`).
 pub const SDK_PACKAGES: &[&str] =
     &["aliyun-fc2==2.5.2", "alibabacloud-fc20230330==4.8.3", "alibabacloud-credentials==1.0.12"];
+
+/// The example binary `name` that `cargo test --workspace` builds, next to the running test's `deps` directory.
+pub fn example_binary(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test's own path");
+    let dir = exe.parent().and_then(std::path::Path::parent).expect("target/debug");
+    let path = dir.join("examples").join(name);
+    assert!(path.exists(), "{} is missing: run the suite with `cargo test --workspace`", path.display());
+    path
+}

@@ -202,7 +202,7 @@ async fn every_bad_input_gets_its_exact_error() {
     use examples::DemoServer as _;
     let fc = LocalFc::builder()
         .router("demo", Router::new().bytes("echo", |e, _| async move { Ok::<_, Failure>(e) }))
-        .router("served", examples::DemoFunctions.into_router())
+        .router("served", examples::DemoFunctions::default().into_router())
         .start()
         .await
         .unwrap();

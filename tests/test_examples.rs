@@ -40,7 +40,7 @@ fn quickstart_fc3() {
             "using an embedded LocalFc",
             "greet -> Hello, FC 3.0!",
             "log -> 2 (request ",
-            "| line 2 of 2",
+            "[INFO] line 2 of 2",
             "fail -> handled error DemoError: the demo function failed on purpose",
             "echo_later -> accepted as task quickstart_",
             "-> Succeeded with 42",
@@ -57,7 +57,7 @@ fn quickstart() {
             "using an embedded LocalFc",
             "greet -> Hello, Rust!",
             "log -> 3 (request ",
-            "| line 3 of 3",
+            "[INFO] line 3 of 3",
             "fail -> handled error DemoError: the demo function failed on purpose",
             "quickstart finished",
         ],
@@ -269,6 +269,6 @@ except fc2.fc_exceptions.FcError as e:
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains(r#"greet {"greeting":"Hello, SDK!"}"#), "{stdout}");
-    assert!(stdout.contains("|greeting SDK|"), "{stdout}");
+    assert!(stdout.contains(" [INFO] greeting SDK|"), "{stdout}");
     assert!(stdout.contains("add 200") && stdout.contains("InvalidEvent"), "{stdout}");
 }

@@ -14,15 +14,13 @@ use examples::{Demo, DemoFunctions, DemoServer, Greet, Greeting, Lines, Sleep};
 use fc_runtime::local::{CustomRuntime, LocalFc};
 use fc_runtime::{Bytes, Client, FcError, FunctionErrorKind, FunctionRef, InvocationStatus, fc_function, fc_service};
 
-/// The `function` example binary `cargo test --workspace` builds, next to this test's `deps` directory.
+/// The `function` example binary `cargo test --workspace` builds.
 fn function_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe.parent().and_then(Path::parent).unwrap().join("examples").join("function");
-    assert!(path.exists(), "{} is missing: run the suite with `cargo test --workspace`", path.display());
-    path
+    support::example_binary("function")
 }
 
-const FUNCTIONS: [&str; 8] = ["echo", "greet", "log", "fail", "crash", "sleep", "add", "relay"];
+/// Every function of the demo trait, as the `server` side lists them.
+const FUNCTIONS: &[&str] = <DemoFunctions as DemoServer>::FUNCTIONS;
 
 /// A stub form the demo trait does not have: a unit result.
 #[fc_service(service = "demo")]
@@ -40,7 +38,7 @@ async fn over_http() -> LocalFc {
 }
 
 async fn in_process() -> LocalFc {
-    LocalFc::builder().router("demo", DemoFunctions.into_router()).start().await.unwrap()
+    LocalFc::builder().router("demo", DemoFunctions::default().into_router()).start().await.unwrap()
 }
 
 /// Every stub form, against `fc`. A function's own error reaches the caller as `fail_kind`: FC reports every

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use super::config::FunctionConfig;
 use super::routes::fc3_service;
-use super::runtime::{CustomRuntime, RuntimeLink};
-use super::state::{Function, Host, Service, State};
+use super::runtime::{CustomRuntime, Launch, RuntimeLink};
+use super::state::{Function, Host, RouterHost, Service, State};
 use super::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, LocalFc, auth, server, store};
 use crate::function::Router;
 use crate::{Credentials, Limits};
@@ -38,6 +38,10 @@ pub struct LocalFcBuilder {
     pending: Vec<Pending>,
     versions: HashMap<String, u32>,
     aliases: Vec<(String, String, String)>,
+    region: String,
+    /// Settings of one function, over its host's: `(service, function)` (FC 3.0 names in their internal
+    /// service).
+    configs: Vec<(String, String, FunctionConfig)>,
 }
 
 impl fmt::Debug for LocalFcBuilder {
@@ -64,7 +68,34 @@ impl LocalFcBuilder {
             pending: Vec::new(),
             versions: HashMap::new(),
             aliases: Vec::new(),
+            region: "cn-hangzhou".to_owned(),
+            configs: Vec::new(),
         }
+    }
+
+    /// The region hosted functions are told they run in (`ctx.region()`, `FC_REGION`; default `cn-hangzhou`).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
+    }
+
+    /// Settings for one function of the FC 2.0 service `service`, whichever way it is hosted, over the settings
+    /// it was registered with.
+    pub fn configure(
+        mut self,
+        service: impl Into<String>,
+        function: impl Into<String>,
+        config: FunctionConfig,
+    ) -> Self {
+        self.configs.push((service.into(), function.into(), config));
+        self
+    }
+
+    /// [`configure`](Self::configure) for an FC 3.0 function.
+    pub fn fc3_configure(mut self, function: impl Into<String>, config: FunctionConfig) -> Self {
+        let function = function.into();
+        self.configs.push((fc3_service(&function), function, config));
+        self
     }
 
     /// Listens on `addr` (default `127.0.0.1:0`, an ephemeral port).
@@ -115,7 +146,7 @@ impl LocalFcBuilder {
     /// [`router`](Self::router) with explicit settings for each of its functions.
     pub fn router_with(self, service: impl Into<String>, router: Router, config: FunctionConfig) -> Self {
         let names: Vec<String> = router.functions().map(str::to_owned).collect();
-        self.host(service.into(), false, names, Host::Router(router), config)
+        self.host(service.into(), false, names, Host::Router(Arc::new(RouterHost::new(router))), config)
     }
 
     /// Hosts every function of `router` as FC 3.0 functions of the same names (API 2023-03-30, no service), run
@@ -128,7 +159,7 @@ impl LocalFcBuilder {
     /// tasks).
     pub fn fc3_router_with(self, router: Router, config: FunctionConfig) -> Self {
         let names: Vec<String> = router.functions().map(str::to_owned).collect();
-        self.host(String::new(), true, names, Host::Router(router), config)
+        self.host(String::new(), true, names, Host::Router(Arc::new(RouterHost::new(router))), config)
     }
 
     /// Hosts `functions` of the FC 2.0 service `service` in a custom runtime, as FC does: each invocation is
@@ -140,7 +171,7 @@ impl LocalFcBuilder {
     pub fn custom_runtime(
         self,
         service: impl Into<String>,
-        functions: impl IntoIterator<Item = impl Into<String>>,
+        functions: impl IntoIterator<Item = impl AsRef<str>>,
         runtime: CustomRuntime,
     ) -> Self {
         self.custom_runtime_with(service, functions, runtime, FunctionConfig::default())
@@ -150,7 +181,7 @@ impl LocalFcBuilder {
     pub fn custom_runtime_with(
         self,
         service: impl Into<String>,
-        functions: impl IntoIterator<Item = impl Into<String>>,
+        functions: impl IntoIterator<Item = impl AsRef<str>>,
         runtime: CustomRuntime,
         config: FunctionConfig,
     ) -> Self {
@@ -160,7 +191,7 @@ impl LocalFcBuilder {
     /// [`custom_runtime`](Self::custom_runtime) for FC 3.0 functions.
     pub fn fc3_custom_runtime(
         self,
-        functions: impl IntoIterator<Item = impl Into<String>>,
+        functions: impl IntoIterator<Item = impl AsRef<str>>,
         runtime: CustomRuntime,
     ) -> Self {
         self.fc3_custom_runtime_with(functions, runtime, FunctionConfig::default())
@@ -169,7 +200,7 @@ impl LocalFcBuilder {
     /// [`fc3_custom_runtime`](Self::fc3_custom_runtime) with explicit settings.
     pub fn fc3_custom_runtime_with(
         self,
-        functions: impl IntoIterator<Item = impl Into<String>>,
+        functions: impl IntoIterator<Item = impl AsRef<str>>,
         runtime: CustomRuntime,
         config: FunctionConfig,
     ) -> Self {
@@ -181,11 +212,11 @@ impl LocalFcBuilder {
         mut self,
         service: String,
         fc3: bool,
-        functions: impl IntoIterator<Item = impl Into<String>>,
+        functions: impl IntoIterator<Item = impl AsRef<str>>,
         host: Host,
         config: FunctionConfig,
     ) -> Self {
-        let names = functions.into_iter().map(Into::into).collect();
+        let names = functions.into_iter().map(|name| name.as_ref().to_owned()).collect();
         self.pending.push(Pending { service, fc3, names, host, config });
         self
     }
@@ -225,9 +256,14 @@ impl LocalFcBuilder {
         let seed = super::random_seed();
         let mut services: HashMap<String, Service> = HashMap::new();
         let mut runtimes: Vec<Arc<RuntimeLink>> = Vec::new();
+        // Every instance, and whether one of its functions has a pre-stop hook.
+        let mut hosts: Vec<(Host, bool)> = Vec::new();
         for pending in self.pending {
             if let Host::Runtime(link) = &pending.host {
                 runtimes.push(link.clone());
+            }
+            if !hosts.iter().any(|(h, _)| h.same(&pending.host)) {
+                hosts.push((pending.host.clone(), false));
             }
             if !pending.fc3 {
                 check(fc_names::check_service(&pending.service), "service name", &pending.service)?;
@@ -240,8 +276,24 @@ impl LocalFcBuilder {
                     check(fc_names::check_function(&name), "function name", &name)?;
                     pending.service.clone()
                 };
-                let f = Function::new(&service, &name, pending.config.clone(), pending.host.clone(), seed);
+                let config = self
+                    .configs
+                    .iter()
+                    .rev()
+                    .find(|(s, f, _)| *s == service && *f == name)
+                    .map_or_else(|| pending.config.clone(), |(_, _, c)| c.clone());
+                if config.pre_stop
+                    && let Some(entry) = hosts.iter_mut().find(|(h, _)| h.same(&pending.host))
+                {
+                    entry.1 = true;
+                }
+                let f = Function::new(&service, &name, config, pending.host.clone(), seed);
                 services.entry(service).or_default().functions.insert(name, Arc::new(f));
+            }
+        }
+        for (service, function, _) in &self.configs {
+            if !services.get(service).is_some_and(|s| s.functions.contains_key(function)) {
+                return Err(StartError::UnknownFunction { service: service.clone(), function: function.clone() });
             }
         }
         for (service, count) in self.versions {
@@ -278,6 +330,7 @@ impl LocalFcBuilder {
         let state = Arc::new(State {
             role: auth.role(),
             auth,
+            region: self.region,
             endpoint: format!("http://{addr}"),
             limits: self.limits,
             services,
@@ -289,13 +342,15 @@ impl LocalFcBuilder {
         });
         let (shutdown, watch) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(server::serve(listener, state.clone(), watch));
-        let mut fc = LocalFc { addr, state, shutdown, task: Some(task), children: Vec::new() };
+        let fc = LocalFc { addr, state, shutdown, task: Some(task), hosts };
+        let launch = Launch {
+            endpoint: fc.state.endpoint.clone(),
+            role: fc.state.role.clone(),
+            account_id: fc.state.auth.account_id.clone(),
+            region: fc.state.region.clone(),
+        };
         for link in runtimes {
-            let child = link
-                .start(&fc.state.endpoint, fc.state.role.as_ref(), fc.state.auth.account_id.as_deref())
-                .await
-                .map_err(|reason| StartError::Runtime { reason })?;
-            fc.children.extend(child);
+            link.start(launch.clone()).await.map_err(|reason| StartError::Runtime { reason })?;
         }
         Ok(fc)
     }
@@ -340,6 +395,15 @@ pub enum StartError {
         alias: String,
         /// The version it names.
         version: String,
+    },
+    /// [`LocalFcBuilder::configure`] named a function that is not hosted.
+    #[error("configure names {function:?} of {service:?}, which no router or custom runtime hosts")]
+    #[non_exhaustive]
+    UnknownFunction {
+        /// The service (FC 3.0 functions: their internal one, `fc3:{name}`).
+        service: String,
+        /// The function.
+        function: String,
     },
     /// A custom runtime could not be started (or did not say where it listens).
     #[error("custom runtime: {reason}")]

@@ -14,8 +14,18 @@ pub struct FunctionConfig {
     pub async_retries: u32,
     /// Pause before each async retry (default 50 ms).
     pub retry_delay: Duration,
+    /// The function's memory (MB), as its context reports it (`x-fc-function-memory`; default 512).
+    pub memory_mb: u32,
     /// Reported in `X-Fc-Max-Memory-Usage` (MB): in-process closures have no memory of their own to measure.
     pub reported_memory_mb: f64,
+    /// Whether the function has an initializer: its instance's `/initialize` hook runs once before its first
+    /// invocation (default false, as in FC, where the hook runs only when configured).
+    pub initializer: bool,
+    /// Whether the function has a pre-stop hook: its instance's `/pre-stop` runs when [`LocalFc::shutdown`]
+    /// stops it (default false).
+    ///
+    /// [`LocalFc::shutdown`]: super::LocalFc::shutdown
+    pub pre_stop: bool,
     /// Whether async invocations keep a stateful record (default true).
     pub stateful: bool,
     /// The most async invocation records kept for the function (default 10,000): past it, the oldest finished
@@ -30,7 +40,10 @@ impl Default for FunctionConfig {
             concurrency: None,
             async_retries: 3,
             retry_delay: Duration::from_millis(50),
+            memory_mb: 512,
             reported_memory_mb: 16.0,
+            initializer: false,
+            pre_stop: false,
             stateful: true,
             max_records: 10_000,
         }
@@ -65,6 +78,21 @@ impl FunctionConfig {
     /// Sets whether async invocations keep a stateful record.
     pub fn stateful(mut self, stateful: bool) -> Self {
         self.stateful = stateful;
+        self
+    }
+    /// Sets the memory the context reports (MB).
+    pub fn memory_mb(mut self, memory_mb: u32) -> Self {
+        self.memory_mb = memory_mb;
+        self
+    }
+    /// Configures an initializer: the `/initialize` hook runs before the instance's first invocation.
+    pub fn initializer(mut self, enabled: bool) -> Self {
+        self.initializer = enabled;
+        self
+    }
+    /// Configures a pre-stop hook: `/pre-stop` runs when `LocalFc` shuts down.
+    pub fn pre_stop(mut self, enabled: bool) -> Self {
+        self.pre_stop = enabled;
         self
     }
     /// Sets how many async invocation records the function keeps (at least 1).

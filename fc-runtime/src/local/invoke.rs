@@ -165,6 +165,8 @@ fn context(state: &State, target: &Target, request_id: &str, headers: &HeaderMap
     let mut ctx = Context::builder(request_id, &target.function_name)
         .qualifier(&target.qualifier)
         .version(&target.version)
+        .region(&state.region)
+        .memory_mb(target.function.config.memory_mb)
         .endpoint(&state.endpoint)
         .headers(headers.clone());
     if target.api == Api::Fc2 {

@@ -44,7 +44,7 @@ use std::sync::atomic::Ordering;
 
 pub use builder::{LocalFcBuilder, StartError};
 pub use config::{Fault, FaultKind, FunctionConfig};
-pub use runtime::CustomRuntime;
+pub use runtime::{CustomRuntime, DEFAULT_STARTUP_TIMEOUT, DEFAULT_STOP_TIMEOUT};
 
 use routes::fc3_service;
 use state::State;
@@ -67,8 +67,9 @@ pub struct LocalFc {
     state: Arc<State>,
     shutdown: tokio::sync::watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
-    /// Custom runtimes started from commands: killed when this is dropped.
-    children: Vec<tokio::process::Child>,
+    /// Every instance (a router, a custom runtime) and whether it has a pre-stop hook: stopped by `shutdown`,
+    /// custom runtimes killed when this is dropped.
+    hosts: Vec<(state::Host, bool)>,
 }
 
 impl fmt::Debug for LocalFc {
@@ -153,12 +154,31 @@ impl LocalFc {
         server::serve_connection(io, self.state.clone(), self.shutdown.subscribe()).await;
     }
 
-    /// Stops accepting connections and waits for the accept loop to end; open connections finish their
-    /// current request.
+    /// Stops as FC stops its instances: stops accepting connections and waits for the accept loop to end (open
+    /// connections finish their current request), then runs each instance's pre-stop hook where a function
+    /// configured one ([`FunctionConfig::pre_stop`]) and stops the custom-runtime processes: SIGTERM, then
+    /// SIGKILL after their stop timeout ([`CustomRuntime::stop_timeout`]). Dropping a `LocalFc` instead kills
+    /// its processes at once, without hooks.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+        for (host, pre_stop) in std::mem::take(&mut self.hosts) {
+            let ctx = pre_stop.then(|| {
+                let mut ctx = crate::function::Context::builder(self.state.request_id(), "")
+                    .region(&self.state.region)
+                    .endpoint(&self.state.endpoint)
+                    .capture_log();
+                if let Some(role) = &self.state.role {
+                    ctx = ctx.credentials(role.clone());
+                }
+                if let Some(account) = &self.state.auth.account_id {
+                    ctx = ctx.account_id(account);
+                }
+                ctx.build()
+            });
+            host.stop(ctx).await;
         }
     }
 }
@@ -168,6 +188,11 @@ impl Drop for LocalFc {
         let _ = self.shutdown.send(true);
         if let Some(task) = &self.task {
             task.abort();
+        }
+        for (host, _) in &self.hosts {
+            if let state::Host::Runtime(link) = host {
+                link.kill_now();
+            }
         }
     }
 }

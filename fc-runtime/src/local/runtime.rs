@@ -1,24 +1,33 @@
 //! Custom runtimes under `LocalFc`: a server reached over HTTP as FC reaches it (a process `LocalFc` starts
-//! from a command, or an address it is given), each invocation forwarded by the custom-runtime protocol, and the
-//! runtime's output read back into each invocation's log.
+//! from a command, or an address it is given), run through FC's instance lifecycle (started, started again after
+//! it exits, `/initialize` before its first invocation, `/pre-stop` then SIGTERM then SIGKILL when stopped), each
+//! invocation forwarded by the custom-runtime protocol, and the runtime's output given line by line to the
+//! invocation each line belongs to.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitStatus;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+use crate::Credentials;
 use crate::function::protocol::{self, Call, Marker};
-use crate::function::{Context, Failure};
+use crate::function::{Context, Failure, Lifecycle};
 
-/// How long to wait for a started runtime to say where it listens.
-const STARTUP: Duration = Duration::from_secs(60);
+/// How long to wait, by default, for a started runtime to say where it listens.
+pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a stopping runtime gets, by default, for `/pre-stop` and then between SIGTERM and SIGKILL.
+pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long to wait, after the answer, for the runtime's end marker to reach its standard output.
 const LOG_GRACE: Duration = Duration::from_millis(250);
+/// How long to wait, after a failed request, for the runtime's exit to be seen.
+const EXIT_GRACE: Duration = Duration::from_millis(250);
 
 /// A custom-runtime server `LocalFc` forwards invocations to: a command it starts, or an address.
 ///
@@ -31,24 +40,47 @@ const LOG_GRACE: Duration = Duration::from_millis(250);
 ///     .await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the command, its arguments and the names of the environment variables given to it, not their
+/// values (where a function's secrets go).
+#[derive(Clone)]
 pub struct CustomRuntime {
     pub(crate) target: Target,
+    startup_timeout: Duration,
+    stop_timeout: Duration,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) enum Target {
     Command { program: PathBuf, args: Vec<OsString>, env: Vec<(OsString, OsString)> },
     Address(SocketAddr),
 }
 
+impl fmt::Debug for CustomRuntime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("CustomRuntime");
+        match &self.target {
+            Target::Command { program, args, env } => {
+                let names: Vec<_> = env.iter().map(|(k, _)| k).collect();
+                d.field("program", program).field("args", args).field("env", &names)
+            }
+            Target::Address(addr) => d.field("address", addr),
+        };
+        d.field("startup_timeout", &self.startup_timeout).field("stop_timeout", &self.stop_timeout).finish()
+    }
+}
+
 impl CustomRuntime {
-    /// A process `LocalFc` starts when it starts (and stops when it is dropped), as FC starts a custom runtime:
-    /// with `FC_CUSTOM_LISTEN_PORT=0` and `RUST_FC_LISTEN_HOST=127.0.0.1` (so it listens on a free loopback port,
-    /// which it prints), `FC_ENDPOINT` set to `LocalFc` and the role's credentials in `ALIBABA_CLOUD_*`. Its
-    /// standard output between an invocation's markers becomes that invocation's log.
+    /// A process `LocalFc` starts when it starts, as FC starts a custom runtime: with `FC_CUSTOM_LISTEN_PORT=0`
+    /// and `RUST_FC_LISTEN_HOST=127.0.0.1` (so it listens on a free loopback port, which it prints),
+    /// `FC_ENDPOINT` set to `LocalFc`, `FC_REGION`, `FC_ACCOUNT_ID` and the role's credentials in
+    /// `ALIBABA_CLOUD_*`. A process that exits is started again for the next invocation. Its standard output
+    /// becomes the invocations' logs: each line in FC's log format goes to the invocation its request id names,
+    /// and so do the lines between an invocation's markers while it is the only one running; a line without a
+    /// request id printed while several invocations run belongs to none of them (it is traced at `debug`).
     pub fn command(program: impl Into<PathBuf>) -> Self {
-        CustomRuntime { target: Target::Command { program: program.into(), args: Vec::new(), env: Vec::new() } }
+        let target = Target::Command { program: program.into(), args: Vec::new(), env: Vec::new() };
+        CustomRuntime { target, startup_timeout: DEFAULT_STARTUP_TIMEOUT, stop_timeout: DEFAULT_STOP_TIMEOUT }
     }
 
     /// An argument of the command.
@@ -67,9 +99,27 @@ impl CustomRuntime {
         self
     }
 
-    /// A server already listening at `addr` (its log is not seen).
+    /// A server already listening at `addr` (its log is not seen; `LocalFc` neither starts nor stops it).
     pub fn address(addr: SocketAddr) -> Self {
-        CustomRuntime { target: Target::Address(addr) }
+        CustomRuntime {
+            target: Target::Address(addr),
+            startup_timeout: DEFAULT_STARTUP_TIMEOUT,
+            stop_timeout: DEFAULT_STOP_TIMEOUT,
+        }
+    }
+
+    /// How long a started command has to print where it listens before starting it counts as failed (default
+    /// [`DEFAULT_STARTUP_TIMEOUT`], 10 s).
+    pub fn startup_timeout(mut self, timeout: Duration) -> Self {
+        self.startup_timeout = timeout;
+        self
+    }
+
+    /// How long a stopping command gets for `/pre-stop`, and then to exit after SIGTERM before it is killed
+    /// (default [`DEFAULT_STOP_TIMEOUT`], 3 s).
+    pub fn stop_timeout(mut self, timeout: Duration) -> Self {
+        self.stop_timeout = timeout;
+        self
     }
 }
 
@@ -130,8 +180,9 @@ impl<R: tokio::io::AsyncBufRead + Unpin> LineReader<R> {
     }
 }
 
-/// The lines a runtime printed, gathered per invocation from its Start marker to its End marker (both included),
-/// within bounds: [`MAX_INVOCATION_LOG`] bytes an invocation (its last part), [`MAX_INVOCATIONS`] invocations.
+/// The lines a runtime printed, gathered per call (an invocation or a hook, by its request id) from its Start
+/// marker to its End marker (both included), within bounds: [`MAX_INVOCATION_LOG`] bytes a call (its last part),
+/// [`MAX_INVOCATIONS`] calls.
 #[derive(Default)]
 pub(crate) struct Logs {
     state: Mutex<LogState>,
@@ -145,10 +196,11 @@ struct LogState {
     sequence: u64,
 }
 
-/// One invocation's lines, with their size and when its Start marker came.
+/// One call's lines, with their size and when its Start marker came.
 #[derive(Default)]
 struct Lines {
     started: u64,
+    request_id: String,
     lines: std::collections::VecDeque<String>,
     bytes: usize,
 }
@@ -175,95 +227,147 @@ fn bound(map: &mut HashMap<String, Lines>) {
     }
 }
 
+/// The key of one call's lines: the call's marker word and its request id (an invocation and the `/initialize`
+/// it caused share the request id).
+fn key(call: &str, request_id: &str) -> String {
+    format!("{call} {request_id}")
+}
+
 impl Logs {
     fn line(&self, line: String) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         match Marker::parse(&line) {
-            Some(Marker::Start { request_id, .. }) => {
-                let id = request_id.to_owned();
+            Some(Marker::Start { call, request_id }) => {
+                let key = key(call, request_id);
                 state.sequence += 1;
-                let mut lines = Lines { started: state.sequence, ..Lines::default() };
+                let mut lines =
+                    Lines { started: state.sequence, request_id: request_id.to_owned(), ..Lines::default() };
                 lines.push(line);
-                state.open.insert(id, lines);
+                state.open.insert(key, lines);
                 bound(&mut state.open);
             }
-            Some(Marker::End { request_id, .. }) => {
-                let id = request_id.to_owned();
-                let mut lines = state.open.remove(&id).unwrap_or_default();
+            Some(Marker::End { call, request_id, .. }) => {
+                let key = key(call, request_id);
+                let mut lines = state.open.remove(&key).unwrap_or_default();
                 lines.push(line);
-                state.done.insert(id, lines);
+                state.done.insert(key, lines);
                 bound(&mut state.done);
                 drop(state);
                 self.ended.notify_waiters();
             }
             None => {
-                // Concurrent invocations interleave: a line belongs to every invocation open when it was printed.
-                for lines in state.open.values_mut() {
-                    lines.push(line.clone());
+                // A line in FC's log format goes to the call its request id names; another line goes to the one
+                // call running when it was printed, and to none when several were (it cannot be told whose).
+                let owner = match protocol::line_request_id(&line) {
+                    Some(id) => state.open.values_mut().find(|l| l.request_id == id),
+                    None if state.open.len() == 1 => state.open.values_mut().next(),
+                    None => None,
+                };
+                match owner {
+                    Some(lines) => lines.push(line),
+                    None => tracing::debug!(line, "a custom runtime's line that belongs to no single invocation"),
                 }
             }
         }
     }
 
-    /// The lines of `request_id`, once its end marker arrived (or after a short wait).
-    async fn take(&self, request_id: &str) -> Vec<String> {
+    /// The lines of `call` for `request_id`, once its end marker arrived (or after a short wait).
+    async fn take(&self, call: Call, request_id: &str) -> Vec<String> {
+        let key = key(call.marker(), request_id);
         let deadline = tokio::time::Instant::now() + LOG_GRACE;
         loop {
             let ended = self.ended.notified();
-            if let Some(lines) = self.state.lock().unwrap_or_else(|p| p.into_inner()).done.remove(request_id) {
+            if let Some(lines) = self.state.lock().unwrap_or_else(|p| p.into_inner()).done.remove(&key) {
                 return lines.lines.into();
             }
             if tokio::time::timeout_at(deadline, ended).await.is_err() {
                 let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-                let lines = state.done.remove(request_id).or_else(|| state.open.remove(request_id));
+                let lines = state.done.remove(&key).or_else(|| state.open.remove(&key));
                 return lines.map(|l| l.lines.into()).unwrap_or_default();
             }
         }
     }
 }
 
-/// A runtime as `LocalFc` uses it: where it listens, and its log.
+/// What `LocalFc` gives every process it starts: where to call it back, the role, the account, the region.
+#[derive(Debug, Clone)]
+pub(crate) struct Launch {
+    pub endpoint: String,
+    pub role: Option<Credentials>,
+    pub account_id: Option<String>,
+    pub region: String,
+}
+
+/// The running instance of a runtime: where it listens, its process, whether it was initialized.
+#[derive(Default)]
+struct Instance {
+    addr: Option<SocketAddr>,
+    child: Option<tokio::process::Child>,
+    initialized: bool,
+}
+
+/// A runtime as `LocalFc` uses it: its instance (started, restarted, initialized, stopped) and its log.
 pub(crate) struct RuntimeLink {
-    target: Target,
-    addr: OnceLock<SocketAddr>,
+    runtime: CustomRuntime,
+    launch: OnceLock<Launch>,
+    instance: tokio::sync::Mutex<Instance>,
     logs: Arc<Logs>,
     http: reqwest::Client,
 }
 
 impl RuntimeLink {
     pub(crate) fn new(runtime: CustomRuntime) -> Self {
-        let target = runtime.target;
-        let addr = OnceLock::new();
-        if let Target::Address(a) = &target {
-            let _ = addr.set(*a);
+        let mut instance = Instance::default();
+        if let Target::Address(a) = &runtime.target {
+            instance.addr = Some(*a);
         }
         let http = reqwest::Client::builder().no_proxy().pool_idle_timeout(None).build().unwrap_or_default();
-        RuntimeLink { target, addr, logs: Arc::default(), http }
+        RuntimeLink {
+            runtime,
+            launch: OnceLock::new(),
+            instance: tokio::sync::Mutex::new(instance),
+            logs: Arc::default(),
+            http,
+        }
+    }
+
+    /// Remembers how to start the command, starts it and waits for its address.
+    pub(crate) async fn start(&self, launch: Launch) -> Result<(), String> {
+        let _ = self.launch.set(launch);
+        let mut instance = self.instance.lock().await;
+        if instance.addr.is_none() {
+            self.spawn(&mut instance).await?;
+        }
+        Ok(())
+    }
+
+    fn program(&self) -> String {
+        match &self.runtime.target {
+            Target::Command { program, .. } => program.display().to_string(),
+            Target::Address(addr) => addr.to_string(),
+        }
     }
 
     /// Starts the command, waits for its address, and keeps reading its output into the log.
-    pub(crate) async fn start(
-        &self,
-        endpoint: &str,
-        role: Option<&crate::Credentials>,
-        account_id: Option<&str>,
-    ) -> Result<Option<tokio::process::Child>, String> {
-        let Target::Command { program, args, env } = &self.target else { return Ok(None) };
+    async fn spawn(&self, instance: &mut Instance) -> Result<(), String> {
+        let Target::Command { program, args, env } = &self.runtime.target else { return Ok(()) };
+        let launch = self.launch.get().ok_or("LocalFc has not started")?;
         let mut command = tokio::process::Command::new(program);
         command
             .args(args)
             .env("FC_CUSTOM_LISTEN_PORT", "0")
             .env(crate::function::LISTEN_HOST_VAR, "127.0.0.1")
-            .env("FC_ENDPOINT", endpoint)
+            .env("FC_ENDPOINT", &launch.endpoint)
+            .env("FC_REGION", &launch.region)
             .stdout(std::process::Stdio::piped())
             // Piped and copied, not inherited: a runtime that outlived this process must not hold its stderr.
             .stderr(std::process::Stdio::piped())
             .stdin(std::process::Stdio::null())
             .kill_on_drop(true);
-        if let Some(account) = account_id {
+        if let Some(account) = &launch.account_id {
             command.env("FC_ACCOUNT_ID", account);
         }
-        if let Some(role) = role {
+        if let Some(role) = &launch.role {
             command
                 .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &role.access_key_id)
                 .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", role.access_key_secret.expose());
@@ -284,70 +388,195 @@ impl RuntimeLink {
             });
         }
         let mut lines = LineReader::new(BufReader::new(stdout));
-        let addr = tokio::time::timeout(STARTUP, async {
+        let wait = self.runtime.startup_timeout;
+        let listening = tokio::time::timeout(wait, async {
             while let Some(line) = lines.next().await {
                 if let Some(addr) = protocol::parse_listening(&line) {
-                    return Ok(addr);
+                    return Some(addr);
                 }
             }
-            Err(format!("{} exited before it listened", program.display()))
+            None
         })
-        .await
-        .map_err(|_| format!("{} did not listen within {STARTUP:?}", program.display()))??;
-        let _ = self.addr.set(addr);
+        .await;
+        let addr = match listening {
+            Ok(Some(addr)) => addr,
+            Ok(None) => {
+                let status = child.wait().await.map_or_else(|e| e.to_string(), describe);
+                return Err(format!("{} exited before it said where it listens ({status})", program.display()));
+            }
+            Err(_) => {
+                return Err(format!(
+                    "{} did not print where it listens (`… listening on ADDR`) within {wait:?}; \
+                     CustomRuntime::startup_timeout sets the wait",
+                    program.display()
+                ));
+            }
+        };
         let logs = self.logs.clone();
         tokio::spawn(async move {
             while let Some(line) = lines.next().await {
                 logs.line(line);
             }
         });
-        Ok(Some(child))
+        *instance = Instance { addr: Some(addr), child: Some(child), initialized: false };
+        Ok(())
     }
 
-    /// Forwards one invocation as FC does: `POST /invoke` with the event and the headers that describe `ctx`,
-    /// the answer read by the protocol's status rule, and the runtime's lines for this invocation copied into
-    /// the invocation's log.
-    pub(crate) async fn invoke(&self, event: Bytes, ctx: &Context) -> Result<Bytes, Failure> {
-        let Some(addr) = self.addr.get().copied() else {
-            return Err(Failure::new("RuntimeNotStarted", "the custom runtime is not running"));
-        };
-        let exited = |e: reqwest::Error| {
-            Failure::new(
-                "",
-                format!(
-                    "Process exited unexpectedly before completing request (the custom runtime: {})",
-                    e.without_url()
-                ),
-            )
-        };
+    /// The instance's address, started again when its process exited, and initialized first when `initialize`
+    /// is asked for (the hook's lines going to `ctx`'s log): what FC does before it forwards an invocation.
+    async fn ready(&self, ctx: &Context, initialize: bool) -> Result<SocketAddr, Failure> {
+        let mut instance = self.instance.lock().await;
+        if let Some(child) = instance.child.as_mut()
+            && let Ok(Some(status)) = child.try_wait()
+        {
+            tracing::warn!(runtime = %self.program(), status = %describe(status), "the custom runtime exited; starting it again");
+            *instance = Instance::default();
+        }
+        if instance.addr.is_none() {
+            self.spawn(&mut instance)
+                .await
+                .map_err(|reason| Failure::new("", format!("the custom runtime could not be started: {reason}")))?;
+        }
+        let addr = instance.addr.expect("started above");
+        if initialize && !instance.initialized {
+            self.call(addr, Call::Hook(Lifecycle::Initialize), Bytes::new(), ctx).await?;
+            instance.initialized = true;
+        }
+        Ok(addr)
+    }
+
+    /// Forwards one invocation as FC does: the instance made ready (started, initialized when `initialize`),
+    /// `POST /invoke` with the event and the headers that describe `ctx`, the answer read by the protocol's status
+    /// rule, and the runtime's lines for this invocation copied into the invocation's log.
+    pub(crate) async fn invoke(&self, event: Bytes, ctx: &Context, initialize: bool) -> Result<Bytes, Failure> {
+        let addr = self.ready(ctx, initialize).await?;
+        self.call(addr, Call::Invoke, event, ctx).await
+    }
+
+    /// One call to the runtime at `addr`, its lines copied into `ctx`'s log.
+    async fn call(&self, addr: SocketAddr, call: Call, body: Bytes, ctx: &Context) -> Result<Bytes, Failure> {
         let sent = self
             .http
-            .request(Call::Invoke.method(), format!("http://{addr}{}", Call::Invoke.path()))
-            .headers(protocol::request_headers(ctx, Call::Invoke))
-            .body(event)
+            .request(call.method(), format!("http://{addr}{}", call.path()))
+            .headers(protocol::request_headers(ctx, call))
+            .body(body)
             .send()
             .await;
         let outcome = match sent {
-            Err(e) => Err(exited(e)),
+            Err(e) => Err(self.lost(e).await),
             Ok(response) => {
                 let (status, headers) = (response.status(), response.headers().clone());
                 match response.bytes().await {
-                    Err(e) => Err(exited(e)),
+                    Err(e) => Err(self.lost(e).await),
                     Ok(body) => protocol::answer(status, &headers, body),
                 }
             }
         };
-        let lines = self.logs.take(ctx.request_id()).await;
+        let lines = self.logs.take(call, ctx.request_id()).await;
         if lines.is_empty() {
-            // A runtime whose output is not seen (an address): the platform's own markers.
-            ctx.log(protocol::start_line(Call::Invoke, ctx.request_id()));
-            ctx.log(protocol::end_line(Call::Invoke, ctx.request_id(), outcome.is_err()));
+            // A runtime whose output is not seen (an address), or one that died: the platform's own markers.
+            ctx.log_sink().line(&protocol::start_line(call, ctx.request_id()));
+            if let Err(failure) = &outcome {
+                ctx.log_sink().line(&failure.to_string());
+            }
+            ctx.log_sink().line(&protocol::end_line(call, ctx.request_id(), outcome.is_err()));
         }
         for line in lines {
-            ctx.log(line);
+            ctx.log_sink().line(&line);
         }
         outcome
     }
+
+    /// The failure of a request the runtime did not answer: FC's words, with the exit status when the process
+    /// exited (it is started again for the next invocation).
+    async fn lost(&self, e: reqwest::Error) -> Failure {
+        let e = e.without_url();
+        let mut instance = self.instance.lock().await;
+        let mut exited = None;
+        if let Some(child) = instance.child.as_mut() {
+            let deadline = tokio::time::Instant::now() + EXIT_GRACE;
+            exited = loop {
+                match child.try_wait() {
+                    Ok(Some(status)) => break Some(status),
+                    Ok(None) if tokio::time::Instant::now() < deadline => {
+                        tokio::time::sleep(Duration::from_millis(10)).await
+                    }
+                    _ => break None,
+                }
+            };
+        }
+        let why = match exited {
+            Some(status) => {
+                tracing::warn!(runtime = %self.program(), status = %describe(status), "the custom runtime exited during a request");
+                *instance = Instance::default();
+                describe(status)
+            }
+            None => format!("the custom runtime: {e}"),
+        };
+        Failure::new("", format!("Process exited unexpectedly before completing request ({why})"))
+    }
+
+    /// Stops the instance as FC does: `/pre-stop` when `pre_stop` names its context, then SIGTERM, then SIGKILL
+    /// after the stop timeout. Returns how the process ended (`None` for an address, or a runtime not running).
+    pub(crate) async fn stop(&self, pre_stop: Option<Context>) -> Option<ExitStatus> {
+        let mut instance = self.instance.lock().await;
+        if let (Some(ctx), Some(addr)) = (pre_stop, instance.addr) {
+            let hook = self.call(addr, Call::Hook(Lifecycle::PreStop), Bytes::new(), &ctx);
+            match tokio::time::timeout(self.runtime.stop_timeout, hook).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(failure)) => tracing::warn!(%failure, "the custom runtime's pre-stop hook failed"),
+                Err(_) => {
+                    tracing::warn!(timeout = ?self.runtime.stop_timeout, "the custom runtime's pre-stop hook timed out")
+                }
+            }
+            for line in ctx.logged_lines() {
+                tracing::info!(line, "pre-stop");
+            }
+        }
+        let mut child = instance.child.take()?;
+        *instance = Instance::default();
+        let status = terminate(&mut child, self.runtime.stop_timeout).await;
+        if let Some(status) = status {
+            tracing::info!(runtime = %self.program(), status = %describe(status), "the custom runtime stopped");
+        }
+        status
+    }
+}
+
+impl RuntimeLink {
+    /// Kills the process at once, if it can be reached without waiting (what dropping `LocalFc` does).
+    pub(crate) fn kill_now(&self) {
+        if let Ok(mut instance) = self.instance.try_lock()
+            && let Some(child) = instance.child.as_mut()
+        {
+            let _ = child.start_kill();
+        }
+    }
+}
+
+/// SIGTERM, then SIGKILL once `grace` has passed.
+async fn terminate(child: &mut tokio::process::Child, grace: Duration) -> Option<ExitStatus> {
+    if let Ok(Some(status)) = child.try_wait() {
+        return Some(status);
+    }
+    #[cfg(unix)]
+    if let Some(pid) = child.id().and_then(|id| libc::pid_t::try_from(id).ok()) {
+        // SAFETY: `kill` has no memory effects; the pid is this process's own child, not yet reaped (a reaped
+        // child's `id()` is `None`).
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+        if let Ok(Ok(status)) = tokio::time::timeout(grace, child.wait()).await {
+            return Some(status);
+        }
+    }
+    let _ = child.kill().await;
+    child.wait().await.ok()
+}
+
+/// An exit status in words: `exit status: 3`, `signal: 9 (SIGKILL)`.
+fn describe(status: ExitStatus) -> String {
+    status.to_string()
 }
 
 #[cfg(test)]
@@ -366,6 +595,40 @@ mod tests {
         assert_eq!(reader.next().await, None);
     }
 
+    #[tokio::test]
+    async fn each_line_goes_to_the_invocation_it_names_and_an_anonymous_one_only_when_there_is_no_doubt() {
+        let logs = Logs::default();
+        logs.line(protocol::start_line(Call::Invoke, "a"));
+        logs.line("alone in a".to_owned());
+        logs.line(protocol::start_line(Call::Invoke, "b"));
+        logs.line("2026-12-03T08:15:30.123Z b [INFO] mine is b".to_owned());
+        logs.line("2026-12-03T08:15:30.124Z a [INFO] mine is a".to_owned());
+        logs.line("whose is this".to_owned());
+        logs.line("2026-12-03T08:15:30.125Z c [INFO] nobody open is c".to_owned());
+        logs.line(protocol::end_line(Call::Invoke, "a", false));
+        logs.line("2026-12-03T08:15:30.126Z b [WARN] still b".to_owned());
+        logs.line(protocol::end_line(Call::Invoke, "b", true));
+        let a = logs.take(Call::Invoke, "a").await;
+        let b = logs.take(Call::Invoke, "b").await;
+        assert_eq!(a.len(), 4, "{a:?}");
+        assert!(a[1] == "alone in a" && a[2].ends_with("mine is a"), "{a:?}");
+        assert_eq!(b.len(), 4, "{b:?}");
+        assert!(b[1].ends_with("mine is b") && b[2].ends_with("still b"), "{b:?}");
+        // An initialization and its invocation share a request id, not their lines.
+        logs.line(protocol::start_line(Call::Hook(Lifecycle::Initialize), "c"));
+        logs.line("2026-12-03T08:15:30.127Z c [INFO] warming up".to_owned());
+        logs.line(protocol::end_line(Call::Hook(Lifecycle::Initialize), "c", false));
+        assert_eq!(logs.take(Call::Hook(Lifecycle::Initialize), "c").await.len(), 3);
+    }
+
+    #[test]
+    fn debug_shows_no_environment_value() {
+        let runtime = CustomRuntime::command("bootstrap").arg("--serve").env("DB_PASSWORD", "hunter2-secret");
+        let shown = format!("{runtime:?}");
+        assert!(shown.contains("DB_PASSWORD") && shown.contains("--serve"), "{shown}");
+        assert!(!shown.contains("hunter2-secret"), "{shown}");
+    }
+
     #[test]
     fn an_invocations_log_keeps_its_last_part_within_the_cap() {
         let logs = Logs::default();
@@ -374,7 +637,7 @@ mod tests {
             logs.line(format!("{i:0>99}"));
         }
         let state = logs.state.lock().unwrap();
-        let open = &state.open["r"];
+        let open = &state.open[&key("Invoke", "r")];
         assert!(open.bytes <= MAX_INVOCATION_LOG, "{}", open.bytes);
         assert!(open.lines.back().unwrap().ends_with(&((MAX_INVOCATION_LOG / 100) * 2 - 1).to_string()));
     }

@@ -13,16 +13,67 @@ use super::config::{Fault, FaultKind, FunctionConfig};
 use super::runtime::RuntimeLink;
 use super::store;
 use crate::function::protocol::{self, Call};
-use crate::function::{ContextBuilder, Failure, Router};
+use crate::function::{ContextBuilder, Failure, Lifecycle, Router};
 use crate::{Credentials, FunctionErrorKind, Limits};
 
-/// The code behind a function: the only two ways `LocalFc` hosts one.
+/// The code behind a function: the only two ways `LocalFc` hosts one, each one instance.
 #[derive(Clone)]
 pub(crate) enum Host {
     /// A router, run in process.
-    Router(Router),
+    Router(Arc<RouterHost>),
     /// A custom-runtime server, reached over HTTP as FC reaches it.
     Runtime(Arc<RuntimeLink>),
+}
+
+impl Host {
+    /// Whether two hosts are the same instance (the functions of one router or one runtime share it).
+    pub(crate) fn same(&self, other: &Host) -> bool {
+        match (self, other) {
+            (Host::Router(a), Host::Router(b)) => Arc::ptr_eq(a, b),
+            (Host::Runtime(a), Host::Runtime(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
+    /// Runs the instance's pre-stop hook in `ctx` (when given) and stops it.
+    pub(crate) async fn stop(&self, pre_stop: Option<crate::function::Context>) {
+        match self {
+            Host::Router(host) => {
+                if let Some(ctx) = pre_stop {
+                    let hook = host.router.serve(Call::Hook(Lifecycle::PreStop), Bytes::new(), ctx.clone());
+                    if let Err(failure) = hook.await {
+                        tracing::warn!(%failure, "a pre-stop hook failed");
+                    }
+                }
+            }
+            Host::Runtime(link) => {
+                link.stop(pre_stop).await;
+            }
+        }
+    }
+}
+
+/// A router run in process, as one instance: initialized once, before its first invocation, when a function
+/// it serves has an initializer.
+pub(crate) struct RouterHost {
+    pub router: Router,
+    initialized: tokio::sync::Mutex<bool>,
+}
+
+impl RouterHost {
+    pub(crate) fn new(router: Router) -> Self {
+        RouterHost { router, initialized: tokio::sync::Mutex::new(false) }
+    }
+
+    /// Runs the `/initialize` hook once (again after a failure), its lines in `ctx`'s log.
+    async fn initialize(&self, ctx: &crate::function::Context) -> Result<(), Failure> {
+        let mut done = self.initialized.lock().await;
+        if !*done {
+            self.router.serve(Call::Hook(Lifecycle::Initialize), Bytes::new(), ctx.clone()).await?;
+            *done = true;
+        }
+        Ok(())
+    }
 }
 
 pub(crate) struct Function {
@@ -66,6 +117,8 @@ pub(crate) struct Service {
 
 pub(crate) struct State {
     pub auth: auth::AuthConfig,
+    /// The region hosted functions are told they run in.
+    pub region: String,
     /// What hosted functions get as their role's credentials, derived once from `auth`.
     pub role: Option<Credentials>,
     /// `http://127.0.0.1:{port}`: where a hosted function's `ctx.client()` calls.
@@ -130,6 +183,9 @@ pub(crate) struct Execution {
 /// Runs `function` once on `event`, in the context `ctx` describes (given the function's timeout and a fresh log
 /// here), within the function's timeout.
 ///
+/// When the function has an initializer, its instance is initialized first (once; again after a failure, which
+/// fails the invocation as unhandled), within the same timeout.
+///
 /// How a failure is reported depends on what can be known, as in FC: in process, the function's own error is
 /// `Handled` and a panic `Unhandled`; a custom runtime can only say that it failed (404 / `x-fc-status: 404`),
 /// so every failure of one is `Unhandled`, with its `errorType` carried in the body either way. A timeout is
@@ -142,13 +198,22 @@ pub(crate) async fn execute(function: &Function, event: Bytes, ctx: ContextBuild
     let request_id = ctx.request_id().to_owned();
     let sink = ctx.log_sink();
     let started = Instant::now();
+    let initializer = function.config.initializer;
     let run = async {
         match &function.host {
-            Host::Router(router) => router.serve(Call::Invoke, event, ctx).await.map_err(|failure| {
-                let kind = if failure.is_panic() { FunctionErrorKind::Unhandled } else { FunctionErrorKind::Handled };
-                (kind, failure)
-            }),
-            Host::Runtime(link) => link.invoke(event, &ctx).await.map_err(|f| (FunctionErrorKind::Unhandled, f)),
+            Host::Router(host) => {
+                if initializer {
+                    host.initialize(&ctx).await.map_err(|f| (FunctionErrorKind::Unhandled, f))?;
+                }
+                host.router.serve(Call::Invoke, event, ctx).await.map_err(|failure| {
+                    let kind =
+                        if failure.is_panic() { FunctionErrorKind::Unhandled } else { FunctionErrorKind::Handled };
+                    (kind, failure)
+                })
+            }
+            Host::Runtime(link) => {
+                link.invoke(event, &ctx, initializer).await.map_err(|f| (FunctionErrorKind::Unhandled, f))
+            }
         }
     };
     let outcome = match tokio::time::timeout(timeout, run).await {
