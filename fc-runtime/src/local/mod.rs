@@ -1,8 +1,12 @@
 //! `LocalFc`: an embedded Function Compute endpoint on 127.0.0.1, FC 2.0 and FC 3.0 on one port.
 //!
-//! It hosts functions the two ways FC does, and only those: a [`Router`](crate::function::Router) run in process
-//! (the function side of a `server` trait, or closures registered with `Router::json` / `Router::bytes`), and a
-//! custom runtime reached over HTTP by FC's custom-runtime protocol ([`CustomRuntime`]). It verifies signatures
+//! It hosts functions the two ways FC does, and only those, as FC 2.0 functions of a service
+//! ([`router`](LocalFcBuilder::router), [`custom_runtime`](LocalFcBuilder::custom_runtime)) or FC 3.0 functions
+//! ([`fc3_router`](LocalFcBuilder::fc3_router), [`fc3_custom_runtime`](LocalFcBuilder::fc3_custom_runtime)): a
+//! [`Router`](crate::function::Router) run in process (the function side of a `server` trait, or closures
+//! registered with `Router::json` / `Router::bytes`), and a custom runtime reached over HTTP by FC's custom-runtime
+//! protocol ([`CustomRuntime`]), each one instance with FC's lifecycle (`/initialize` before the first invocation
+//! when configured, a process started again after it exits, `/pre-stop` on [`LocalFc::shutdown`]). It verifies signatures
 //! as FC does (FC 2.0's and ACS3), routes services, functions, versions and aliases, runs sync and async
 //! invocations (with FC's retry of failed async attempts, the stateful invocation store and FC 3.0's async
 //! tasks), returns log tails, handled and unhandled errors, enforces payload and concurrency limits, and injects
