@@ -1,9 +1,9 @@
-//! Events and results as JSON, by one set of rules for every route: the generated server's and the closures'
-//! ([`Router::json`](super::Router::json)).
+//! Events and results, by one set of rules for every route: the generated server's and the closures'
+//! ([`Router::json`](super::Router::json)), and the `events` example's.
 
 use bytes::Bytes;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{Failure, error_types};
 
@@ -11,11 +11,74 @@ fn invalid(what: impl std::fmt::Display) -> Failure {
     Failure::new(error_types::INVALID_EVENT, format!("the event is not valid for this function: {what}"))
 }
 
-/// The whole event as one JSON value. The one rule for an empty event: empty or only whitespace is `null` (so a
-/// function taking `()` or an `Option` can be called without a body).
-pub(crate) fn decode_event<T: DeserializeOwned>(event: &[u8]) -> Result<T, Failure> {
+/// Decodes an invocation's body into the type the function takes, as every route does:
+///
+/// 1. JSON (what the API and almost every trigger send). Empty, or only whitespace, is `null`, so that a function
+///    taking `()` or an `Option` can be called without a body.
+/// 2. A body that is not JSON and starts like a CBOR map or array is decoded as CBOR (what the Tablestore trigger
+///    sends).
+/// 3. Another body that is not JSON is offered to the type as a string of its text (an MNS topic message in the
+///    STREAM format, a plain-text event for a `String`).
+///
+/// A body that does not decode is a [`Failure`] of type `InvalidEvent` whose message names the path of the
+/// failing field (`events[0].oss.object.size: invalid type: map, expected u64 …`); when neither fallback
+/// decodes either, the message is JSON's.
+pub fn decode_event<T: DeserializeOwned>(event: &[u8]) -> Result<T, Failure> {
     let text: &[u8] = if event.iter().all(u8::is_ascii_whitespace) { b"null" } else { event };
-    serde_json::from_slice(text).map_err(invalid)
+    let mut json = serde_json::Deserializer::from_slice(text);
+    let error = match serde_path_to_error::deserialize::<_, T>(&mut json) {
+        Ok(value) => match json.end() {
+            Ok(()) => return Ok(value),
+            Err(e) => return Err(invalid(e)),
+        },
+        Err(e) => e,
+    };
+    let not_json =
+        matches!(error.inner().classify(), serde_json::error::Category::Syntax | serde_json::error::Category::Eof)
+            && error.path().iter().next().is_none();
+    if not_json {
+        if looks_like_cbor(event) {
+            return ciborium::from_reader::<Tracked<T>, _>(event).map(|t| t.0).map_err(|e| invalid(cbor_error(e)));
+        }
+        if let Ok(text) = std::str::from_utf8(event)
+            && let Ok(value) = T::deserialize(serde_json::Value::String(text.to_owned()))
+        {
+            return Ok(value);
+        }
+    }
+    Err(invalid(error))
+}
+
+/// Whether a body starts with a CBOR array or map head (no JSON text starts with a byte above `0x7f`).
+fn looks_like_cbor(body: &[u8]) -> bool {
+    body.first().is_some_and(|b| (0x80..=0xbf).contains(b))
+}
+
+/// A value decoded with the path of a failing field kept in the error's message, for decoders whose own
+/// deserializer is not reachable (CBOR's).
+struct Tracked<T>(T);
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Tracked<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut track = serde_path_to_error::Track::new();
+        match T::deserialize(serde_path_to_error::Deserializer::new(deserializer, &mut track)) {
+            Ok(value) => Ok(Tracked(value)),
+            Err(e) => {
+                let path = track.path();
+                let at = path.to_string();
+                Err(if at == "." { e } else { D::Error::custom(format_args!("{at}: {e}")) })
+            }
+        }
+    }
+}
+
+fn cbor_error(e: ciborium::de::Error<std::io::Error>) -> String {
+    match e {
+        ciborium::de::Error::Semantic(_, message) => format!("CBOR: {message}"),
+        ciborium::de::Error::Syntax(offset) => format!("CBOR: malformed at byte {offset}"),
+        ciborium::de::Error::Io(e) => format!("CBOR: {e}"),
+        ciborium::de::Error::RecursionLimitExceeded => "CBOR: nested too deeply".to_owned(),
+    }
 }
 
 /// The event of a function with several arguments: a JSON object, one field per argument.
@@ -33,7 +96,11 @@ impl EventObject {
     /// The argument `key` (a missing field is `null`, so that `Option` arguments may be left out).
     pub fn field<T: DeserializeOwned>(&mut self, key: &str) -> Result<T, Failure> {
         let value = self.0.remove(key).unwrap_or(serde_json::Value::Null);
-        serde_json::from_value(value).map_err(|e| invalid(format!("field `{key}`: {e}")))
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let at = e.path().to_string();
+            let path = if at == "." { key.to_owned() } else { format!("{key}.{at}") };
+            invalid(format!("field `{path}`: {}", e.into_inner()))
+        })
     }
 }
 
@@ -53,4 +120,71 @@ pub(crate) fn encode_result<T: Serialize>(value: &T) -> Result<Bytes, Failure> {
     serde_json::to_vec(value)
         .map(Bytes::from)
         .map_err(|e| Failure::new(error_types::INVALID_RESULT, format!("the result could not be serialized: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Upload {
+        events: Vec<Record>,
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Record {
+        size: u64,
+        key: String,
+    }
+
+    #[test]
+    fn a_failing_field_is_named_by_its_path() {
+        let bad = br#"{"events":[{"size":1,"key":"a"},{"size":{},"key":"b"}]}"#;
+        let f = decode_event::<Upload>(bad).unwrap_err();
+        assert_eq!(f.error_type, error_types::INVALID_EVENT);
+        assert!(f.message.contains("events[1].size: invalid type: map, expected u64"), "{}", f.message);
+        // Not JSON, not CBOR, and not a string the type takes: JSON's own error.
+        let f = decode_event::<Upload>(b"{nope").unwrap_err();
+        assert!(f.message.contains("key must be a string"), "{}", f.message);
+        // Trailing garbage after a JSON value is refused.
+        assert!(decode_event::<u8>(b"1 2").is_err());
+    }
+
+    #[test]
+    fn cbor_and_text_bodies_decode_when_json_cannot() {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            events: Vec<(&'a str, u64)>,
+        }
+        let mut cbor = Vec::new();
+        ciborium::into_writer(&serde_json::json!({"events": [{"size": 3, "key": "k"}]}), &mut cbor).unwrap();
+        let decoded: Upload = decode_event(&cbor).unwrap();
+        assert_eq!(decoded.events[0], Record { size: 3, key: "k".into() });
+        let mut bad = Vec::new();
+        ciborium::into_writer(&serde_json::json!({"events": [{"size": "x", "key": "k"}]}), &mut bad).unwrap();
+        let f = decode_event::<Upload>(&bad).unwrap_err();
+        assert!(f.message.contains("CBOR: events[0].size:"), "{}", f.message);
+        let _ = Out { events: vec![] };
+        // Plain text, for a type that takes a string.
+        assert_eq!(decode_event::<String>(b"hello topic").unwrap(), "hello topic");
+        assert_eq!(decode_event::<String>(br#""quoted""#).unwrap(), "quoted");
+        assert_eq!(decode_event::<Option<u8>>(b"  ").unwrap(), None);
+    }
+
+    #[test]
+    fn a_field_of_a_several_argument_event_is_named_with_its_path() {
+        let mut object = EventObject::parse(br#"{"order":{"lines":[{"qty":"x"}]}}"#).unwrap();
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Order {
+            lines: Vec<Line>,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Line {
+            qty: u32,
+        }
+        let f = object.field::<Order>("order").unwrap_err();
+        assert!(f.message.contains("field `order.lines[0].qty`: invalid type: string"), "{}", f.message);
+    }
 }

@@ -27,6 +27,7 @@ mod server;
 
 use std::future::Future;
 
+pub use codec::decode_event;
 #[cfg(feature = "function")]
 pub(crate) use context::InstanceDefaults;
 pub use context::{Context, ContextBuilder, LogLevel};
