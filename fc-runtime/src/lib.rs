@@ -51,6 +51,10 @@ mod transport;
 #[cfg(feature = "local")]
 pub mod local;
 
+/// Typed events of every FC trigger: the [`fc_events`] crate (feature `events`).
+#[cfg(feature = "events")]
+pub use fc_events as events;
+
 pub use client::invoke::{Accepted, DynInvoke, Invocation, Invoke};
 pub use client::listing::{InvocationStatus, ListFilter, SortOrder};
 pub use client::request::{Api, ContentType, InvocationMode, InvocationType, InvokeRequest, LogType};

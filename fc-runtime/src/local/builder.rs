@@ -13,6 +13,7 @@ use super::config::FunctionConfig;
 use super::routes::fc3_service;
 use super::runtime::{CustomRuntime, Launch, RuntimeLink};
 use super::state::{Function, Host, RouterHost, Service, State};
+use super::triggers::{Timer, TimerTrigger};
 use super::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, LocalFc, auth, server, store};
 use crate::function::Router;
 use crate::{Credentials, Limits};
@@ -42,6 +43,8 @@ pub struct LocalFcBuilder {
     /// Settings of one function, over its host's: `(service, function)` (FC 3.0 names in their internal
     /// service).
     configs: Vec<(String, String, FunctionConfig)>,
+    /// Timer triggers: `(api, service, function, trigger)`.
+    timers: Vec<(crate::Api, String, String, TimerTrigger)>,
 }
 
 impl fmt::Debug for LocalFcBuilder {
@@ -70,7 +73,27 @@ impl LocalFcBuilder {
             aliases: Vec::new(),
             region: "cn-hangzhou".to_owned(),
             configs: Vec::new(),
+            timers: Vec::new(),
         }
+    }
+
+    /// A timer trigger on the FC 2.0 function `service/function`: from `start()` on, each time its schedule
+    /// says, the function gets FC's timer event (`{"triggerTime", "triggerName", "payload"}`) as an async
+    /// invocation. A schedule `start()` cannot parse is a [`StartError::InvalidTrigger`].
+    pub fn timer_trigger(
+        mut self,
+        service: impl Into<String>,
+        function: impl Into<String>,
+        trigger: TimerTrigger,
+    ) -> Self {
+        self.timers.push((crate::Api::Fc2, service.into(), function.into(), trigger));
+        self
+    }
+
+    /// [`timer_trigger`](Self::timer_trigger) on an FC 3.0 function.
+    pub fn fc3_timer_trigger(mut self, function: impl Into<String>, trigger: TimerTrigger) -> Self {
+        self.timers.push((crate::Api::Fc3, String::new(), function.into(), trigger));
+        self
     }
 
     /// The region hosted functions are told they run in (`ctx.region()`, `FC_REGION`; default `cn-hangzhou`).
@@ -296,6 +319,17 @@ impl LocalFcBuilder {
                 return Err(StartError::UnknownFunction { service: service.clone(), function: function.clone() });
             }
         }
+        let mut timers = Vec::new();
+        for (api, service, function, trigger) in self.timers {
+            let internal = if api == crate::Api::Fc3 { fc3_service(&function) } else { service.clone() };
+            if !services.get(&internal).is_some_and(|s| s.functions.contains_key(&function)) {
+                return Err(StartError::UnknownFunction { service: internal, function });
+            }
+            let name = trigger.name().to_owned();
+            let timer = Timer::new(api, service, function, trigger)
+                .map_err(|reason| StartError::InvalidTrigger { trigger: name, reason })?;
+            timers.push(timer);
+        }
         for (service, count) in self.versions {
             services.entry(service).or_default().versions = count;
         }
@@ -342,7 +376,8 @@ impl LocalFcBuilder {
         });
         let (shutdown, watch) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(server::serve(listener, state.clone(), watch));
-        let fc = LocalFc { addr, state, shutdown, task: Some(task), hosts };
+        let timers = timers.into_iter().map(|t| tokio::spawn(t.run(state.clone())).abort_handle()).collect();
+        let fc = LocalFc { addr, state, shutdown, task: Some(task), hosts, timers };
         let launch = Launch {
             endpoint: fc.state.endpoint.clone(),
             role: fc.state.role.clone(),
@@ -396,8 +431,17 @@ pub enum StartError {
         /// The version it names.
         version: String,
     },
-    /// [`LocalFcBuilder::configure`] named a function that is not hosted.
-    #[error("configure names {function:?} of {service:?}, which no router or custom runtime hosts")]
+    /// A trigger whose settings FC would refuse (a timer's schedule that does not parse).
+    #[error("invalid trigger {trigger:?}: {reason}")]
+    #[non_exhaustive]
+    InvalidTrigger {
+        /// The trigger's name.
+        trigger: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// [`LocalFcBuilder::configure`] or a trigger named a function that is not hosted.
+    #[error("{function:?} of {service:?} is configured, but no router or custom runtime hosts it")]
     #[non_exhaustive]
     UnknownFunction {
         /// The service (FC 3.0 functions: their internal one, `fc3:{name}`).

@@ -161,7 +161,7 @@ pub(crate) async fn invoke(
 
 /// The invocation as the function sees it: its names, the qualifier the caller named and the version that runs,
 /// the account, the role's credentials, this endpoint for its own calls, and the request's headers.
-fn context(state: &State, target: &Target, request_id: &str, headers: &HeaderMap) -> ContextBuilder {
+pub(crate) fn context(state: &State, target: &Target, request_id: &str, headers: &HeaderMap) -> ContextBuilder {
     let mut ctx = Context::builder(request_id, &target.function_name)
         .qualifier(&target.qualifier)
         .version(&target.version)

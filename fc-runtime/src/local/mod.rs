@@ -40,6 +40,7 @@ mod runtime;
 mod server;
 mod state;
 mod store;
+mod triggers;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -49,6 +50,7 @@ use std::sync::atomic::Ordering;
 pub use builder::{LocalFcBuilder, StartError};
 pub use config::{Fault, FaultKind, FunctionConfig};
 pub use runtime::{CustomRuntime, DEFAULT_STARTUP_TIMEOUT, DEFAULT_STOP_TIMEOUT};
+pub use triggers::{FireError, TimerTrigger};
 
 use routes::fc3_service;
 use state::State;
@@ -74,6 +76,8 @@ pub struct LocalFc {
     /// Every instance (a router, a custom runtime) and whether it has a pre-stop hook: stopped by `shutdown`,
     /// custom runtimes killed when this is dropped.
     hosts: Vec<(state::Host, bool)>,
+    /// The timer triggers' tasks: stopped with the server.
+    timers: Vec<tokio::task::AbortHandle>,
 }
 
 impl fmt::Debug for LocalFc {
@@ -147,6 +151,38 @@ impl LocalFc {
         self.requests(&fc3_service(function), function)
     }
 
+    /// Fires an event at the FC 2.0 function `service/function` as its trigger would (an OSS upload, a message):
+    /// an async invocation with `event` as the body, accepted at once and run in the background with the
+    /// function's async retries, recorded like any async invocation (`get_stateful_invocation`,
+    /// [`executions`](Self::executions)). Returns the invocation's request id. For a typed event, see
+    /// [`fire_event`](Self::fire_event).
+    pub fn fire(&self, service: &str, function: &str, event: impl Into<bytes::Bytes>) -> Result<String, FireError> {
+        Ok(triggers::fire(&self.state, crate::Api::Fc2, service, function, event.into())?)
+    }
+
+    /// [`fire`](Self::fire) at an FC 3.0 function (recorded as an async task).
+    pub fn fc3_fire(&self, function: &str, event: impl Into<bytes::Bytes>) -> Result<String, FireError> {
+        Ok(triggers::fire(&self.state, crate::Api::Fc3, "", function, event.into())?)
+    }
+
+    /// [`fire`](Self::fire) with a typed trigger event, encoded as FC encodes it (JSON; CBOR for Tablestore; the
+    /// text itself for an MNS topic message in the STREAM format). Feature `events`.
+    #[cfg(feature = "events")]
+    pub fn fire_event<E: fc_events::TriggerEvent>(
+        &self,
+        service: &str,
+        function: &str,
+        event: &E,
+    ) -> Result<String, FireError> {
+        self.fire(service, function, event.to_body())
+    }
+
+    /// [`fire_event`](Self::fire_event) at an FC 3.0 function. Feature `events`.
+    #[cfg(feature = "events")]
+    pub fn fc3_fire_event<E: fc_events::TriggerEvent>(&self, function: &str, event: &E) -> Result<String, FireError> {
+        self.fc3_fire(function, event.to_body())
+    }
+
     /// Serves one HTTP/1 connection over any byte stream exactly as if it had arrived on the listening socket
     /// (authentication, routing, faults and all). For in-memory tests over `tokio::io::duplex` and for fuzzing
     /// the request parser; returns when the peer closes the stream or the server shuts down.
@@ -164,6 +200,9 @@ impl LocalFc {
     /// SIGKILL after their stop timeout ([`CustomRuntime::stop_timeout`]). Dropping a `LocalFc` instead kills
     /// its processes at once, without hooks.
     pub async fn shutdown(mut self) {
+        for timer in &self.timers {
+            timer.abort();
+        }
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
@@ -189,6 +228,9 @@ impl LocalFc {
 
 impl Drop for LocalFc {
     fn drop(&mut self) {
+        for timer in &self.timers {
+            timer.abort();
+        }
         let _ = self.shutdown.send(true);
         if let Some(task) = &self.task {
             task.abort();
