@@ -3,6 +3,9 @@
 
 use std::time::Duration;
 
+use fc_runtime::events::oss::OssEvent;
+use fc_runtime::events::tablestore::TablestoreEvent;
+use fc_runtime::events::timer::TimerEvent;
 use fc_runtime::local::{LocalFc, LocalFcBuilder};
 use fc_runtime::{Accepted, Bytes, Client, ClientBuilder, FcError, Invocation, fc_function, fc_service};
 use serde::{Deserialize, Serialize};
@@ -150,10 +153,33 @@ pub trait Demo {
     #[fc_function]
     async fn exit(&self) -> Result<(), FcError>;
 
+    /// An OSS trigger's handler (`oss:ObjectCreated:*`): logs each object, returns what was uploaded.
+    #[fc_function]
+    async fn on_upload(&self, event: OssEvent) -> Result<Uploaded, FcError>;
+
+    /// A timer trigger's handler: logs and returns `tick {trigger name} at {trigger time}: {payload}`.
+    #[fc_function]
+    async fn on_timer(&self, event: TimerEvent) -> Result<String, FcError>;
+
+    /// A Tablestore trigger's handler (FC sends CBOR): returns how many rows changed.
+    #[fc_function]
+    async fn on_row_change(&self, event: TablestoreEvent) -> Result<u64, FcError>;
+
     /// `greet`, called from inside the function through FC with the instance's own credentials: a typed call
     /// from one function to another.
     #[fc_function]
     async fn relay(&self, event: Greet) -> Result<Greeting, FcError>;
+}
+
+/// What `on_upload` returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Uploaded {
+    /// The bucket.
+    pub bucket: String,
+    /// The objects' keys.
+    pub keys: Vec<String>,
+    /// Their total size, bytes.
+    pub bytes: u64,
 }
 
 /// What `whoami` returns: what the function is told about its invocation.
@@ -312,6 +338,34 @@ impl DemoServer for DemoFunctions {
         std::process::exit(3)
     }
 
+    async fn on_upload(&self, event: OssEvent) -> Result<Uploaded, DemoError> {
+        let mut uploaded = Uploaded { bucket: String::new(), keys: Vec::new(), bytes: 0 };
+        for record in &event.events {
+            let object = &record.oss.object;
+            log_line(format!(
+                "{} {}/{} ({} bytes)",
+                record.event_name, record.oss.bucket.name, object.key, object.size
+            ));
+            uploaded.bucket = record.oss.bucket.name.clone();
+            uploaded.keys.push(object.key.clone());
+            uploaded.bytes += object.size;
+        }
+        Ok(uploaded)
+    }
+
+    async fn on_timer(&self, event: TimerEvent) -> Result<String, DemoError> {
+        let tick = format!("tick {} at {}: {}", event.trigger_name, event.trigger_time, event.payload);
+        log_line(tick.clone());
+        Ok(tick)
+    }
+
+    async fn on_row_change(&self, event: TablestoreEvent) -> Result<u64, DemoError> {
+        for record in &event.records {
+            log_line(format!("{:?} of {} primary key column(s)", record.record_type, record.primary_key.len()));
+        }
+        Ok(event.records.len() as u64)
+    }
+
     async fn on_initialize(&self) -> Result<(), DemoError> {
         log_line("initializing".to_owned());
         self.initialized.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -333,5 +387,61 @@ impl DemoServer for DemoFunctions {
         let mut greeting = client.greet(event).await.map_err(upstream)?;
         greeting.greeting.push_str(" (relayed)");
         Ok(greeting)
+    }
+}
+
+/// The trigger sources [`decode_trigger_event`] knows, as the `events` example and `local_fc fire` name them.
+pub const TRIGGER_SOURCES: &[&str] = &[
+    "timer",
+    "oss",
+    "sls",
+    "cdn",
+    "mns-topic",
+    "mns-queue",
+    "rocketmq",
+    "rabbitmq",
+    "kafka",
+    "dts",
+    "mqtt",
+    "http",
+    "destination",
+    "tablestore",
+];
+
+/// A trigger's event, decoded by its type.
+pub struct DecodedEvent {
+    /// The typed event, encoded again as JSON.
+    pub json: serde_json::Value,
+    /// The body FC would send a function for it (JSON; CBOR for `tablestore`; the text for an MNS topic message
+    /// in the STREAM format).
+    pub body: Vec<u8>,
+}
+
+/// Decodes `body` with the typed event of `source` exactly as the function side decodes an invocation body
+/// (`fc_runtime::function::decode_event`: JSON, else CBOR, else the text as a string). The error names the
+/// failing field's path.
+pub fn decode_trigger_event(source: &str, body: &[u8]) -> Result<DecodedEvent, String> {
+    use fc_runtime::events::{self, TriggerEvent};
+    fn decode<E: TriggerEvent + serde::de::DeserializeOwned>(body: &[u8]) -> Result<DecodedEvent, String> {
+        let event: E = fc_runtime::function::decode_event(body).map_err(|f| f.message)?;
+        let json = serde_json::to_value(&event).map_err(|e| e.to_string())?;
+        Ok(DecodedEvent { json, body: event.to_body() })
+    }
+    match source {
+        "timer" => decode::<events::timer::TimerEvent>(body),
+        "oss" => decode::<events::oss::OssEvent>(body),
+        "sls" => decode::<events::sls::SlsEvent>(body),
+        "cdn" => decode::<events::cdn::CdnEvent>(body),
+        "mns-topic" => decode::<events::mns_topic::MnsTopicEvent>(body),
+        "mns-queue" => decode::<events::mns_queue::MnsQueueEvent>(body),
+        "rocketmq" => decode::<events::rocketmq::RocketMqEvent>(body),
+        "rabbitmq" => decode::<events::rabbitmq::RabbitMqEvent>(body),
+        "kafka" => decode::<events::kafka::KafkaEvent>(body),
+        "dts" => decode::<events::dts::DtsEvent>(body),
+        "mqtt" => decode::<events::mqtt::MqttEvent>(body),
+        "http" => decode::<events::http::HttpTriggerEvent>(body),
+        "destination" => decode::<events::destination::DestinationRecord>(body),
+        "tablestore" => decode::<events::tablestore::TablestoreEvent>(body),
+        other => Err(format!("unknown source {other:?}: one of {}", TRIGGER_SOURCES.join(" "))),
     }
 }

@@ -3,8 +3,17 @@
 //!
 //! ```text
 //! cargo run --example local_fc -- --addr 127.0.0.1:9000 [--access-key-id ID --access-key-secret SECRET] [--account-id N]
-//!     [--function-command PATH [--function-service NAME] [--functions a,b,…]]
+//!     [--function-command PATH [--function-service NAME] [--functions a,b,…]] [--timer EXPRESSION|off]
+//! cargo run --example local_fc -- fire --endpoint URL [--access-key-id ID --access-key-secret SECRET] [--fc3]
+//!     SOURCE FILE SERVICE/FUNCTION
 //! ```
+//!
+//! Triggers: a timer trigger `demo-timer` fires at the demo's `on_timer` (FC 2.0 `demo/on_timer`, the FC 3.0
+//! function `on_timer`, and the custom runtime's `on_timer` when it serves one) on `--timer` (default
+//! `@every 1m`, FC's shortest; `off` for none). `fire` sends any trigger's event to a running LocalFc as FC
+//! delivers it: FILE is decoded with SOURCE's typed event (as the `events` example does), encoded as FC encodes
+//! it, and invoked asynchronously (`X-Fc-Invocation-Type: Async`), so that LocalFc runs it in the background with
+//! the function's retries; `fire` prints the request id.
 //!
 //! With `--function-command target/debug/examples/function`, the functions of the `function` example (by default
 //! every function of the `Demo` trait, `DemoServer::FUNCTIONS`) are also served in the FC 2.0 service `custom` (`--function-service`),
@@ -14,10 +23,12 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use fc_runtime::local::{CustomRuntime, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, LocalFc};
+use fc_runtime::local::{CustomRuntime, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, LocalFc, TimerTrigger};
 
 const USAGE: &str = "usage: local_fc [--addr HOST:PORT] [--access-key-id ID] [--access-key-secret SECRET] \
-                     [--account-id ID] [--function-command PATH [--function-service NAME] [--functions a,b,...]]";
+                     [--account-id ID] [--function-command PATH [--function-service NAME] [--functions a,b,...]] \
+                     [--timer EXPRESSION|off]\n       local_fc fire --endpoint URL [--access-key-id ID] \
+                     [--access-key-secret SECRET] [--fc3] SOURCE FILE SERVICE/FUNCTION";
 
 struct Args {
     addr: SocketAddr,
@@ -27,6 +38,7 @@ struct Args {
     function_command: Option<std::path::PathBuf>,
     function_service: String,
     functions: String,
+    timer: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -39,6 +51,7 @@ fn parse_args() -> Result<Args, String> {
         function_command: None,
         function_service: "custom".to_owned(),
         functions: <examples::DemoFunctions as examples::DemoServer>::FUNCTIONS.join(","),
+        timer: Some("@every 1m".to_owned()),
     };
     let mut parser = lexopt::Parser::from_env();
     let parsed = (|| -> Result<(), lexopt::Error> {
@@ -51,6 +64,10 @@ fn parse_args() -> Result<Args, String> {
                 Long("function-command") => args.function_command = Some(parser.value()?.into()),
                 Long("function-service") => args.function_service = parser.value()?.string()?,
                 Long("functions") => args.functions = parser.value()?.string()?,
+                Long("timer") => {
+                    let expression = parser.value()?.string()?;
+                    args.timer = (expression != "off").then_some(expression);
+                }
                 Long("help") | Short('h') => return Err(lexopt::Error::Custom(USAGE.into())),
                 _ => return Err(arg.unexpected()),
             }
@@ -61,8 +78,110 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
+/// `local_fc fire …`: what to send where.
+struct Fire {
+    endpoint: String,
+    key_id: String,
+    key_secret: String,
+    fc3: bool,
+    source: String,
+    file: std::path::PathBuf,
+    target: String,
+}
+
+fn parse_fire(args: Vec<std::ffi::OsString>) -> Result<Fire, String> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_args(args);
+    let (mut endpoint, mut fc3, mut positional) = (None, false, Vec::new());
+    let (mut key_id, mut key_secret) = (DEFAULT_ACCESS_KEY_ID.to_owned(), DEFAULT_ACCESS_KEY_SECRET.to_owned());
+    let parsed = (|| -> Result<(), lexopt::Error> {
+        while let Some(arg) = parser.next()? {
+            match arg {
+                Long("endpoint") => endpoint = Some(parser.value()?.string()?),
+                Long("access-key-id") => key_id = parser.value()?.string()?,
+                Long("access-key-secret") => key_secret = parser.value()?.string()?,
+                Long("fc3") => fc3 = true,
+                Value(v) => positional.push(v),
+                _ => return Err(arg.unexpected()),
+            }
+        }
+        Ok(())
+    })();
+    parsed.map_err(|e| format!("{e}\n{USAGE}"))?;
+    let [source, file, target] = <[std::ffi::OsString; 3]>::try_from(positional)
+        .map_err(|_| format!("fire takes SOURCE FILE SERVICE/FUNCTION\n{USAGE}"))?;
+    let text = |s: std::ffi::OsString| s.into_string().map_err(|_| "arguments must be UTF-8".to_owned());
+    Ok(Fire {
+        endpoint: endpoint.ok_or_else(|| format!("fire needs --endpoint\n{USAGE}"))?,
+        key_id,
+        key_secret,
+        fc3,
+        source: text(source)?,
+        file: file.into(),
+        target: text(target)?,
+    })
+}
+
+/// Sends a trigger's event to a running LocalFc as FC delivers it: decoded with its type, encoded as FC encodes
+/// it, invoked asynchronously.
+async fn fire(fire: Fire) -> ExitCode {
+    let body = match std::fs::read(&fire.file) {
+        Ok(body) => body,
+        Err(e) => {
+            eprintln!("could not read {}: {e}", fire.file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let event = match examples::decode_trigger_event(&fire.source, &body) {
+        Ok(event) => event,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let request = match (fire.fc3, fire.target.split_once('/')) {
+        (true, _) => fc_runtime::InvokeRequest::fc3(fire.target.clone()),
+        (false, Some((service, function))) => fc_runtime::InvokeRequest::new(service.to_owned(), function.to_owned()),
+        (false, None) => {
+            eprintln!("the target is SERVICE/FUNCTION (or FUNCTION with --fc3), not {:?}", fire.target);
+            return ExitCode::from(2);
+        }
+    };
+    let request = request.invocation_type(fc_runtime::InvocationType::Async).bytes(event.body);
+    let client = fc_runtime::Client::builder()
+        .endpoint(&fire.endpoint)
+        .credentials(fc_runtime::Credentials::new(&fire.key_id, &fire.key_secret))
+        .build();
+    let sent = match client {
+        Ok(client) => client.invoke(request).await,
+        Err(e) => Err(e),
+    };
+    match sent {
+        Ok(answer) => {
+            let id = answer.meta.request_id.unwrap_or_default();
+            println!("fired a {} event at {}: request {id}", fire.source, fire.target);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("could not fire: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    let mut all: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if all.first().is_some_and(|a| a == "fire") {
+        all.remove(0);
+        return match parse_fire(all) {
+            Ok(f) => fire(f).await,
+            Err(msg) => {
+                eprintln!("{msg}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let args = match parse_args() {
         Ok(args) => args,
         Err(msg) => {
@@ -79,6 +198,13 @@ async fn main() -> ExitCode {
         let names = args.functions.split(',').map(str::trim).filter(|n| !n.is_empty());
         builder = builder.custom_runtime(&args.function_service, names, CustomRuntime::command(command));
     }
+    if let Some(expression) = &args.timer {
+        let timer = || TimerTrigger::new("demo-timer", expression).payload("from local_fc");
+        builder = builder.timer_trigger("demo", "on_timer", timer()).fc3_timer_trigger("on_timer", timer());
+        if args.function_command.is_some() && args.functions.split(',').any(|n| n.trim() == "on_timer") {
+            builder = builder.timer_trigger(&args.function_service, "on_timer", timer());
+        }
+    }
     let fc = match builder.start().await {
         Ok(fc) => fc,
         Err(e) => {
@@ -89,7 +215,8 @@ async fn main() -> ExitCode {
     // A closed stdout (the reader went away) must not stop the server: write errors are ignored.
     let mut out = std::io::stdout();
     let _ = writeln!(out, "LocalFc listening on {}", fc.endpoint());
-    let _ = writeln!(out, "service demo (also demo.LATEST, demo.1, demo.prod): echo greet fail crash sleep log");
+    let demo = <examples::DemoFunctions as examples::DemoServer>::FUNCTIONS.join(" ");
+    let _ = writeln!(out, "service demo (also demo.LATEST, demo.1, demo.prod), and as FC 3.0 functions: {demo}");
     if let Some(command) = &args.function_command {
         let _ = writeln!(
             out,
@@ -98,6 +225,9 @@ async fn main() -> ExitCode {
             command.display(),
             args.functions.replace(',', " ")
         );
+    }
+    if let Some(expression) = &args.timer {
+        let _ = writeln!(out, "timer trigger demo-timer on on_timer: {expression}");
     }
     let _ = writeln!(out, "access key id {}; Ctrl-C or SIGTERM stops", args.key_id);
     let _ = out.flush();

@@ -272,3 +272,95 @@ except fc2.fc_exceptions.FcError as e:
     assert!(stdout.contains(" [INFO] greeting SDK|"), "{stdout}");
     assert!(stdout.contains("add 200") && stdout.contains("InvalidEvent"), "{stdout}");
 }
+
+/// `cargo run --example events -- SOURCE FILE`: every fixture of `fc-events` decodes with its source's type and is
+/// printed again as JSON (exit 0); a body that does not decode prints the failing field's path (exit 1); an
+/// unknown source is a usage error (exit 2).
+#[test]
+fn the_events_example_decodes_each_source_as_the_function_side_does() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fc-events/fixtures");
+    let cases = [
+        ("timer", "timer.json", "\"triggerName\": \"timer-trigger\""),
+        ("oss", "oss-put-object.json", "\"key\": \"source/a.png\""),
+        ("sls", "sls.json", "\"logstoreName\": \"fc-test-logstore\""),
+        ("cdn", "cdn-log-file-created.json", "\"fileSize\": 1788115"),
+        ("mns-topic", "mns-topic-json-attributes.json", "\"key\": \"value\""),
+        ("mns-topic", "mns-topic-stream.txt", "\"hello topic\""),
+        ("mns-queue", "mns-queue.json", "\"messageBody\": \"TEST\""),
+        ("rocketmq", "rocketmq-single.json", "\"CONSUME_START_TIME\": 1628577790396"),
+        ("rabbitmq", "rabbitmq.json", "\"routingKey\": \"housekeeping\""),
+        ("kafka", "kafka-json-strings.json", "\"value\": \"plain text\""),
+        ("dts", "dts.json", "\"operationType\": \"UPDATE\""),
+        ("mqtt", "mqtt.json", "\"clientId\": \"GID_housekeeping@@@xx\""),
+        ("http", "http-binary.json", "\"isBase64Encoded\": true"),
+        ("destination", "destination.json", "\"condition\": \"FunctionResourceExhausted\""),
+        ("tablestore", "tablestore.cbor", "\"Type\": \"DeleteAllVersions\""),
+        ("tablestore", "tablestore.json", "\"Version\": \"Sync-v1\""),
+    ];
+    for (source, file, expected) in cases {
+        let out = example("events").args([source, fixtures.join(file).to_str().unwrap()]).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{source} {file}: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains(expected), "{source} {file} printed:\n{stdout}");
+    }
+    let dir = std::env::temp_dir().join(format!("fc-events-example-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad-oss.json");
+    std::fs::write(
+        &bad,
+        r#"{"events":[{"eventName":"x","oss":{"bucket":{"name":"b"},"object":{"key":"k","size":{}}}}]}"#,
+    )
+    .unwrap();
+    let out = example("events").args(["oss", bad.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("events[0].oss.object.size: invalid type: map"), "{stderr}");
+    let out = example("events").args(["s3", bad.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `local_fc` drives the demo's triggered functions: its timer fires `on_timer`, and `local_fc fire` delivers an
+/// OSS event from a file to `on_upload` of a running LocalFc.
+#[test]
+fn local_fc_fires_its_timer_and_the_events_it_is_given() {
+    let (_server, endpoint) = start_local_fc(&["--addr", "127.0.0.1:0", "--timer", "@every 200ms"]);
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fc-events/fixtures");
+    let oss = fixtures.join("oss-put-object.json");
+    let fire = |target: &str, extra: &[&str]| {
+        let mut args = vec!["fire", "--endpoint", &endpoint];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["oss", oss.to_str().unwrap(), target]);
+        example("local_fc").args(&args).output().unwrap()
+    };
+    let out = fire("demo/on_upload", &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("fired a oss event at demo/on_upload: request "), "{stdout}");
+    let out = fire("on_upload", &["--fc3"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The timer and the fired events ran: their records are there.
+    let client = fc_runtime::Client::builder()
+        .endpoint(&endpoint)
+        .credentials(fc_runtime::Credentials::new("testKeyId", "testKeySecret"))
+        .build()
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    for function in ["on_timer", "on_upload"] {
+        let function = fc_runtime::FunctionRef::new("demo", function);
+        rt.block_on(support::eventually(
+            std::time::Duration::from_secs(20),
+            "a triggered invocation succeeded",
+            || async {
+                let page = client.list_stateful_invocations(&function, &fc_runtime::ListFilter::new()).await.ok()?;
+                page.invocations.iter().any(|i| i.status == Some(fc_runtime::InvocationStatus::Succeeded)).then_some(())
+            },
+        ));
+    }
+    // A file that is not the source's event is refused before anything is sent.
+    let out = example("local_fc")
+        .args(["fire", "--endpoint", &endpoint, "timer", oss.to_str().unwrap(), "demo/on_timer"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+}
