@@ -289,3 +289,50 @@ pub fn example_binary(name: &str) -> std::path::PathBuf {
     assert!(path.exists(), "{} is missing: run the suite with `cargo test --workspace`", path.display());
     path
 }
+
+/// The packages that build the deploy package for glibc 2.28 (the same pins as `.ci/run`).
+pub const ZIG_PACKAGES: &[&str] = &["cargo-zigbuild==0.24.1", "ziglang==0.17.1"];
+
+/// The `bin` directory of the virtualenv holding `cargo-zigbuild` and zig (`target/zig-venv`), installed there first
+/// if they are missing.
+pub fn zig_tools() -> std::path::PathBuf {
+    use std::process::Command;
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/zig-venv");
+    let bin = venv.join("bin");
+    if !bin.join("cargo-zigbuild").exists() {
+        let python = bin.join("python");
+        let ok = (python.exists()
+            || Command::new("python3").args(["-m", "venv"]).arg(&venv).status().unwrap().success())
+            && Command::new(&python)
+                .args(["-m", "pip", "install", "--quiet"])
+                .args(ZIG_PACKAGES)
+                .status()
+                .unwrap()
+                .success();
+        assert!(ok, "could not install cargo-zigbuild and ziglang into {}", venv.display());
+    }
+    bin
+}
+
+/// The newest `GLIBC_x.y` symbol version an ELF executable needs, as `(x, y)`; `None` when it needs none.
+pub fn newest_glibc(elf: &[u8]) -> Result<Option<(u32, u32)>, String> {
+    use object::read::elf::ElfFile64;
+    let file = ElfFile64::<object::Endianness>::parse(elf).map_err(|e| e.to_string())?;
+    let endian = file.endian();
+    let sections = file.elf_section_table();
+    let Some((mut needs, index)) = sections.gnu_verneed(endian, elf).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let strings = sections.strings(endian, elf, index).map_err(|e| e.to_string())?;
+    let mut newest = None;
+    while let Some((_, mut auxes)) = needs.next().map_err(|e| e.to_string())? {
+        while let Some(aux) = auxes.next().map_err(|e| e.to_string())? {
+            let name = String::from_utf8_lossy(aux.name(endian, strings).map_err(|e| e.to_string())?).into_owned();
+            let Some(version) = name.strip_prefix("GLIBC_") else { continue };
+            let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+            let v = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+            newest = newest.max(Some(v));
+        }
+    }
+    Ok(newest)
+}

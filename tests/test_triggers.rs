@@ -152,3 +152,20 @@ async fn a_disabled_timer_never_fires_and_fc3_functions_have_timers_too() {
         .await;
     assert_eq!(fc.executions("demo", "on_timer"), 0);
 }
+
+/// An MNS topic message in the STREAM format is the application's own body, often JSON: the function side takes
+/// it as it is, with its exact text, and still types the JSON format and STREAM with attributes.
+#[test]
+fn an_mns_stream_body_arrives_as_it_was_published_even_when_it_is_json() {
+    use fc_runtime::events::mns_topic::MnsTopicEvent;
+    use fc_runtime::function::decode_event;
+    for body in ["hello topic", "{\"order\": 1}", "[1, 2]", "42", "{ half"] {
+        let event: MnsTopicEvent = decode_event(body.as_bytes()).unwrap_or_else(|f| panic!("{body}: {f}"));
+        assert_eq!(event, MnsTopicEvent::Raw(body.to_owned()), "{body}");
+    }
+    let json = br#"{"TopicName":"t","Message":"m","PublishTime":1550216480040,"shop":"7"}"#;
+    let MnsTopicEvent::Json(message) = decode_event::<MnsTopicEvent>(json).unwrap() else { panic!() };
+    assert_eq!((message.publish_time, message.attributes["shop"].as_str()), (1550216480040, Some("7")));
+    let stream = br#"{"body":"m","attrs":{"Extend":"{}"}}"#;
+    assert!(matches!(decode_event::<MnsTopicEvent>(stream).unwrap(), MnsTopicEvent::Stream(s) if s.body == "m"));
+}

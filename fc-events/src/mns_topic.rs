@@ -4,6 +4,12 @@
 //! |---|---|---|
 //! | `STREAM` | the message body itself (plain text): [`MnsTopicEvent::Raw`] | `{"body", "attrs"}`: [`MnsTopicEvent::Stream`] |
 //! | `JSON` | `{"TopicOwner", "Message", …}`: [`MnsTopicEvent::Json`] | the same, the attributes at the top level |
+//!
+//! A STREAM body is the application's message as it published it, often JSON of its own. Decoded from a JSON
+//! value, [`MnsTopicEvent`] takes a string as [`Raw`](MnsTopicEvent::Raw) and refuses other JSON that is neither
+//! format; the function side (`fc_runtime::function::decode_event`) then offers the body's text as a string, so
+//! that such a body arrives as `Raw` with its exact text. (A STREAM body that is itself shaped like a JSON-format
+//! message cannot be told from one, and is taken as one.)
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -116,8 +122,10 @@ impl<'de> Deserialize<'de> for MnsTopicEvent {
                 } else if value.get("body").is_some() {
                     serde_json::from_value(value).map(MnsTopicEvent::Stream)
                 } else {
+                    // A STREAM body that is JSON of the application's own: the function side offers its text next.
                     return Err(de::Error::custom(
-                        "an MNS topic event object has `Message` (the JSON format) or `body` (STREAM with attributes)",
+                        "an MNS topic event object has `Message` (the JSON format) or `body` (STREAM with attributes); \
+                         other JSON is a STREAM body, to be taken as text",
                     ));
                 };
                 typed.map_err(|e| de::Error::custom(format_args!("an MNS topic message in the {format} format: {e}")))

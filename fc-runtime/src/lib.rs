@@ -78,7 +78,7 @@ pub use bytes::Bytes;
 pub use http::StatusCode;
 
 /// The README's code blocks, compiled as doctests so that they stay true.
-#[cfg(all(doctest, feature = "local"))]
+#[cfg(all(doctest, feature = "local", feature = "events"))]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 

@@ -17,12 +17,13 @@ fn invalid(what: impl std::fmt::Display) -> Failure {
 ///    taking `()` or an `Option` can be called without a body.
 /// 2. A body that is not JSON and starts like a CBOR map or array is decoded as CBOR (what the Tablestore trigger
 ///    sends).
-/// 3. Another body that is not JSON is offered to the type as a string of its text (an MNS topic message in the
-///    STREAM format, a plain-text event for a `String`).
+/// 3. A body that is not JSON, or whose JSON the type refuses as a whole, is offered to the type as a string of
+///    its text: an MNS topic message in the STREAM format (plain text, or JSON of the application's own), a
+///    plain-text event for a `String`.
 ///
 /// A body that does not decode is a [`Failure`] of type `InvalidEvent` whose message names the path of the
-/// failing field (`events[0].oss.object.size: invalid type: map, expected u64 …`); when neither fallback
-/// decodes either, the message is JSON's.
+/// failing field (`events[0].oss.object.size: invalid type: map, expected u64 …`); when no fallback decodes
+/// either, the message is JSON's.
 pub fn decode_event<T: DeserializeOwned>(event: &[u8]) -> Result<T, Failure> {
     let text: &[u8] = if event.iter().all(u8::is_ascii_whitespace) { b"null" } else { event };
     let mut json = serde_json::Deserializer::from_slice(text);
@@ -33,11 +34,12 @@ pub fn decode_event<T: DeserializeOwned>(event: &[u8]) -> Result<T, Failure> {
         },
         Err(e) => e,
     };
+    // A type's error inside a value it understood (a field, an element) is final; a body that is not JSON, or
+    // that the type refuses as a whole, gets the fallbacks.
     let not_json =
-        matches!(error.inner().classify(), serde_json::error::Category::Syntax | serde_json::error::Category::Eof)
-            && error.path().iter().next().is_none();
-    if not_json {
-        if looks_like_cbor(event) {
+        matches!(error.inner().classify(), serde_json::error::Category::Syntax | serde_json::error::Category::Eof);
+    if not_json || error.path().iter().next().is_none() {
+        if not_json && looks_like_cbor(event) {
             return ciborium::from_reader::<Tracked<T>, _>(event).map(|t| t.0).map_err(|e| invalid(cbor_error(e)));
         }
         if let Ok(text) = std::str::from_utf8(event)
@@ -152,10 +154,6 @@ mod tests {
 
     #[test]
     fn cbor_and_text_bodies_decode_when_json_cannot() {
-        #[derive(Serialize)]
-        struct Out<'a> {
-            events: Vec<(&'a str, u64)>,
-        }
         let mut cbor = Vec::new();
         ciborium::into_writer(&serde_json::json!({"events": [{"size": 3, "key": "k"}]}), &mut cbor).unwrap();
         let decoded: Upload = decode_event(&cbor).unwrap();
@@ -164,9 +162,9 @@ mod tests {
         ciborium::into_writer(&serde_json::json!({"events": [{"size": "x", "key": "k"}]}), &mut bad).unwrap();
         let f = decode_event::<Upload>(&bad).unwrap_err();
         assert!(f.message.contains("CBOR: events[0].size:"), "{}", f.message);
-        let _ = Out { events: vec![] };
-        // Plain text, for a type that takes a string.
+        // Plain text, for a type that takes a string; JSON the type refuses as a whole, too.
         assert_eq!(decode_event::<String>(b"hello topic").unwrap(), "hello topic");
+        assert_eq!(decode_event::<String>(b"123").unwrap(), "123");
         assert_eq!(decode_event::<String>(br#""quoted""#).unwrap(), "quoted");
         assert_eq!(decode_event::<Option<u8>>(b"  ").unwrap(), None);
     }
