@@ -13,6 +13,7 @@
 //! ACS3-HMAC-SHA256 signature is in [`acs3`]; the RPC signature STS's `AssumeRole` needs is in [`rpc`].
 
 pub mod acs3;
+pub mod http_trigger;
 pub mod rpc;
 
 use base64::Engine as _;
