@@ -24,6 +24,7 @@ pub(crate) mod protocol;
 mod router;
 #[cfg(feature = "function")]
 mod server;
+pub(crate) mod web;
 
 use std::future::Future;
 
@@ -35,6 +36,7 @@ pub use failure::{BoxError, Failure, error_types};
 pub use router::{Lifecycle, Router};
 #[cfg(feature = "function")]
 pub use server::{BoundServer, DEFAULT_DRAIN_DEADLINE, MAX_EVENT, Server, serve, serve_io};
+pub use web::{WebBody, WebRequest, WebResponse, forbidden_response_header, full};
 
 /// The variable naming the address a custom runtime listens on instead of `0.0.0.0` (FC requires `0.0.0.0`;
 /// tests and local runs use `127.0.0.1`). Not an `FC_` name: FC reserves those.

@@ -61,6 +61,9 @@ pub(crate) mod header {
     pub const STATUS: HeaderName = HeaderName::from_static("x-fc-status");
 }
 
+/// The `x-fc-control-path` of an HTTP trigger's request passed through to a custom runtime.
+pub(crate) const HTTP_INVOKE: &str = "/http-invoke";
+
 /// What a request to a custom runtime asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Call {

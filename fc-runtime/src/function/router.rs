@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use super::codec::{decode_event, encode_result};
 use super::failure::BoxError;
 use super::protocol::{self, Call};
+use super::web::{WebRequest, WebResponse, WebService};
 use super::{CURRENT, Context, Failure, error_types};
 use crate::credentials::BoxFuture;
 
@@ -44,11 +45,15 @@ pub struct Router {
     initialize: Option<Hook>,
     pre_stop: Option<Hook>,
     pre_freeze: Option<Hook>,
+    web: Option<WebService>,
 }
 
 impl fmt::Debug for Router {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Router").field("functions", &self.routes.keys().collect::<Vec<_>>()).finish_non_exhaustive()
+        f.debug_struct("Router")
+            .field("functions", &self.routes.keys().collect::<Vec<_>>())
+            .field("web", &self.web.is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -159,13 +164,81 @@ impl Router {
     }
 
     /// Both routers' functions in one (to serve two traits from one binary); `other`'s function of a name both
-    /// serve, and `other`'s hooks where both have one, win.
+    /// serve, and `other`'s hooks and web service where both have one, win.
     pub fn merge(mut self, other: Router) -> Self {
         self.routes.extend(other.routes);
         self.initialize = other.initialize.or(self.initialize);
         self.pre_stop = other.pre_stop.or(self.pre_stop);
         self.pre_freeze = other.pre_freeze.or(self.pre_freeze);
+        self.web = other.web.or(self.web);
         self
+    }
+
+    /// Serves HTTP-trigger requests with `service` (an axum `Router`, any tower `Service`): every request that is
+    /// not a custom-runtime call (`POST /invoke`, the hooks) goes to it, as FC passes an HTTP trigger's request
+    /// through, with the invocation's [`Context`] in the request's extensions and current
+    /// ([`context()`](super::context)). Its response is passed back as it comes (a chunked body streams), without
+    /// the headers FC does not let a function send ([`forbidden_response_header`](super::forbidden_response_header)).
+    ///
+    /// ```
+    /// use fc_runtime::function::{Router, WebRequest, full};
+    /// let web = tower::service_fn(|request: WebRequest| async move {
+    ///     Ok::<_, std::convert::Infallible>(http::Response::new(full(format!("you asked for {}", request.uri().path()))))
+    /// });
+    /// let router = Router::new().http(web);
+    /// ```
+    pub fn http<S, B>(mut self, service: S) -> Self
+    where
+        S: tower_service::Service<WebRequest, Response = http::Response<B>> + Clone + Send + Sync + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        self.web = Some(super::web::erase(service));
+        self
+    }
+
+    /// Whether the router serves HTTP-trigger requests.
+    pub fn has_web(&self) -> bool {
+        self.web.is_some()
+    }
+
+    /// Serves one HTTP-trigger request as a custom runtime does: the Start marker, the web service with `ctx` in
+    /// the request's extensions and current, behind the panic guard, then the End marker. A panic or a service
+    /// error is a 500 with the failure's body; a router without a web service answers 404.
+    pub async fn serve_web(&self, mut request: WebRequest, ctx: Context) -> WebResponse {
+        let Some(web) = self.web.clone() else {
+            let failure = Failure::new(
+                "UnknownPath",
+                format!(
+                    "{} {} is not served: this function has no web service",
+                    request.method(),
+                    request.uri().path()
+                ),
+            );
+            return failure_response(http::StatusCode::NOT_FOUND, &failure);
+        };
+        let log = ctx.log_sink();
+        let request_id = ctx.request_id().to_owned();
+        log.line(&protocol::start_line(Call::Invoke, &request_id));
+        request.extensions_mut().insert(ctx.clone());
+        let outcome = guarded(ctx, move |_| {
+            Box::pin(async move { web(request).await.map_err(|e| Failure::from_error(ErrorText(e.to_string()))) })
+        })
+        .await;
+        match outcome {
+            Ok(mut response) => {
+                super::web::strip_forbidden(response.headers_mut());
+                log.line(&protocol::end_line(Call::Invoke, &request_id, false));
+                response
+            }
+            Err(failure) => {
+                log.line(&failure.to_string());
+                log.line(&protocol::end_line(Call::Invoke, &request_id, true));
+                failure_response(http::StatusCode::INTERNAL_SERVER_ERROR, &failure)
+            }
+        }
     }
 
     /// The function names served, in order.
@@ -232,6 +305,26 @@ impl Router {
         log.line(&protocol::end_line(call, &request_id, outcome.is_err()));
         outcome
     }
+}
+
+/// A web service's error, as text (its type is erased).
+#[derive(Debug)]
+struct ErrorText(String);
+
+impl fmt::Display for ErrorText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ErrorText {}
+
+/// A failure as an HTTP answer: `status`, `{"errorMessage", "errorType"}`.
+fn failure_response(status: http::StatusCode, failure: &Failure) -> WebResponse {
+    let mut response = http::Response::new(super::web::full(failure.body()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    response
 }
 
 /// The one panic guard: `make(ctx)` and the future it returns run with `ctx` current, and a panic in either is a

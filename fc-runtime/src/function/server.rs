@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 use crate::net::{self, Backoff};
 
 use super::protocol::{self, Call};
+use super::web::WebBody;
 use super::{Context, Failure, InstanceDefaults, LISTEN_HOST_VAR, Router, error_types};
 use crate::Environment;
 
@@ -225,7 +226,7 @@ where
 struct Calls(Arc<State>);
 
 impl hyper::service::Service<Request<Incoming>> for Calls {
-    type Response = Response<Full<Bytes>>;
+    type Response = Response<WebBody>;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
@@ -240,17 +241,21 @@ fn connection<IO>(io: TokioIo<IO>, state: Arc<State>) -> hyper::server::conn::ht
 where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(io, Calls(state))
+    // No automatic `date`: FC does not let a function's HTTP response carry one.
+    hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .auto_date_header(false)
+        .serve_connection(io, Calls(state))
 }
 
 /// An answer by the protocol's status rule: 200 with the result, or 404 with the failure body; `x-fc-status` the
 /// same as the status.
-fn reply(outcome: Result<Bytes, Failure>) -> Response<Full<Bytes>> {
+fn reply(outcome: Result<Bytes, Failure>) -> Response<WebBody> {
     let (status, content_type, body) = match outcome {
         Ok(result) => (protocol::reply_status(false), "application/octet-stream", result),
         Err(failure) => (protocol::reply_status(true), "application/json", failure.body()),
     };
-    let mut response = Response::new(Full::new(body));
+    let mut response = Response::new(super::web::full(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -258,10 +263,19 @@ fn reply(outcome: Result<Bytes, Failure>) -> Response<Full<Bytes>> {
     response
 }
 
-async fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(state: &State, req: Request<Incoming>) -> Response<WebBody> {
     let arrived = Instant::now();
     let control = req.headers().get(&protocol::header::CONTROL_PATH).and_then(|v| v.to_str().ok());
-    let Some(call) = Call::classify(req.method(), req.uri().path(), control) else {
+    let http_trigger = control == Some(protocol::HTTP_INVOKE);
+    let call = if http_trigger { None } else { Call::classify(req.method(), req.uri().path(), control) };
+    let Some(call) = call else {
+        if state.router.has_web() {
+            // An HTTP trigger's request, passed through: the web service answers it.
+            let (parts, body) = req.into_parts();
+            let ctx = Context::from_headers_and(Arc::new(parts.headers.clone()), arrived, &state.defaults);
+            let request = Request::from_parts(parts, body.map_err(Into::into).boxed_unsync());
+            return state.router.serve_web(request, ctx).await;
+        }
         return reply(Err(Failure::new(
             "UnknownPath",
             format!(
