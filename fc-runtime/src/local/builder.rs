@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::config::FunctionConfig;
+use super::gateway::{Gateway, HttpTrigger, HttpTriggerInfo};
 use super::routes::fc3_service;
 use super::runtime::{CustomRuntime, Launch, RuntimeLink};
 use super::state::{Function, Host, RouterHost, Service, State};
@@ -45,6 +46,8 @@ pub struct LocalFcBuilder {
     configs: Vec<(String, String, FunctionConfig)>,
     /// Timer triggers: `(api, service, function, trigger)`.
     timers: Vec<(crate::Api, String, String, TimerTrigger)>,
+    /// HTTP triggers: `(api, service, function, trigger)`.
+    http_triggers: Vec<(crate::Api, String, String, HttpTrigger)>,
 }
 
 impl fmt::Debug for LocalFcBuilder {
@@ -74,7 +77,34 @@ impl LocalFcBuilder {
             region: "cn-hangzhou".to_owned(),
             configs: Vec::new(),
             timers: Vec::new(),
+            http_triggers: Vec::new(),
         }
+    }
+
+    /// An HTTP trigger on the FC 3.0 function `function`, listening on its own loopback port from `start()` on
+    /// ([`LocalFc::http_triggers`] lists the URLs): each request is checked by FC's rules (no `x-fc-*` headers
+    /// but `X-Fc-Invocation-Type` and `X-Fc-Log-Type`, headers within 8 KB, path and query within 4 KB, the body
+    /// within the invocation type's limit, the trigger's methods) and its `authType` (a signature verified as FC
+    /// does for `function`), then passed to the function's web service ([`Router::http`]) in process, or to its
+    /// custom-runtime process, and the answer streamed back with `X-Fc-Request-Id`. `X-Fc-Invocation-Type:
+    /// Async` answers 202 at once and runs the request in the background; `X-Fc-Log-Type: Tail` waits for the
+    /// whole answer and adds `X-Fc-Log-Result`.
+    ///
+    /// [`LocalFc::http_triggers`]: super::LocalFc::http_triggers
+    pub fn fc3_http_trigger(mut self, function: impl Into<String>, trigger: HttpTrigger) -> Self {
+        self.http_triggers.push((crate::Api::Fc3, String::new(), function.into(), trigger));
+        self
+    }
+
+    /// [`fc3_http_trigger`](Self::fc3_http_trigger) on the FC 2.0 function `service/function`.
+    pub fn http_trigger(
+        mut self,
+        service: impl Into<String>,
+        function: impl Into<String>,
+        trigger: HttpTrigger,
+    ) -> Self {
+        self.http_triggers.push((crate::Api::Fc2, service.into(), function.into(), trigger));
+        self
     }
 
     /// A timer trigger on the FC 2.0 function `service/function`: from `start()` on, each time its schedule
@@ -183,6 +213,12 @@ impl LocalFcBuilder {
     pub fn fc3_router_with(self, router: Router, config: FunctionConfig) -> Self {
         let names: Vec<String> = router.functions().map(str::to_owned).collect();
         self.host(String::new(), true, names, Host::Router(Arc::new(RouterHost::new(router))), config)
+    }
+
+    /// Hosts `router` in process as the one FC 3.0 function `name`, whatever functions it routes: a web function
+    /// whose router serves HTTP-trigger requests ([`Router::http`]) and perhaps none by name.
+    pub fn fc3_function(self, name: impl Into<String>, router: Router, config: FunctionConfig) -> Self {
+        self.host(String::new(), true, [name.into()], Host::Router(Arc::new(RouterHost::new(router))), config)
     }
 
     /// Hosts `functions` of the FC 2.0 service `service` in a custom runtime, as FC does: each invocation is
@@ -330,6 +366,14 @@ impl LocalFcBuilder {
                 .map_err(|reason| StartError::InvalidTrigger { trigger: name, reason })?;
             timers.push(timer);
         }
+        let mut gateways = Vec::new();
+        for (api, service, function, trigger) in self.http_triggers {
+            let internal = if api == crate::Api::Fc3 { fc3_service(&function) } else { service.clone() };
+            if !services.get(&internal).is_some_and(|s| s.functions.contains_key(&function)) {
+                return Err(StartError::UnknownFunction { service: internal, function });
+            }
+            gateways.push(Gateway { trigger, api, service, function });
+        }
         for (service, count) in self.versions {
             services.entry(service).or_default().versions = count;
         }
@@ -375,9 +419,26 @@ impl LocalFcBuilder {
             seed,
         });
         let (shutdown, watch) = tokio::sync::watch::channel(false);
-        let task = tokio::spawn(server::serve(listener, state.clone(), watch));
+        let task = tokio::spawn(server::serve(listener, state.clone(), watch.clone()));
         let timers = timers.into_iter().map(|t| tokio::spawn(t.run(state.clone())).abort_handle()).collect();
-        let fc = LocalFc { addr, state, shutdown, task: Some(task), hosts, timers };
+        let mut http_triggers = Vec::new();
+        for gateway in gateways {
+            let bind = |source| StartError::Bind { addr: SocketAddr::from(([127, 0, 0, 1], 0)), source };
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.map_err(bind)?;
+            let url = format!("http://{}", listener.local_addr().map_err(bind)?);
+            let function = match gateway.api {
+                crate::Api::Fc3 => gateway.function.clone(),
+                _ => format!("{}/{}", gateway.service, gateway.function),
+            };
+            http_triggers.push(HttpTriggerInfo {
+                name: gateway.trigger.name().to_owned(),
+                function,
+                url,
+                auth: gateway.trigger.auth(),
+            });
+            tokio::spawn(super::gateway::serve(listener, state.clone(), Arc::new(gateway), watch.clone()));
+        }
+        let fc = LocalFc { addr, state, shutdown, task: Some(task), hosts, timers, http_triggers };
         let launch = Launch {
             endpoint: fc.state.endpoint.clone(),
             role: fc.state.role.clone(),

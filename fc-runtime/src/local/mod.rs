@@ -31,6 +31,7 @@
 mod auth;
 mod builder;
 mod config;
+mod gateway;
 mod invoke;
 mod listing;
 mod reply;
@@ -49,6 +50,7 @@ use std::sync::atomic::Ordering;
 
 pub use builder::{LocalFcBuilder, StartError};
 pub use config::{Fault, FaultKind, FunctionConfig};
+pub use gateway::{HttpAuth, HttpTrigger, HttpTriggerInfo, MAX_PATH_AND_QUERY, MAX_REQUEST_HEADERS};
 pub use runtime::{CustomRuntime, DEFAULT_STARTUP_TIMEOUT, DEFAULT_STOP_TIMEOUT};
 pub use triggers::{FireError, TimerTrigger};
 
@@ -78,6 +80,8 @@ pub struct LocalFc {
     hosts: Vec<(state::Host, bool)>,
     /// The timer triggers' tasks: stopped with the server.
     timers: Vec<tokio::task::AbortHandle>,
+    /// The HTTP triggers and where they listen.
+    http_triggers: Vec<HttpTriggerInfo>,
 }
 
 impl fmt::Debug for LocalFc {
@@ -100,6 +104,16 @@ impl LocalFc {
     /// `http://127.0.0.1:{port}`.
     pub fn endpoint(&self) -> String {
         self.state.endpoint.clone()
+    }
+
+    /// The HTTP triggers, each with the URL it listens on.
+    pub fn http_triggers(&self) -> &[HttpTriggerInfo] {
+        &self.http_triggers
+    }
+
+    /// The URL of the HTTP trigger of `function` (FC 2.0: `service/function`), if it has one.
+    pub fn http_trigger_url(&self, function: &str) -> Option<&str> {
+        self.http_triggers.iter().find(|t| t.function == function).map(|t| t.url.as_str())
     }
 
     /// A client builder already pointed at this endpoint with its first key (adjust retries, timeouts, …).

@@ -66,7 +66,7 @@ impl RouterHost {
     }
 
     /// Runs the `/initialize` hook once (again after a failure), its lines in `ctx`'s log.
-    async fn initialize(&self, ctx: &crate::function::Context) -> Result<(), Failure> {
+    pub(crate) async fn initialize(&self, ctx: &crate::function::Context) -> Result<(), Failure> {
         let mut done = self.initialized.lock().await;
         if !*done {
             self.router.serve(Call::Hook(Lifecycle::Initialize), Bytes::new(), ctx.clone()).await?;
