@@ -57,6 +57,10 @@ pub enum FcError {
     /// The call was refused before anything was sent.
     #[error(transparent)]
     InvalidInput(Box<InputError>),
+    /// A web function answered an HTTP-trigger call with a non-2xx status
+    /// ([`HttpTriggerClient`](crate::http_trigger::HttpTriggerClient)).
+    #[error(transparent)]
+    Http(Box<HttpError>),
     /// The client configuration is missing or malformed. Also: no provider of the default credentials chain
     /// yielded credentials (the reason lists each provider and why).
     #[error(transparent)]
@@ -101,6 +105,57 @@ pub enum TimeoutKind {
     /// One attempt's timeout ([`ClientBuilder::attempt_timeout`](crate::ClientBuilder::attempt_timeout)).
     Attempt,
 }
+
+/// A web function's non-2xx answer to an HTTP-trigger call: its status, FC's request id and its body, with
+/// `{"errorMessage", "errorType"}` decoded when the body is one.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct HttpError {
+    /// The status.
+    pub status: http::StatusCode,
+    /// FC's request id.
+    pub request_id: Option<String>,
+    /// The body as the function sent it.
+    pub body: bytes::Bytes,
+    /// `errorMessage`, when the body is `{"errorMessage", …}`.
+    pub error_message: Option<String>,
+    /// `errorType`, when the body has one.
+    pub error_type: Option<String>,
+}
+
+impl HttpError {
+    /// The error for an answer with `status` and `body`.
+    pub fn new(status: http::StatusCode, request_id: Option<String>, body: bytes::Bytes) -> Self {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            #[serde(rename = "errorMessage")]
+            message: String,
+            #[serde(rename = "errorType")]
+            error_type: Option<String>,
+        }
+        let decoded = serde_json::from_slice::<Body>(&body).ok();
+        HttpError {
+            status,
+            request_id,
+            error_message: decoded.as_ref().map(|b| b.message.clone()),
+            error_type: decoded.and_then(|b| b.error_type),
+            body,
+        }
+    }
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the function answered HTTP {}", self.status.as_u16())?;
+        match (&self.error_type, &self.error_message) {
+            (Some(t), Some(m)) => write!(f, ": {t}: {m}"),
+            (None, Some(m)) => write!(f, ": {m}"),
+            _ => write!(f, ": {:?}", excerpt(&self.body)),
+        }
+    }
+}
+
+impl StdError for HttpError {}
 
 /// The connection failed.
 #[derive(Debug, thiserror::Error)]
@@ -540,13 +595,25 @@ impl FcError {
             FcError::Function(e) => e.request_id.as_deref(),
             FcError::Service(e) => e.request_id.as_deref(),
             FcError::Decode(e) => e.request_id.as_deref(),
+            FcError::Http(e) => e.request_id.as_deref(),
             _ => None,
         }
     }
 
-    /// The HTTP status of a service error.
+    /// The HTTP status of a service error, or of a web function's non-2xx answer.
     pub fn status(&self) -> Option<StatusCode> {
-        self.as_service().map(|e| e.status)
+        match self {
+            FcError::Http(e) => Some(e.status),
+            _ => self.as_service().map(|e| e.status),
+        }
+    }
+
+    /// A web function's non-2xx answer to an HTTP-trigger call, if that is what this is.
+    pub fn as_http(&self) -> Option<&HttpError> {
+        match self {
+            FcError::Http(e) => Some(e),
+            _ => None,
+        }
     }
 
     /// The code of a service error.

@@ -43,6 +43,7 @@ mod env;
 mod error;
 #[cfg(any(feature = "function", feature = "local"))]
 pub mod function;
+pub mod http_trigger;
 #[cfg(any(feature = "function", feature = "local"))]
 mod net;
 pub mod sign;
@@ -67,8 +68,8 @@ pub use credentials::types::{Credentials, CredentialsProvider, Secret};
 pub use env::{Clock, Environment};
 pub use error::{
     ConfigError, CredentialsError, CredentialsErrorKind, DecodeError, Delivery, EncodeError, ErrorCode, FcError,
-    FunctionError, FunctionErrorKind, InputError, InputField, ServiceError, Setting, TimeoutError, TimeoutKind,
-    TransportError,
+    FunctionError, FunctionErrorKind, HttpError, InputError, InputField, ServiceError, Setting, TimeoutError,
+    TimeoutKind, TransportError,
 };
 pub use transport::RetryPolicy;
 

@@ -7,6 +7,8 @@ pub(crate) mod invoke;
 pub(crate) mod listing;
 pub(crate) mod paths;
 mod proxy;
+
+pub(crate) use proxy::for_endpoint as proxy_for;
 pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod stateful;
