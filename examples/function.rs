@@ -9,9 +9,11 @@
 //! Deployed as is on FC (see `examples/deploy/`), or run by `LocalFc` from a command
 //! (`cargo run --example local_fc -- --function-command target/debug/examples/function`).
 
-use examples::{DemoFunctions, DemoServer};
+use examples::{DemoFunctions, DemoServer, demo_web};
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    fc_runtime::function::serve(DemoFunctions::process().into_router()).await
+    // `POST /invoke` (API calls and triggers) by the trait, every other request (an HTTP trigger's) by the web
+    // function.
+    fc_runtime::function::serve(DemoFunctions::process().into_router().http(demo_web())).await
 }

@@ -29,9 +29,11 @@ pub struct Greeting {
 
 /// Hosts the demo functions ([`DemoFunctions`], in process) under the FC 2.0 service `demo` (also reachable as
 /// `demo.LATEST`, version `demo.1` and the alias `demo.prod`) and as FC 3.0 functions of the same names (each with
-/// version 1 and alias `prod`; async tasks enabled): every function of [`Demo`] (`DemoServer::FUNCTIONS`).
+/// version 1 and alias `prod`; async tasks enabled): every function of [`Demo`] (`DemoServer::FUNCTIONS`); and the
+/// demo web function ([`demo_web`]) as the FC 3.0 function `web` behind an HTTP trigger `demo-web` with
+/// `authType = function`.
 pub fn demo_functions(builder: LocalFcBuilder) -> LocalFcBuilder {
-    let router = DemoFunctions::default().into_router();
+    let router = DemoFunctions::default().into_router().http(demo_web());
     // The same functions under FC 2.0 (service `demo`, version 1, alias `prod`) and FC 3.0 (no service; each
     // function with version 1 and alias `prod`, as FC 3.0 versions functions one by one).
     let mut builder =
@@ -39,7 +41,11 @@ pub fn demo_functions(builder: LocalFcBuilder) -> LocalFcBuilder {
     for name in router.functions() {
         builder = builder.fc3_versions(name, 1).fc3_alias(name, "prod", "1");
     }
-    builder.fc3_router(router)
+    // The web function: the same router as the FC 3.0 function `web`, behind an HTTP trigger whose callers sign.
+    builder
+        .fc3_router(router.clone())
+        .fc3_function("web", router, fc_runtime::local::FunctionConfig::default())
+        .fc3_http_trigger("web", fc_runtime::local::HttpTrigger::function("demo-web"))
 }
 
 /// Event of `demo/sleep`.
@@ -444,4 +450,66 @@ pub fn decode_trigger_event(source: &str, body: &[u8]) -> Result<DecodedEvent, S
         "tablestore" => decode::<events::tablestore::TablestoreEvent>(body),
         other => Err(format!("unknown source {other:?}: one of {}", TRIGGER_SOURCES.join(" "))),
     }
+}
+
+/// The query of the demo web function's `GET /echo`.
+#[derive(Debug, Deserialize)]
+pub struct EchoQuery {
+    /// What to echo.
+    pub text: String,
+}
+
+/// The query of the demo web function's `GET /stream`.
+#[derive(Debug, Deserialize)]
+pub struct StreamQuery {
+    /// How many lines to stream.
+    pub lines: u32,
+}
+
+/// The demo web function, an axum router served behind an HTTP trigger (by the `function` example's process and
+/// by `LocalFc` in process): `POST /greet` `{"name"}` → `{"greeting"}`; `GET /echo?text=T` → `T` as text;
+/// `POST /bytes` → the body echoed as `application/octet-stream`; `POST /fail` → 500
+/// `{"errorMessage": "greeting refused", "errorType": "DemoError"}`; `GET /stream?lines=N` → N lines, streamed
+/// (chunked) as they are produced.
+pub fn demo_web() -> axum::Router {
+    use axum::Json;
+    use axum::extract::Query;
+    use axum::http::{StatusCode, header};
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route(
+            "/greet",
+            post(|Json(greet): Json<Greet>| async move {
+                log_line(format!("greeting {} over HTTP", greet.name));
+                Json(Greeting { greeting: format!("Hello, {}!", greet.name) })
+            }),
+        )
+        .route(
+            "/echo",
+            get(|Query(q): Query<EchoQuery>| async move { ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], q.text) }),
+        )
+        .route(
+            "/bytes",
+            post(|body: Bytes| async move { ([(header::CONTENT_TYPE, "application/octet-stream")], body) }),
+        )
+        .route(
+            "/fail",
+            post(|| async {
+                let body = serde_json::json!({"errorMessage": "greeting refused", "errorType": "DemoError"});
+                (StatusCode::INTERNAL_SERVER_ERROR, Json(body))
+            }),
+        )
+        .route(
+            "/stream",
+            get(|Query(q): Query<StreamQuery>| async move {
+                let lines = futures_util::stream::unfold(0u32, move |i| async move {
+                    if i >= q.lines {
+                        return None;
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    Some((Ok::<_, std::convert::Infallible>(Bytes::from(format!("line {} of {}\n", i + 1, q.lines))), i + 1))
+                });
+                ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], axum::body::Body::from_stream(lines))
+            }),
+        )
 }

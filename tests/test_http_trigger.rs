@@ -1,0 +1,280 @@
+//! HTTP triggers end to end: the typed client, signing as `authType = function` requires → LocalFc's HTTP trigger
+//! (FC's request rules, the signature checked) → the demo web function, in process and in the `function`
+//! example's own process (an axum router beside the trait's `POST /invoke`), streaming included; the official
+//! signing utility as referee both ways; and the refusals (unsigned, mis-signed, stale, forbidden headers, over
+//! the limits).
+
+use std::time::Duration;
+
+use examples::{DemoFunctions, DemoServer, Greet, Greeting, demo_web};
+use fc_runtime::http_trigger::HttpTriggerClient;
+use fc_runtime::local::{CustomRuntime, FunctionConfig, HttpAuth, HttpTrigger, LocalFc};
+use fc_runtime::{Credentials, FcError};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Hosting {
+    InProcess,
+    Process,
+}
+
+/// The demo web function as the FC 3.0 function `web`, behind a signed HTTP trigger.
+async fn web_function(how: Hosting) -> LocalFc {
+    let builder = match how {
+        Hosting::InProcess => {
+            let router = DemoFunctions::default().into_router().http(demo_web());
+            LocalFc::builder().fc3_function("web", router, FunctionConfig::default())
+        }
+        Hosting::Process => {
+            let mut names: Vec<&str> = <DemoFunctions as DemoServer>::FUNCTIONS.to_vec();
+            names.push("web");
+            LocalFc::builder().fc3_custom_runtime(names, CustomRuntime::command(support::example_binary("function")))
+        }
+    };
+    builder.fc3_http_trigger("web", HttpTrigger::function("demo-web")).start().await.expect("LocalFc starts")
+}
+
+fn signed(fc: &LocalFc) -> HttpTriggerClient {
+    let url = fc.http_trigger_url("web").expect("the trigger listens");
+    HttpTriggerClient::builder(url).sign_with(Credentials::new("testKeyId", "testKeySecret")).build().unwrap()
+}
+
+async fn every_route(how: Hosting) {
+    let fc = web_function(how).await;
+    assert_eq!(fc.http_triggers()[0].auth, HttpAuth::Function);
+    let client = signed(&fc);
+    let greeting: Greeting =
+        client.post("/greet").json(&Greet { name: "Ann".into() }).unwrap().send().await.unwrap().json().unwrap();
+    assert_eq!(greeting.greeting, "Hello, Ann!");
+    let answer = client.get("/echo").query("text", "a b&c/é").send().await.unwrap();
+    assert_eq!(answer.text().unwrap(), "a b&c/é");
+    assert!(answer.request_id.is_some());
+    assert_eq!(answer.headers["content-type"], "text/plain; charset=utf-8");
+    let raw = vec![0u8, 159, 146, 150, 255, b'\n'];
+    let echoed = client.post("/bytes").bytes(raw.clone()).send().await.unwrap();
+    assert_eq!(&echoed.body[..], &raw[..]);
+    assert_eq!(echoed.headers["content-type"], "application/octet-stream");
+    // The function's own error status: a typed error with its status, request id and errorType.
+    let err = client.post("/fail").send().await.unwrap_err();
+    let http = err.as_http().unwrap_or_else(|| panic!("{err:?}"));
+    assert_eq!((http.status.as_u16(), http.error_type.as_deref()), (500, Some("DemoError")));
+    assert_eq!(http.error_message.as_deref(), Some("greeting refused"));
+    assert!(http.request_id.is_some());
+    // Tail: the invocation's own lines.
+    let traced = client.post("/greet").json(&Greet { name: "Bo".into() }).unwrap().log_tail().send().await.unwrap();
+    let tail = traced.log_tail().unwrap();
+    let id = traced.request_id.clone().unwrap();
+    assert!(tail.contains(&format!("FC Invoke Start RequestId: {id}")), "{tail}");
+    assert!(tail.contains(&format!("{id} [INFO] greeting Bo over HTTP")), "{tail}");
+    // Async: accepted at once, run in the background.
+    let before = fc.fc3_executions("web");
+    let accepted =
+        client.post("/greet").json(&Greet { name: "later".into() }).unwrap().asynchronous().send().await.unwrap();
+    assert_eq!(accepted.status.as_u16(), 202);
+    support::eventually_true(Duration::from_secs(10), "the async request ran", || fc.fc3_executions("web") > before)
+        .await;
+    // Streaming: the lines arrive as the function produces them, not all at once.
+    let mut stream = client.get("/stream").query("lines", 5).send_streaming().await.unwrap();
+    let (mut chunks, mut text) = (0, String::new());
+    while let Some(chunk) = stream.chunk().await.unwrap() {
+        chunks += 1;
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert_eq!(text.lines().collect::<Vec<_>>(), (1..=5).map(|i| format!("line {i} of 5")).collect::<Vec<_>>());
+    assert!(chunks >= 3, "{chunks} chunks: the answer was not streamed");
+    // FC's request id is passed on; the runtime's own x-fc-* headers of `POST /invoke` are not sent here.
+    assert!(stream.request_id.is_some() && stream.headers.get("x-fc-status").is_none(), "{:?}", stream.headers);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_of_the_web_function_in_process() {
+    every_route(Hosting::InProcess).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_of_the_web_function_as_its_own_process() {
+    every_route(Hosting::Process).await;
+}
+
+/// The same process still serves the trait's `POST /invoke` calls beside the web routes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_process_serves_events_and_http() {
+    let fc = web_function(Hosting::Process).await;
+    let api = fc.client();
+    let greeting = fc_runtime::InvokeRequest::fc3("greet").json_bytes(r#"{"name":"API"}"#);
+    assert_eq!(&api.invoke(greeting).await.unwrap().body[..], br#"{"greeting":"Hello, API!"}"#);
+    let web: Greeting =
+        signed(&fc).post("/greet").json(&Greet { name: "web".into() }).unwrap().send().await.unwrap().json().unwrap();
+    assert_eq!(web.greeting, "Hello, web!");
+}
+
+/// What FC refuses before the function runs, with FC's status and error code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trigger_refuses_what_fc_refuses() {
+    let fc = web_function(Hosting::InProcess).await;
+    let url = fc.http_trigger_url("web").unwrap().to_owned();
+    let raw = reqwest::Client::builder().no_proxy().build().unwrap();
+    let code =
+        |body: &str| serde_json::from_str::<serde_json::Value>(body).unwrap()["Code"].as_str().unwrap().to_owned();
+    // Unsigned.
+    let resp = raw.post(format!("{url}/greet")).body("{}").send().await.unwrap();
+    assert_eq!(resp.status(), 403);
+    assert!(resp.text().await.unwrap().contains("x-acs-date was not specified"));
+    // Signed with the wrong secret.
+    let wrong =
+        HttpTriggerClient::builder(&url).sign_with(Credentials::new("testKeyId", "not-the-secret")).build().unwrap();
+    let err = wrong.post("/greet").json(&Greet { name: "x".into() }).unwrap().send().await.unwrap_err();
+    assert_eq!(
+        err.as_service().map(|e| (e.status.as_u16(), e.code.to_string())),
+        Some((403, "SignatureNotMatch".into()))
+    );
+    // An unknown key.
+    let unknown = HttpTriggerClient::builder(&url).sign_with(Credentials::new("nobody", "s")).build().unwrap();
+    let err = unknown.get("/echo").query("text", "x").send().await.unwrap_err();
+    assert_eq!(err.code().map(ToString::to_string).as_deref(), Some("InvalidAccessKeyID"));
+    // Stale: a date 20 minutes old, signed correctly.
+    let stale = humantime::format_rfc3339_seconds(std::time::SystemTime::now() - Duration::from_secs(1200)).to_string();
+    let auth = fc_runtime::sign::http_trigger::authorization(
+        "testKeyId",
+        "testKeySecret",
+        &fc_runtime::sign::http_trigger::TriggerRequest {
+            method: "GET",
+            path: "/echo",
+            query: &[("text", "x")],
+            date: &stale,
+            security_token: "",
+        },
+    );
+    let resp = raw
+        .get(format!("{url}/echo?text=x"))
+        .header("x-acs-date", &stale)
+        .header("x-acs-security-token", "")
+        .header("authorization", auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    assert_eq!(code(&resp.text().await.unwrap()), "RequestTimeTooSkewed");
+    // A client x-fc-* header, and the limits.
+    let client = signed(&fc);
+    let err = client.get("/echo").header("x-fc-trace-id", "t").send().await.unwrap_err();
+    assert!(matches!(err, FcError::InvalidInput(_)), "refused before sending: {err:?}");
+    let resp = raw.get(format!("{url}/echo?text=x")).header("x-fc-trace-id", "t").send().await.unwrap();
+    assert_eq!(resp.status(), 400);
+    assert_eq!(code(&resp.text().await.unwrap()), "InvalidArgument");
+    let long = "a".repeat(5000);
+    let err = client.get("/echo").query("text", &long).send().await.unwrap_err();
+    assert_eq!(err.code().map(ToString::to_string).as_deref(), Some("InvalidArgument"), "{err:?}");
+    let big = vec![b'x'; 200 * 1024];
+    let err = client.post("/bytes").bytes(big).asynchronous().send().await.unwrap_err();
+    assert_eq!(err.code().map(ToString::to_string).as_deref(), Some("EntityTooLarge"), "{err:?}");
+    // Nothing of that reached the function.
+    assert_eq!(fc.fc3_executions("web"), 0);
+}
+
+/// The official documentation's Python sample, with the official signing utility, calls LocalFc's trigger and is
+/// accepted; the same request tampered with is refused; and the utility, given what this client sent, computes
+/// the same `Authorization`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_signing_utility_is_the_referee() {
+    let fc = web_function(Hosting::InProcess).await;
+    let url = fc.http_trigger_url("web").unwrap().to_owned();
+    let script = r#"
+import sys, time, urllib.request
+from Tea.request import TeaRequest
+from alibabacloud_tea_openapi.utils import Utils
+url, tamper = sys.argv[1], sys.argv[2] == "tamper"
+date = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+headers = {'x-acs-date': date, 'x-acs-security-token': ''}
+req = TeaRequest(); req.method = 'GET'; req.pathname = '/echo'; req.headers = headers; req.query = {'text': 'from python'}
+headers['authorization'] = Utils.get_authorization(req, 'ACS3-HMAC-SHA256', '', 'testKeyId', 'testKeySecret')
+query = 'text=from%20python' + ('&extra=1' if tamper else '')
+r = urllib.request.Request(url + '/echo?' + query, headers=headers)
+try:
+    print(urllib.request.urlopen(r).status, end=' ')
+    print(urllib.request.urlopen(r).read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode())
+"#;
+    let python = support::sdk_python();
+    let run = |tamper: &str| {
+        let out = std::process::Command::new(&python).args(["-c", script, &url, tamper]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(run("no").trim(), "200 from python");
+    let tampered = run("tamper");
+    assert!(tampered.starts_with("403") && tampered.contains("SignatureNotMatch"), "{tampered}");
+
+    // The client's own request, recorded, re-signed by the utility.
+    let (recorder, sent) = record_requests().await;
+    let client = HttpTriggerClient::builder(recorder)
+        .sign_with(Credentials::new("LTAI-referee", "referee-secret").with_security_token("sts-token"))
+        .build()
+        .unwrap();
+    client
+        .put("/albums/a b/$x")
+        .query("sort", "new est")
+        .query("a", "1")
+        .text("body is not signed")
+        .send()
+        .await
+        .unwrap();
+    let sent = sent.lock().unwrap().pop().unwrap();
+    let check = r#"
+import sys, json
+from Tea.request import TeaRequest
+from alibabacloud_tea_openapi.utils import Utils
+sent = json.loads(sys.argv[1])
+req = TeaRequest(); req.method = sent['method']; req.pathname = sent['path']
+req.headers = {'x-acs-date': sent['headers']['x-acs-date'], 'x-acs-security-token': sent['headers']['x-acs-security-token']}
+req.query = dict(sent['query'])
+print(Utils.get_authorization(req, 'ACS3-HMAC-SHA256', '', 'LTAI-referee', 'referee-secret'))
+"#;
+    let out = std::process::Command::new(&python).args(["-c", check, &sent.to_string()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let official = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(sent["headers"]["authorization"].as_str(), Some(official.as_str()));
+    assert_eq!(sent["headers"]["x-acs-security-token"].as_str(), Some("sts-token"));
+}
+
+/// A loopback server that answers `200 ok` and records each request: method, path as sent, decoded query pairs,
+/// headers.
+async fn record_requests() -> (String, std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
+    use hyper::service::service_fn;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>> = Default::default();
+    let record = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let record = record.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                    let record = record.clone();
+                    async move {
+                        let headers: serde_json::Map<String, serde_json::Value> = req
+                            .headers()
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").into()))
+                            .collect();
+                        let query: Vec<(String, String)> =
+                            form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()).into_owned().collect();
+                        record.lock().unwrap().push(serde_json::json!({
+                            "method": req.method().as_str(),
+                            "path": req.uri().path(),
+                            "query": query,
+                            "headers": headers,
+                        }));
+                        Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::new(
+                            bytes::Bytes::from_static(b"ok"),
+                        )))
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    (url, seen)
+}
