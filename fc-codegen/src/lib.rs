@@ -13,12 +13,14 @@ mod ast;
 mod attr;
 mod ctxt;
 mod fallback;
+mod http;
 mod render_client;
 mod render_server;
 mod valid;
 
 /// Function Compute's naming rules (the `fc-names` crate), shared with the runtime's checks.
 pub use fc_names as names;
+pub use http::fc_http;
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;

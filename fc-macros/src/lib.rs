@@ -77,3 +77,58 @@ pub fn fc_function(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn fc_service(args: TokenStream, item: TokenStream) -> TokenStream {
     fc_codegen::fc_service(args.into(), item.into()).into()
 }
+
+/// Makes a trait the typed client of a web function behind an HTTP trigger: each method is one route.
+///
+/// ```text
+/// #[fc_http(crate = "…")]
+/// trait Albums {
+///     #[route(GET, "/albums/{id}", idempotent)]
+///     async fn album(&self, id: u64, #[fc(query)] fields: Option<&str>) -> Result<Album, FcError>;
+///     #[route(POST, "/albums")]
+///     async fn create(&self, #[fc(body)] album: &NewAlbum, #[fc(header = "x-request-tag")] tag: &str)
+///         -> Result<Reply<Album>, FcError>;
+/// }
+/// ```
+///
+/// The trait gains the `fc_runtime::http_trigger::TriggerClient` supertrait and is implemented for
+/// `HttpTriggerClient`, which carries the trigger's URL and its auth (anonymous, `authType = function`
+/// signatures, or a JWT bearer).
+///
+/// # Routes
+///
+/// `#[route(METHOD, "/path", …)]`: `METHOD` is one of `GET`, `POST`, `PUT`, `DELETE`, `PATCH`, `HEAD`,
+/// `OPTIONS`; the path starts with `/` and names arguments in braces (`{id}`, also inside a segment:
+/// `{name}.txt`), each sent `Display`ed and percent-encoded as one segment (a `/` in the value is `%2F`). Options:
+/// `log = "tail"` (the answer carries the invocation's last 4 KB of log: return `Reply<T>` and read
+/// `log_tail()`), `invocation = "async"` (FC answers 202 at once: return `()`, `Reply<()>` or `TriggerResponse`),
+/// `idempotent` (the call may be re-sent after a connection that may have delivered it; otherwise it is not).
+///
+/// # Arguments
+///
+/// Every argument after `&self` is a path parameter, or marked: `#[fc(query)]` / `#[fc(query = "name")]` (a
+/// query parameter, `Display`ed; an `Option` is left out when `None`), `#[fc(header = "name")]` (a header, not
+/// `x-fc-*` nor one the client sets), `#[fc(body)]` (at most one: `&[u8]`, `Vec<u8>` or `Bytes` sent as
+/// `application/octet-stream`, `&str` or `String` as `text/plain`, anything else `Serialize` as JSON).
+///
+/// # Results
+///
+/// `Result<T, FcError>` where `T` is `()` (body ignored), `String` (UTF-8 text), `Vec<u8>` or `Bytes` (raw), any
+/// `DeserializeOwned` type (JSON; an answer that does not decode names the failing field), `Reply<T>` (one of
+/// those with the status, headers, request id and log tail), `TriggerResponse` (the whole answer) or
+/// `TriggerStream` (the body read as the function streams it). A non-2xx answer is `FcError::Http` (the
+/// function's status, request id and `errorMessage`/`errorType` body) or, for FC's own refusals,
+/// `FcError::Service`.
+///
+/// # Compile errors
+///
+/// At the offending tokens, all in one build: a method without `#[route]` or with two, a method not in capitals
+/// or not one a trigger takes, a path not starting with `/`, with `?`, `#` or spaces, an unclosed or unmatched
+/// brace, a parameter that is not an argument or appears twice, an argument neither in the path nor marked, two
+/// bodies, an `x-fc-*` or client-set header, unknown keys, `log = "tail"` on an async route, an async route whose
+/// result is not `()`/`Reply<()>`/`TriggerResponse`, a result that is not `Result<_, FcError>`, a receiver other
+/// than `&self`, a body, generics, `unsafe`/`const`/`extern`, and items other than methods.
+#[proc_macro_attribute]
+pub fn fc_http(args: TokenStream, item: TokenStream) -> TokenStream {
+    fc_codegen::fc_http(args.into(), item.into()).into()
+}

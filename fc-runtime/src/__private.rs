@@ -7,11 +7,15 @@ pub use core::option::Option::{self, None, Some};
 pub use core::result::Result::{self, Err, Ok};
 pub use core::time::Duration;
 pub use std::borrow::Cow;
-pub use std::string::String;
+pub use std::format;
+pub use std::string::{String, ToString};
 
 pub use bytes::Bytes;
 pub use serde::Serialize;
 pub use serde::de::DeserializeOwned;
+
+pub use crate::http_trigger::{HttpTriggerClient, Reply, TriggerCall, TriggerClient, TriggerResponse, TriggerStream};
+pub use http::Method;
 
 pub use crate::{
     Accepted, Client, ContentType, DynInvoke, FcError, Invocation, InvocationType, Invoke, InvokeRequest,
@@ -180,3 +184,8 @@ impl<T: ?Sized> SameEvent<T> for T {}
 )]
 pub trait SameResult<T: ?Sized> {}
 impl<T: ?Sized> SameResult<T> for T {}
+
+/// The body of an HTTP-trigger answer as `Vec<u8>` or `Bytes`.
+pub fn trigger_body<T: From<Bytes>>(response: &TriggerResponse) -> T {
+    T::from(response.body.clone())
+}

@@ -170,12 +170,24 @@ impl HttpTriggerClient {
         self.inner.base.as_str()
     }
 
-    /// A call of `method` on `path` (`/albums/{id}`: each segment is percent-encoded here).
+    /// A call of `method` on `path` (`/albums/a b`: each segment between `/` is percent-encoded here).
     pub fn request(&self, method: Method, path: &str) -> TriggerCall {
+        let path = path.strip_prefix('/').unwrap_or(path);
+        self.request_segments(method, path.split('/'))
+    }
+
+    /// A call of `method` on the path made of `segments`, each percent-encoded whole: a `/` inside a segment is
+    /// sent as `%2F`, so a value taken from the caller cannot add segments. `["albums", "a/b"]` is
+    /// `/albums/a%2Fb`; no segment is `/`.
+    pub fn request_segments<S: Into<String>>(
+        &self,
+        method: Method,
+        segments: impl IntoIterator<Item = S>,
+    ) -> TriggerCall {
         TriggerCall {
             client: self.clone(),
             method,
-            path: path.to_owned(),
+            segments: segments.into_iter().map(Into::into).collect(),
             query: Vec::new(),
             headers: HeaderMap::new(),
             body: Bytes::new(),
@@ -211,7 +223,8 @@ impl HttpTriggerClient {
 pub struct TriggerCall {
     client: HttpTriggerClient,
     method: Method,
-    path: String,
+    /// The path's segments, not encoded.
+    segments: Vec<String>,
     query: Vec<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
@@ -312,7 +325,7 @@ impl TriggerCall {
         }
         let inner = &self.client.inner;
         let mut url = inner.base.clone();
-        let encoded = encode_path(&self.path);
+        let encoded = encode_path(&self.segments);
         url.set_path(&encoded);
         if !self.query.is_empty() {
             url.query_pairs_mut().extend_pairs(self.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -413,10 +426,72 @@ fn sign(
     Ok(())
 }
 
-/// `/albums/a b` → `/albums/a%20b`: each segment percent-encoded as ACS3 encodes (a `/` separates segments).
-fn encode_path(path: &str) -> String {
-    let path = if path.starts_with('/') { path.to_owned() } else { format!("/{path}") };
-    path.split('/').map(|segment| acs3::encode(segment).to_string()).collect::<Vec<_>>().join("/")
+/// `["albums", "a b"]` → `/albums/a%20b`: each segment percent-encoded as ACS3 encodes (`/` included).
+fn encode_path(segments: &[String]) -> String {
+    let mut path = String::new();
+    for segment in segments {
+        path.push('/');
+        path.push_str(&acs3::encode(segment).to_string());
+    }
+    if path.is_empty() {
+        path.push('/');
+    }
+    path
+}
+
+/// What the stubs of an [`fc_http`](crate::fc_http) trait call through: the client of one HTTP trigger.
+///
+/// `#[fc_http]` makes it the trait's supertrait and implements the trait for [`HttpTriggerClient`]; implement it
+/// for a type of your own (a wrapper holding the client) to call the routes on that type.
+pub trait TriggerClient {
+    /// The client the calls go through.
+    fn trigger_client(&self) -> &HttpTriggerClient;
+}
+
+impl TriggerClient for HttpTriggerClient {
+    fn trigger_client(&self) -> &HttpTriggerClient {
+        self
+    }
+}
+
+impl<T: TriggerClient + ?Sized> TriggerClient for &T {
+    fn trigger_client(&self) -> &HttpTriggerClient {
+        (**self).trigger_client()
+    }
+}
+
+impl<T: TriggerClient + ?Sized> TriggerClient for Arc<T> {
+    fn trigger_client(&self) -> &HttpTriggerClient {
+        (**self).trigger_client()
+    }
+}
+
+/// A route's decoded answer with what came with it: the status, the headers, FC's request id and, when the route
+/// asked for it (`log = "tail"`), the invocation's log tail. The result type of an `#[fc_http]` route written
+/// `Reply<T>`.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Reply<T> {
+    /// The decoded body.
+    pub value: T,
+    /// The status (2xx).
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// FC's request id (`x-fc-request-id`).
+    pub request_id: Option<String>,
+}
+
+impl<T> Reply<T> {
+    /// `value` with the metadata of `response`.
+    pub fn new(value: T, response: TriggerResponse) -> Self {
+        Reply { value, status: response.status, headers: response.headers, request_id: response.request_id }
+    }
+
+    /// The invocation's last 4 KB of log, when the call asked for it.
+    pub fn log_tail(&self) -> Option<String> {
+        log_tail(&self.headers)
+    }
 }
 
 /// A whole answer of an HTTP trigger.
@@ -454,11 +529,16 @@ impl TriggerResponse {
 
     /// The invocation's last 4 KB of log, when the call asked for it ([`TriggerCall::log_tail`]).
     pub fn log_tail(&self) -> Option<String> {
-        use base64::Engine as _;
-        let value = self.headers.get("x-fc-log-result")?.to_str().ok()?;
-        let bytes = base64::engine::general_purpose::STANDARD.decode(value).ok()?;
-        Some(String::from_utf8_lossy(&bytes).into_owned())
+        log_tail(&self.headers)
     }
+}
+
+/// `x-fc-log-result`, decoded.
+fn log_tail(headers: &HeaderMap) -> Option<String> {
+    use base64::Engine as _;
+    let value = headers.get("x-fc-log-result")?.to_str().ok()?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(value).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// An answer of an HTTP trigger whose body is read as it arrives.
@@ -514,8 +594,13 @@ mod tests {
 
     #[test]
     fn paths_are_encoded_segment_by_segment() {
-        assert_eq!(encode_path("/albums/a b/$x"), "/albums/a%20b/%24x");
-        assert_eq!(encode_path("greet"), "/greet");
-        assert_eq!(encode_path("/"), "/");
+        let client = HttpTriggerClient::builder("http://127.0.0.1:1").build().unwrap();
+        let path = |p: &str| encode_path(&client.request(Method::GET, p).segments);
+        assert_eq!(path("/albums/a b/$x"), "/albums/a%20b/%24x");
+        assert_eq!(path("greet"), "/greet");
+        assert_eq!(path("/"), "/");
+        assert_eq!(path("/albums/"), "/albums/");
+        let segments = client.request_segments(Method::GET, ["albums", "a/b", "é"]).segments;
+        assert_eq!(encode_path(&segments), "/albums/a%2Fb/%C3%A9");
     }
 }

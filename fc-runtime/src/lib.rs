@@ -73,7 +73,7 @@ pub use error::{
 };
 pub use transport::RetryPolicy;
 
-pub use fc_macros::{fc_function, fc_service};
+pub use fc_macros::{fc_function, fc_http, fc_service};
 
 pub use bytes::Bytes;
 pub use http::StatusCode;
