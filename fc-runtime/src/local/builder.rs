@@ -372,7 +372,10 @@ impl LocalFcBuilder {
             if !services.get(&internal).is_some_and(|s| s.functions.contains_key(&function)) {
                 return Err(StartError::UnknownFunction { service: internal, function });
             }
-            gateways.push(Gateway { trigger, api, service, function });
+            let name = trigger.name().to_owned();
+            let gateway = Gateway::new(trigger, api, service, function)
+                .map_err(|reason| StartError::InvalidTrigger { trigger: name, reason })?;
+            gateways.push(gateway);
         }
         for (service, count) in self.versions {
             services.entry(service).or_default().versions = count;
@@ -492,7 +495,7 @@ pub enum StartError {
         /// The version it names.
         version: String,
     },
-    /// A trigger whose settings FC would refuse (a timer's schedule that does not parse).
+    /// A trigger whose settings FC would refuse (a timer's schedule or a JWT auth config that does not parse).
     #[error("invalid trigger {trigger:?}: {reason}")]
     #[non_exhaustive]
     InvalidTrigger {

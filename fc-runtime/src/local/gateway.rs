@@ -16,11 +16,12 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::jwt::JwtAuth;
 use super::reply::Reject;
 use super::routes::{Operation, Route, fc3_service};
 use super::state::{Function, Host, State};
 use crate::Api;
-use crate::function::{Context, WebRequest, WebResponse};
+use crate::function::{Context, WebBody, WebRequest, WebResponse};
 use crate::net::{self, Backoff};
 
 /// Headers of an HTTP-trigger request, at most (FC: 8 KB).
@@ -41,14 +42,17 @@ pub enum HttpAuth {
     /// `function`: the caller signs with an access key `LocalFc` accepts, as FC's documentation's samples sign
     /// (`fc_runtime::sign::http_trigger`).
     Function,
+    /// `jwt`: the caller sends a JWT that the trigger's JWKS verifies ([`HttpTrigger::jwt`]).
+    Jwt,
 }
 
 impl HttpAuth {
-    /// The `authType` word: `anonymous` or `function`.
+    /// The `authType` word: `anonymous`, `function` or `jwt`.
     pub fn as_str(self) -> &'static str {
         match self {
             HttpAuth::Anonymous => "anonymous",
             HttpAuth::Function => "function",
+            HttpAuth::Jwt => "jwt",
         }
     }
 }
@@ -59,6 +63,7 @@ impl HttpAuth {
 pub struct HttpTrigger {
     name: String,
     auth: HttpAuth,
+    auth_config: Option<String>,
     methods: Vec<Method>,
 }
 
@@ -73,10 +78,23 @@ impl HttpTrigger {
         HttpTrigger::new(name, HttpAuth::Function)
     }
 
+    /// A trigger whose callers send a JWT, with FC's `authConfig` JSON:
+    /// `{"JWKS": {"keys": […]}, "TokenLookup": "header:Authorization:Bearer,cookie:jwt", "ClaimPassBy":
+    /// "query:uid:uid,header:name:x-name"}`. The token's signature is checked with the JWKS key of its `kid` (or
+    /// the one key without a `kid`), `exp` and `nbf` when present (60 s leeway); the claims named in
+    /// `ClaimPassBy` reach the function as query parameters, headers, cookies or form fields. A refusal is
+    /// `401 InvalidJWT`. A config `start()` cannot parse is a
+    /// [`StartError::InvalidTrigger`](super::StartError::InvalidTrigger).
+    pub fn jwt(name: impl Into<String>, auth_config: impl Into<String>) -> Self {
+        let mut trigger = HttpTrigger::new(name, HttpAuth::Jwt);
+        trigger.auth_config = Some(auth_config.into());
+        trigger
+    }
+
     fn new(name: impl Into<String>, auth: HttpAuth) -> Self {
         let methods =
             [Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::PATCH, Method::HEAD, Method::OPTIONS];
-        HttpTrigger { name: name.into(), auth, methods: methods.to_vec() }
+        HttpTrigger { name: name.into(), auth, auth_config: None, methods: methods.to_vec() }
     }
 
     /// Accepts only these methods.
@@ -116,9 +134,20 @@ pub(crate) struct Gateway {
     pub api: Api,
     pub service: String,
     pub function: String,
+    /// The parsed JWT auth of a `jwt` trigger.
+    pub jwt: Option<JwtAuth>,
 }
 
 impl Gateway {
+    /// A trigger's gateway, its auth config parsed.
+    pub(crate) fn new(trigger: HttpTrigger, api: Api, service: String, function: String) -> Result<Self, String> {
+        let jwt = match (trigger.auth, &trigger.auth_config) {
+            (HttpAuth::Jwt, Some(config)) => Some(JwtAuth::parse(config)?),
+            _ => None,
+        };
+        Ok(Gateway { trigger, api, service, function, jwt })
+    }
+
     /// The function's internal service (FC 3.0) or its service.
     fn service(&self) -> String {
         match self.api {
@@ -235,6 +264,25 @@ fn drop_hop_by_hop(headers: &mut http::HeaderMap) {
     }
 }
 
+/// The whole body, or `None` past `limit` bytes (or when it broke off).
+async fn read_limited(mut body: WebBody, limit: usize) -> Option<Bytes> {
+    let mut buf = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame.ok()?.into_data() {
+            if buf.len() + data.len() > limit {
+                return None;
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Some(buf.freeze())
+}
+
+/// `body`, failing past `limit` bytes.
+fn limited(body: WebBody, limit: usize) -> WebBody {
+    Limited::new(body, limit).map_err(|e: crate::function::BoxError| e).boxed_unsync()
+}
+
 async fn answer(
     state: &Arc<State>,
     gateway: &Gateway,
@@ -278,27 +326,43 @@ async fn answer(
             return Err(Reject::new(400, "InvalidArgument", format!("X-Fc-Log-Type {other:?} is not None or Tail")));
         }
     };
-    let function = target.function.clone();
-    function.received.fetch_add(1, Ordering::SeqCst);
-    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let ctx = super::invoke::context(state, &target, request_id, req.headers())
-        .timeout(function.config.timeout)
-        .log_to(log.clone())
-        .build();
-    let (mut parts, body) = req.into_parts();
-    drop_hop_by_hop(&mut parts.headers);
     let limit = if asynchronous { state.limits.max_async_payload } else { state.limits.max_sync_payload };
     let too_large = || {
         Reject::new(400, "EntityTooLarge", format!("the body exceeds the {limit} byte limit of this invocation type"))
     };
+    let (mut parts, body) = req.into_parts();
     if parts.headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok())
         > Some(limit)
     {
         return Err(too_large());
     }
+    let mut body: WebBody = body.map_err(|e: hyper::Error| -> crate::function::BoxError { Box::new(e) }).boxed_unsync();
+    if let Some(jwt) = &gateway.jwt {
+        // A form body is read when the token may be in it or claims are to be added to it.
+        let mut form = None;
+        if jwt.uses_form() && super::jwt::is_form(&parts) {
+            let bytes = read_limited(body, limit).await.ok_or_else(too_large)?;
+            form = Some(form_urlencoded::parse(&bytes).into_owned().collect::<super::jwt::Form>());
+            body = crate::function::full(bytes);
+        }
+        jwt.authenticate(&mut parts, form.as_mut())?;
+        if let Some(form) = form {
+            let encoded = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+            parts.headers.remove(http::header::CONTENT_LENGTH);
+            body = crate::function::full(encoded);
+        }
+    }
+    drop_hop_by_hop(&mut parts.headers);
+    let function = target.function.clone();
+    function.received.fetch_add(1, Ordering::SeqCst);
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let ctx = super::invoke::context(state, &target, request_id, &parts.headers)
+        .timeout(function.config.timeout)
+        .log_to(log.clone())
+        .build();
     if asynchronous {
         // Accepted at once; run in the background, the body read first (the async limit is small).
-        let body = Limited::new(body, limit).collect().await.map_err(|_| too_large())?.to_bytes();
+        let body = read_limited(body, limit).await.ok_or_else(too_large)?;
         let request = Request::from_parts(parts, crate::function::full(body));
         tokio::spawn(async move {
             let _ = run(&function, request, ctx).await;
@@ -307,7 +371,7 @@ async fn answer(
         *response.status_mut() = http::StatusCode::ACCEPTED;
         return Ok(response);
     }
-    let body = Limited::new(body, limit).map_err(Into::into).boxed_unsync();
+    let body = limited(body, limit);
     let request = Request::from_parts(parts, body);
     let mut response = run(&function, request, ctx).await;
     // What any runtime answered, held to FC's response rules: its forbidden headers dropped, the rest within 8 KB.

@@ -33,6 +33,7 @@ mod builder;
 mod config;
 mod gateway;
 mod invoke;
+mod jwt;
 mod listing;
 mod reply;
 mod routes;
