@@ -1,4 +1,4 @@
-//! Calls the demo web function through its HTTP trigger, signed as `authType = function` requires:
+//! Calls the demo web function through its HTTP trigger with the typed stubs of [`DemoWeb`] (`#[fc_http]`), signed as `authType = function` requires:
 //! `FC_HTTP_TRIGGER_URL` with credentials from the default chain when it is set, else an embedded LocalFc serving
 //! the demo web function behind its trigger (its key `testKeyId`).
 //!
@@ -14,7 +14,7 @@
 
 use std::process::ExitCode;
 
-use examples::{Greet, Greeting};
+use examples::{DemoWeb, Greet};
 use fc_runtime::http_trigger::HttpTriggerClient;
 use fc_runtime::local::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, LocalFc};
 use fc_runtime::{Credentials, FcError};
@@ -50,22 +50,22 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     let embedded = _local.is_some();
 
-    let greeting: Greeting = client.post("/greet").json(&Greet { name: "HTTP".into() })?.send().await?.json()?;
+    let greeting = client.greet(&Greet { name: "HTTP".into() }).await?;
     check(&greeting.greeting, "Hello, HTTP!")?;
     println!("greet -> {}", greeting.greeting);
 
-    let echoed = client.get("/echo").query("text", "a b&c").send().await?.text()?;
+    let echoed = client.echo("a b&c").await?;
     check(&echoed, "a b&c")?;
     println!("echo -> {echoed}");
 
-    let raw = vec![0u8, 159, 146, 150, 255];
-    let bytes = client.post("/bytes").bytes(raw.clone()).send().await?.body;
+    let raw = [0u8, 159, 146, 150, 255];
+    let bytes = client.bytes(&raw).await?;
     if bytes.as_ref() != raw.as_slice() {
         return Err(format!("bytes: sent {raw:?}, got {bytes:?}").into());
     }
     println!("bytes -> {} bytes back, as sent", bytes.len());
 
-    match client.post("/fail").send().await {
+    match client.fail().await {
         Err(FcError::Http(e)) if e.status == 500 && e.error_type.as_deref() == Some("DemoError") => {
             println!(
                 "fail -> HTTP {} {}: {}",
@@ -77,22 +77,26 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         other => return Err(format!("fail: expected a 500 DemoError, got {other:?}").into()),
     }
 
-    let traced = client.post("/greet").json(&Greet { name: "Tail".into() })?.log_tail().send().await?;
+    let traced = client.greet_traced(&Greet { name: "Tail".into() }).await?;
     let tail = traced.log_tail().unwrap_or_default();
     if !tail.contains("greeting Tail over HTTP") {
         return Err(format!("the Tail log lacks the function's line: {tail:?}").into());
     }
-    println!("greet with Tail -> request {}, log:", traced.request_id.as_deref().unwrap_or("?"));
+    println!(
+        "greet with Tail -> {} (request {}), log:",
+        traced.value.greeting,
+        traced.request_id.as_deref().unwrap_or("?")
+    );
     for line in tail.lines() {
         println!("    | {line}");
     }
 
-    let accepted = client.post("/greet").json(&Greet { name: "later".into() })?.asynchronous().send().await?;
+    let accepted = client.greet_later(&Greet { name: "later".into() }).await?;
     check(&accepted.status.as_u16().to_string(), "202")?;
     println!("greet, async -> {} (request {})", accepted.status, accepted.request_id.as_deref().unwrap_or("?"));
 
     if embedded {
-        let mut stream = client.get("/stream").query("lines", 5).send_streaming().await?;
+        let mut stream = client.stream(5).await?;
         let (mut chunks, mut text) = (0, String::new());
         while let Some(chunk) = stream.chunk().await? {
             chunks += 1;

@@ -6,8 +6,9 @@ use std::time::Duration;
 use fc_runtime::events::oss::OssEvent;
 use fc_runtime::events::tablestore::TablestoreEvent;
 use fc_runtime::events::timer::TimerEvent;
+use fc_runtime::http_trigger::{Reply, TriggerStream};
 use fc_runtime::local::{LocalFc, LocalFcBuilder};
-use fc_runtime::{Accepted, Bytes, Client, ClientBuilder, FcError, Invocation, fc_function, fc_service};
+use fc_runtime::{Accepted, Bytes, Client, ClientBuilder, FcError, Invocation, fc_function, fc_http, fc_service};
 use serde::{Deserialize, Serialize};
 
 /// The service the demo functions live in.
@@ -466,11 +467,44 @@ pub struct StreamQuery {
     pub lines: u32,
 }
 
+/// The demo web function's routes as a typed client: `#[fc_http]` writes each call, and the trait is implemented
+/// for `HttpTriggerClient`, which signs for `authType = function` (or sends a JWT, or nothing).
+#[fc_http]
+pub trait DemoWeb {
+    /// `POST /greet` with `{"name": …}` → `{"greeting": "Hello, …!"}`.
+    #[route(POST, "/greet")]
+    async fn greet(&self, #[fc(body)] greet: &Greet) -> Result<Greeting, FcError>;
+
+    /// The same route, with the invocation's last 4 KB of log (`X-Fc-Log-Type: Tail`).
+    #[route(POST, "/greet", log = "tail")]
+    async fn greet_traced(&self, #[fc(body)] greet: &Greet) -> Result<Reply<Greeting>, FcError>;
+
+    /// The same route, run asynchronously (`X-Fc-Invocation-Type: Async`): FC answers 202 at once.
+    #[route(POST, "/greet", invocation = "async")]
+    async fn greet_later(&self, #[fc(body)] greet: &Greet) -> Result<Reply<()>, FcError>;
+
+    /// `GET /echo?text=…` → the text.
+    #[route(GET, "/echo", idempotent)]
+    async fn echo(&self, #[fc(query)] text: &str) -> Result<String, FcError>;
+
+    /// `POST /bytes` → the body, echoed.
+    #[route(POST, "/bytes")]
+    async fn bytes(&self, #[fc(body)] data: &[u8]) -> Result<Bytes, FcError>;
+
+    /// `POST /fail` → always 500 `{"errorMessage": "greeting refused", "errorType": "DemoError"}`.
+    #[route(POST, "/fail")]
+    async fn fail(&self) -> Result<(), FcError>;
+
+    /// `GET /stream?lines=N` → N lines, each sent as it is made.
+    #[route(GET, "/stream", idempotent)]
+    async fn stream(&self, #[fc(query)] lines: u32) -> Result<TriggerStream, FcError>;
+}
+
 /// The demo web function, an axum router served behind an HTTP trigger (by the `function` example's process and
 /// by `LocalFc` in process): `POST /greet` `{"name"}` → `{"greeting"}`; `GET /echo?text=T` → `T` as text;
 /// `POST /bytes` → the body echoed as `application/octet-stream`; `POST /fail` → 500
 /// `{"errorMessage": "greeting refused", "errorType": "DemoError"}`; `GET /stream?lines=N` → N lines, streamed
-/// (chunked) as they are produced.
+/// (chunked) as they are produced. [`DemoWeb`] calls it.
 pub fn demo_web() -> axum::Router {
     use axum::Json;
     use axum::extract::Query;

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use examples::{DemoFunctions, DemoServer, Greet, Greeting, demo_web};
+use examples::{DemoFunctions, DemoServer, DemoWeb, Greet, Greeting, demo_web};
 use fc_runtime::http_trigger::HttpTriggerClient;
 use fc_runtime::local::{CustomRuntime, FunctionConfig, HttpAuth, HttpTrigger, LocalFc};
 use fc_runtime::{Credentials, FcError};
@@ -42,38 +42,38 @@ async fn every_route(how: Hosting) {
     let fc = web_function(how).await;
     assert_eq!(fc.http_triggers()[0].auth, HttpAuth::Function);
     let client = signed(&fc);
-    let greeting: Greeting =
-        client.post("/greet").json(&Greet { name: "Ann".into() }).unwrap().send().await.unwrap().json().unwrap();
+    // Through the typed stubs of `DemoWeb` (`#[fc_http]`).
+    let greeting = client.greet(&Greet { name: "Ann".into() }).await.unwrap();
     assert_eq!(greeting.greeting, "Hello, Ann!");
-    let answer = client.get("/echo").query("text", "a b&c/é").send().await.unwrap();
-    assert_eq!(answer.text().unwrap(), "a b&c/é");
+    assert_eq!(client.echo("a b&c/é").await.unwrap(), "a b&c/é");
+    let answer = client.get("/echo").query("text", "x").send().await.unwrap();
     assert!(answer.request_id.is_some());
     assert_eq!(answer.headers["content-type"], "text/plain; charset=utf-8");
     let raw = vec![0u8, 159, 146, 150, 255, b'\n'];
+    assert_eq!(&client.bytes(&raw).await.unwrap()[..], &raw[..]);
     let echoed = client.post("/bytes").bytes(raw.clone()).send().await.unwrap();
-    assert_eq!(&echoed.body[..], &raw[..]);
     assert_eq!(echoed.headers["content-type"], "application/octet-stream");
     // The function's own error status: a typed error with its status, request id and errorType.
-    let err = client.post("/fail").send().await.unwrap_err();
+    let err = client.fail().await.unwrap_err();
     let http = err.as_http().unwrap_or_else(|| panic!("{err:?}"));
     assert_eq!((http.status.as_u16(), http.error_type.as_deref()), (500, Some("DemoError")));
     assert_eq!(http.error_message.as_deref(), Some("greeting refused"));
     assert!(http.request_id.is_some());
     // Tail: the invocation's own lines.
-    let traced = client.post("/greet").json(&Greet { name: "Bo".into() }).unwrap().log_tail().send().await.unwrap();
+    let traced = client.greet_traced(&Greet { name: "Bo".into() }).await.unwrap();
+    assert_eq!(traced.value.greeting, "Hello, Bo!");
     let tail = traced.log_tail().unwrap();
     let id = traced.request_id.clone().unwrap();
     assert!(tail.contains(&format!("FC Invoke Start RequestId: {id}")), "{tail}");
     assert!(tail.contains(&format!("{id} [INFO] greeting Bo over HTTP")), "{tail}");
     // Async: accepted at once, run in the background.
     let before = fc.fc3_executions("web");
-    let accepted =
-        client.post("/greet").json(&Greet { name: "later".into() }).unwrap().asynchronous().send().await.unwrap();
+    let accepted = client.greet_later(&Greet { name: "later".into() }).await.unwrap();
     assert_eq!(accepted.status.as_u16(), 202);
     support::eventually_true(Duration::from_secs(10), "the async request ran", || fc.fc3_executions("web") > before)
         .await;
     // Streaming: the lines arrive as the function produces them, not all at once.
-    let mut stream = client.get("/stream").query("lines", 5).send_streaming().await.unwrap();
+    let mut stream = client.stream(5).await.unwrap();
     let (mut chunks, mut text) = (0, String::new());
     while let Some(chunk) = stream.chunk().await.unwrap() {
         chunks += 1;
@@ -277,4 +277,214 @@ async fn record_requests() -> (String, std::sync::Arc<std::sync::Mutex<Vec<serde
         }
     });
     (url, seen)
+}
+
+/// The typed stubs of `#[fc_http]`: path parameters (encoded as one segment each, also inside a segment),
+/// optional query parameters, a header, each kind of body and result — against an axum router that reports what
+/// it received, behind an anonymous trigger.
+mod typed {
+    use axum::extract::{Path, Query, RawQuery};
+    use axum::http::HeaderMap;
+    use axum::routing::{get, post, put};
+    use fc_runtime::http_trigger::{HttpTriggerClient, Reply, TriggerResponse};
+    use fc_runtime::local::{FunctionConfig, HttpTrigger, LocalFc};
+    use fc_runtime::{Bytes, FcError, fc_http};
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    pub struct Album {
+        id: String,
+        title: String,
+    }
+
+    #[fc_http]
+    pub trait Albums {
+        #[route(GET, "/albums/{id}", idempotent)]
+        async fn album(&self, id: &str) -> Result<Album, FcError>;
+
+        #[route(GET, "/albums/{id}/tracks/{name}.txt")]
+        async fn track(&self, id: u32, name: &str, #[fc(query)] sort: Option<&str>) -> Result<String, FcError>;
+
+        #[route(PUT, "/albums/{id}")]
+        async fn rename(
+            &self,
+            id: &str,
+            #[fc(body)] album: &Album,
+            #[fc(header = "X-Request-Tag")] tag: &str,
+            #[fc(query = "dry-run")] dry_run: bool,
+        ) -> Result<Reply<Album>, FcError>;
+
+        #[route(POST, "/raw")]
+        async fn raw(&self, #[fc(body)] data: Vec<u8>) -> Result<Vec<u8>, FcError>;
+
+        #[route(POST, "/text")]
+        async fn text(&self, #[fc(body)] text: String) -> Result<TriggerResponse, FcError>;
+
+        #[route(GET, "/missing")]
+        async fn missing(&self) -> Result<(), FcError>;
+
+        #[route(GET, "/")]
+        async fn root(&self) -> Result<Bytes, FcError>;
+    }
+
+    mod wrong {
+        use fc_runtime::{FcError, fc_http};
+
+        /// `GET /albums/{id}` expecting the wrong type.
+        #[fc_http]
+        pub trait Wrong {
+            #[route(GET, "/albums/{id}")]
+            async fn album(&self, id: u32) -> Result<Vec<u32>, FcError>;
+        }
+    }
+
+    fn router() -> axum::Router {
+        axum::Router::new()
+            .route("/", get(|| async { "root" }))
+            .route(
+                "/albums/{id}",
+                get(|Path(id): Path<String>| async move { axum::Json(Album { title: format!("title of {id}"), id }) })
+                    .put(
+                        |Path(id): Path<String>,
+                         headers: HeaderMap,
+                         RawQuery(q): RawQuery,
+                         axum::Json(album): axum::Json<Album>| async move {
+                            let tag = headers["x-request-tag"].to_str().unwrap().to_owned();
+                            axum::Json(Album {
+                                id,
+                                title: format!("{} ({tag}, {})", album.title, q.unwrap_or_default()),
+                            })
+                        },
+                    ),
+            )
+            .route(
+                "/albums/{id}/tracks/{file}",
+                get(
+                    |Path((id, file)): Path<(String, String)>,
+                     Query(q): Query<std::collections::HashMap<String, String>>| async move {
+                        format!("{id}|{file}|{:?}", q.get("sort"))
+                    },
+                ),
+            )
+            .route("/raw", post(|body: Bytes| async move { body }))
+            .route("/text", put(|| async { "" }).post(|body: String| async move { body.to_uppercase() }))
+    }
+
+    async fn client() -> (LocalFc, HttpTriggerClient) {
+        let router = fc_runtime::function::Router::new().http(router());
+        let fc = LocalFc::builder()
+            .fc3_function("albums", router, FunctionConfig::default())
+            .fc3_http_trigger("albums", HttpTrigger::anonymous("albums-http"))
+            .start()
+            .await
+            .unwrap();
+        let client = HttpTriggerClient::builder(fc.http_trigger_url("albums").unwrap()).build().unwrap();
+        (fc, client)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_kind_of_argument_and_result() {
+        let (_fc, client) = client().await;
+        let album = client.album("a b/c?").await.unwrap();
+        assert_eq!(album, Album { id: "a b/c?".into(), title: "title of a b/c?".into() });
+        assert_eq!(client.track(7, "intro", None).await.unwrap(), "7|intro.txt|None");
+        assert_eq!(client.track(7, "in/tro", Some("new est")).await.unwrap(), "7|in/tro.txt|Some(\"new est\")");
+        let renamed = client.rename("x", &Album { id: "x".into(), title: "New".into() }, "tag-1", true).await.unwrap();
+        assert_eq!(renamed.value.title, "New (tag-1, dry-run=true)");
+        assert_eq!(renamed.status, 200);
+        assert!(renamed.request_id.is_some() && renamed.log_tail().is_none());
+        let raw = vec![0u8, 255, 1];
+        assert_eq!(client.raw(raw.clone()).await.unwrap(), raw);
+        let answer = client.text("shout".into()).await.unwrap();
+        assert_eq!((answer.status.as_u16(), answer.text().unwrap().as_str()), (200, "SHOUT"));
+        assert_eq!(&client.root().await.unwrap()[..], b"root");
+        // axum's 404: not FC's refusal, the function's own answer.
+        let err = client.missing().await.unwrap_err();
+        assert_eq!(err.as_http().map(|e| e.status.as_u16()), Some(404), "{err:?}");
+        // A JSON answer that does not decode names the field.
+        let err = wrong::Wrong::album(&client, 1).await.unwrap_err();
+        assert!(err.to_string().contains("not the expected JSON"), "{err}");
+    }
+}
+
+/// A JWT trigger: the JWKS verifies the token (RS256, from the header or a cookie), its claims reach the function
+/// as `ClaimPassBy` says; no token, an expired one, or one signed by another key is FC's 401.
+mod jwt {
+    use examples::demo_web;
+    use fc_runtime::http_trigger::HttpTriggerClient;
+    use fc_runtime::local::{FunctionConfig, HttpAuth, HttpTrigger, LocalFc, StartError};
+
+    const JWKS: &str = include_str!("fixtures/jwt/jwks.json");
+    const PRIVATE_KEY: &[u8] = include_bytes!("fixtures/jwt/rs256-private.pem");
+
+    fn token(claims: serde_json::Value) -> String {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = Some("test-rs256".into());
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(PRIVATE_KEY).unwrap();
+        jsonwebtoken::encode(&header, &claims, &key).unwrap()
+    }
+
+    fn now() -> u64 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+    }
+
+    fn config() -> String {
+        let jwks: serde_json::Value = serde_json::from_str(JWKS).unwrap();
+        serde_json::json!({
+            "JWKS": jwks,
+            "TokenLookup": "header:Authorization:Bearer,cookie:jwt",
+            "ClaimPassBy": "query:name:text",
+        })
+        .to_string()
+    }
+
+    async fn start(config: String) -> Result<LocalFc, StartError> {
+        let router = fc_runtime::function::Router::new().http(demo_web());
+        LocalFc::builder()
+            .fc3_function("web", router, FunctionConfig::default())
+            .fc3_http_trigger("web", HttpTrigger::jwt("jwt-web", config))
+            .start()
+            .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_token_is_verified_and_its_claims_passed_on() {
+        let fc = start(config()).await.unwrap();
+        assert_eq!(fc.http_triggers()[0].auth, HttpAuth::Jwt);
+        let url = fc.http_trigger_url("web").unwrap();
+        let valid = token(serde_json::json!({"name": "jwt user", "exp": now() + 600}));
+        let client = HttpTriggerClient::builder(url).bearer(&valid).build().unwrap();
+        // `GET /echo` echoes `text`, which the gateway set from the `name` claim.
+        assert_eq!(client.get("/echo").send().await.unwrap().text().unwrap(), "jwt user");
+        let anonymous = HttpTriggerClient::builder(url).build().unwrap();
+        let by_cookie = anonymous.get("/echo").header("cookie", &format!("jwt={valid}")).send().await.unwrap();
+        assert_eq!(by_cookie.text().unwrap(), "jwt user");
+
+        let refused = |e: fc_runtime::FcError| e.as_service().map(|s| (s.status.as_u16(), s.code.to_string()));
+        let err = anonymous.get("/echo").send().await.unwrap_err();
+        assert_eq!(refused(err), Some((401, "InvalidJWT".into())));
+        let expired = token(serde_json::json!({"name": "x", "exp": now() - 3600}));
+        let err = HttpTriggerClient::builder(url).bearer(expired).build().unwrap().get("/echo").send().await;
+        assert_eq!(refused(err.unwrap_err()), Some((401, "InvalidJWT".into())));
+        // Signed with another key (HS256 with a secret): refused.
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        header.kid = Some("test-rs256".into());
+        let forged = jsonwebtoken::encode(
+            &header,
+            &serde_json::json!({"name": "x"}),
+            &jsonwebtoken::EncodingKey::from_secret(b"guess").unwrap(),
+        )
+        .unwrap();
+        let err = HttpTriggerClient::builder(url).bearer(forged).build().unwrap().get("/echo").send().await;
+        assert_eq!(refused(err.unwrap_err()), Some((401, "InvalidJWT".into())));
+        assert_eq!(fc.fc3_executions("web"), 2, "only the two valid calls ran");
+    }
+
+    #[tokio::test]
+    async fn a_config_fc_would_refuse_does_not_start() {
+        let err =
+            start(r#"{"JWKS": {"keys": []}, "TokenLookup": "header:Authorization:Bearer"}"#.into()).await.unwrap_err();
+        assert!(matches!(&err, StartError::InvalidTrigger { .. }), "{err}");
+        assert!(err.to_string().contains("no key"), "{err}");
+    }
 }
