@@ -15,15 +15,23 @@
 //! it, and invoked asynchronously (`X-Fc-Invocation-Type: Async`), so that LocalFc runs it in the background with
 //! the function's retries; `fire` prints the request id.
 //!
+//! HTTP triggers: the demo web function (`demo_web`, an axum router) is the FC 3.0 function `web` behind the HTTP
+//! trigger `demo-web` with `authType = function` (sign with the access key above, as `cargo run --example
+//! http_trigger` does with `FC_HTTP_TRIGGER_URL`). Each trigger listens on its own loopback port; at start one
+//! line per trigger says where: `http-trigger FUNCTION URL auth=function`.
+//!
 //! With `--function-command target/debug/examples/function`, the functions of the `function` example (by default
 //! every function of the `Demo` trait, `DemoServer::FUNCTIONS`) are also served in the FC 2.0 service `custom` (`--function-service`),
-//! each invocation forwarded to that process over FC's custom-runtime protocol.
+//! each invocation forwarded to that process over FC's custom-runtime protocol; the same process serves the demo
+//! web function as `custom/web` behind the signed HTTP trigger `custom-web`.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use fc_runtime::local::{CustomRuntime, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, LocalFc, TimerTrigger};
+use fc_runtime::local::{
+    CustomRuntime, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, HttpTrigger, LocalFc, TimerTrigger,
+};
 
 const USAGE: &str = "usage: local_fc [--addr HOST:PORT] [--access-key-id ID] [--access-key-secret SECRET] \
                      [--account-id ID] [--function-command PATH [--function-service NAME] [--functions a,b,...]] \
@@ -195,8 +203,16 @@ async fn main() -> ExitCode {
         builder = builder.account_id(account);
     }
     if let Some(command) = &args.function_command {
-        let names = args.functions.split(',').map(str::trim).filter(|n| !n.is_empty());
-        builder = builder.custom_runtime(&args.function_service, names, CustomRuntime::command(command));
+        // The process also serves the demo web function (`web`), behind its own signed HTTP trigger.
+        let mut names: Vec<&str> = args.functions.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
+        if !names.contains(&"web") {
+            names.push("web");
+        }
+        builder = builder.custom_runtime(&args.function_service, names, CustomRuntime::command(command)).http_trigger(
+            &args.function_service,
+            "web",
+            HttpTrigger::function("custom-web"),
+        );
     }
     if let Some(expression) = &args.timer {
         let timer = || TimerTrigger::new("demo-timer", expression).payload("from local_fc");
@@ -228,6 +244,9 @@ async fn main() -> ExitCode {
     }
     if let Some(expression) = &args.timer {
         let _ = writeln!(out, "timer trigger demo-timer on on_timer: {expression}");
+    }
+    for trigger in fc.http_triggers() {
+        let _ = writeln!(out, "http-trigger {} {} auth={}", trigger.function, trigger.url, trigger.auth.as_str());
     }
     let _ = writeln!(out, "access key id {}; Ctrl-C or SIGTERM stops", args.key_id);
     let _ = out.flush();

@@ -120,14 +120,30 @@ impl Drop for Server {
 }
 
 fn start_local_fc(args: &[&str]) -> (Server, String) {
+    let (server, endpoint, _) = start_local_fc_banner(args);
+    (server, endpoint)
+}
+
+/// Starts `local_fc` and reads its banner, up to the `access key id` line that ends it.
+fn start_local_fc_banner(args: &[&str]) -> (Server, String, Vec<String>) {
     let mut child = example("local_fc").args(args).stdout(Stdio::piped()).spawn().unwrap();
-    let mut first = String::new();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    stdout.read_line(&mut first).unwrap();
+    let mut banner = Vec::new();
+    loop {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "local_fc stopped before its banner ended: {banner:?}");
+        let line = line.trim().to_owned();
+        let last = line.starts_with("access key id");
+        banner.push(line);
+        if last {
+            break;
+        }
+    }
     // Keep draining what the server prints, so that it never writes to a closed pipe.
     std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let endpoint = first.trim().strip_prefix("LocalFc listening on ").unwrap_or_else(|| panic!("{first}")).to_owned();
-    (Server(child), endpoint)
+    let first = &banner[0];
+    let endpoint = first.strip_prefix("LocalFc listening on ").unwrap_or_else(|| panic!("{first}")).to_owned();
+    (Server(child), endpoint, banner)
 }
 
 #[test]
@@ -363,4 +379,67 @@ fn local_fc_fires_its_timer_and_the_events_it_is_given() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `cargo run --example http_trigger`: the typed stubs against its embedded LocalFc's signed HTTP trigger, every
+/// route including `/stream`.
+#[test]
+fn http_trigger() {
+    run_example(
+        "http_trigger",
+        &[
+            "using an embedded LocalFc's HTTP trigger",
+            "greet -> Hello, HTTP!",
+            "echo -> a b&c",
+            "bytes -> 5 bytes back, as sent",
+            "fail -> HTTP 500 DemoError: greeting refused",
+            "greeting Tail over HTTP",
+            "greet, async -> 202 Accepted",
+            "stream -> 5 lines in",
+            "http_trigger finished",
+        ],
+    );
+}
+
+/// `local_fc` prints one `http-trigger FUNCTION URL auth=function` line per trigger; the `http_trigger` example,
+/// given that URL in `FC_HTTP_TRIGGER_URL` and LocalFc's key through the default chain (the environment), calls
+/// the demo web function in process (`web`) and in the `function` example's own process (`custom/web`), and does
+/// not call `/stream`.
+#[test]
+fn local_fc_serves_the_demo_web_function_behind_signed_http_triggers() {
+    let command = examples_dir().join("function");
+    let (_server, _, banner) = start_local_fc_banner(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--timer",
+        "off",
+        "--function-command",
+        command.to_str().unwrap(),
+    ]);
+    let triggers: Vec<(&str, &str)> = banner
+        .iter()
+        .filter_map(|l| l.strip_prefix("http-trigger "))
+        .map(|rest| {
+            let parts: Vec<&str> = rest.split(' ').collect();
+            assert_eq!(parts.len(), 3, "{rest}");
+            assert_eq!(parts[2], "auth=function", "{rest}");
+            (parts[0], parts[1])
+        })
+        .collect();
+    assert_eq!(triggers.iter().map(|t| t.0).collect::<Vec<_>>(), ["web", "custom/web"], "{banner:?}");
+    for (function, url) in triggers {
+        let out = example("http_trigger")
+            .env("FC_HTTP_TRIGGER_URL", url)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "testKeyId")
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testKeySecret")
+            .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
+            .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{function}: {}\n{stdout}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains(&format!("using the HTTP trigger at {url}")), "{stdout}");
+        assert!(stdout.contains("fail -> HTTP 500 DemoError") && stdout.contains("http_trigger finished"), "{stdout}");
+        assert!(!stdout.contains("stream ->"), "{function}: /stream is for the embedded LocalFc only:\n{stdout}");
+    }
 }
