@@ -12,7 +12,8 @@ use fc_runtime::credentials::{
     RoleOptions, UriCredentials,
 };
 use fc_runtime::function::{Failure, Router};
-use fc_runtime::local::LocalFc;
+use fc_runtime::http_trigger::HttpTriggerClient;
+use fc_runtime::local::{FunctionConfig, HttpTrigger, LocalFc};
 
 use fc_runtime::{
     Accepted, Client, Credentials, CredentialsErrorKind, CredentialsProvider, Delivery, ErrorCode, FcError,
@@ -37,6 +38,8 @@ enum Expect {
     },
     /// A credentials provider's refusal, of this kind.
     Creds(CredentialsErrorKind),
+    /// The function's own non-2xx answer through an HTTP trigger, with its status.
+    Http(u16),
     /// Not an error: the malformed part is reported as absent.
     Absent,
 }
@@ -69,6 +72,7 @@ fn kind_of(err: &FcError) -> Expect {
         FcError::Function(f) => Expect::Function(f.kind),
         FcError::Transport(e) => Expect::Transport { before_send: e.delivery == Delivery::NotSent },
         FcError::Credentials(e) => Expect::Creds(e.kind),
+        FcError::Http(e) => Expect::Http(e.status.as_u16()),
         other => panic!("unexpected error kind: {other:?}"),
     }
 }
@@ -203,10 +207,26 @@ async fn every_bad_input_gets_its_exact_error() {
     let fc = LocalFc::builder()
         .router("demo", Router::new().bytes("echo", |e, _| async move { Ok::<_, Failure>(e) }))
         .router("served", examples::DemoFunctions::default().into_router())
+        .fc3_function("web", Router::new().http(examples::demo_web()), FunctionConfig::default())
+        .fc3_http_trigger("web", HttpTrigger::function("web"))
         .start()
         .await
         .unwrap();
     let client = fc.client();
+    // HTTP-trigger calls: signed with LocalFc's key unless said otherwise.
+    let trigger_url = fc.http_trigger_url("web").unwrap().to_owned();
+    let trigger = {
+        let url = trigger_url.clone();
+        move |auth: Option<Credentials>| {
+            let builder = HttpTriggerClient::builder(&url);
+            match auth {
+                Some(key) => builder.sign_with(key).build().unwrap(),
+                None => builder.build().unwrap(),
+            }
+        }
+    };
+    let key = || Some(Credentials::new("testKeyId", "testKeySecret"));
+    let sent = |call: fc_runtime::http_trigger::TriggerCall| async move { call.send().await.map(drop) };
     let c = move || client.clone();
     let served = |function: &'static str, event: &'static [u8]| {
         let client = c();
@@ -740,10 +760,86 @@ async fn every_bad_input_gets_its_exact_error() {
                 b"<html>Bad Gateway</html>",
             )),
         ),
+        // HTTP triggers: refused before sending (nothing reaches the trigger), refused by the trigger as FC
+        // refuses (the function never runs), and the function's own answers.
+        case("trigger URL that is not a URL", Config("endpoint"), "not a url", async {
+            HttpTriggerClient::builder("not a url").build().map(drop)
+        }),
+        case("trigger URL with another scheme", Config("endpoint"), "ftp://", async {
+            HttpTriggerClient::builder("ftp://127.0.0.1/").build().map(drop)
+        }),
+        case(
+            "x-fc-* header to a trigger",
+            Invalid("header value"),
+            "x-fc-trace-id",
+            sent(trigger(key()).get("/echo").header("x-fc-trace-id", "t")),
+        ),
+        case(
+            "header with CR/LF to a trigger",
+            Invalid("header value"),
+            "x-tag",
+            sent(trigger(key()).get("/echo").header("x-tag", "a\r\nX-Evil: 1")),
+        ),
+        case("bearer token with LF", Config("credentials"), "bearer token", {
+            let client = HttpTriggerClient::builder(&trigger_url).bearer("a\nb").build().unwrap();
+            sent(client.get("/echo"))
+        }),
+        case(
+            "unsigned call to a function-auth trigger",
+            Service(403, ErrorCode::AccessDenied),
+            "x-acs-date was not specified",
+            sent(trigger(None).get("/echo").query("text", "x")),
+        ),
+        case(
+            "mis-signed call to a trigger",
+            Service(403, ErrorCode::SignatureNotMatch),
+            "signature",
+            sent(trigger(Some(Credentials::new("testKeyId", "wrong"))).get("/echo").query("text", "x")),
+        ),
+        case(
+            "unknown key to a trigger",
+            Service(403, ErrorCode::InvalidAccessKeyID),
+            "nobody",
+            sent(trigger(Some(Credentials::new("nobody", "s"))).get("/echo")),
+        ),
+        case(
+            "path and query over 4 KB to a trigger",
+            Service(400, ErrorCode::InvalidArgument),
+            "4096 byte limit",
+            sent(trigger(key()).get("/echo").query("text", "a".repeat(4100))),
+        ),
+        case(
+            "headers over 8 KB to a trigger",
+            Service(400, ErrorCode::InvalidArgument),
+            "8192 byte limit",
+            sent(trigger(key()).get("/echo").header("x-big", &"a".repeat(8200))),
+        ),
+        case(
+            "async body over 128 KB to a trigger",
+            Service(400, ErrorCode::EntityTooLarge),
+            "131072 byte limit",
+            sent(trigger(key()).post("/bytes").bytes(vec![1u8; 128 * 1024 + 1]).asynchronous()),
+        ),
+        case(
+            "method the trigger does not take",
+            Service(405, ErrorCode::MethodNotAllowed),
+            "does not accept",
+            sent(trigger(key()).request(http::Method::TRACE, "/echo")),
+        ),
+        case("the function's 500 through a trigger", Http(500), "greeting refused", sent(trigger(key()).post("/fail"))),
+        case("the function's 404 through a trigger", Http(404), "404", sent(trigger(key()).get("/nowhere"))),
+        case("wrong-shape JSON from a trigger", Decode, "expected a sequence", {
+            let call = trigger(key()).post("/greet").json(&serde_json::json!({"name": "x"})).unwrap();
+            async move { call.send().await?.json::<Vec<u8>>().map(drop) }
+        }),
+        case("non-UTF-8 text from a trigger", Decode, "not UTF-8", {
+            let call = trigger(key()).post("/bytes").bytes(vec![0xff, 0xfe]);
+            async move { call.send().await?.text().map(drop) }
+        }),
     ];
 
     let total = cases.len();
-    assert!(total >= 104, "the table has {total} cases");
+    assert!(total >= 120, "the table has {total} cases");
     for Case { name, expect, mentions, run } in cases.drain(..) {
         match (run.await, &expect) {
             (Ok(()), Absent) => {}
@@ -763,4 +859,5 @@ async fn every_bad_input_gets_its_exact_error() {
         }
     }
     assert_eq!(fc.requests("demo", "echo"), 0, "no refused request reached the server");
+    assert_eq!(fc.fc3_executions("web"), 4, "only the four calls the trigger let through ran the function");
 }

@@ -574,6 +574,8 @@ error_codes! {
     BadResponse,
     /// 503: temporarily unavailable.
     ServiceUnavailable,
+    /// 401: an HTTP trigger with JWT auth found no valid token (`LocalFc`'s code; FC's is not documented).
+    InvalidJWT,
 }
 
 impl fmt::Display for ErrorCode {
