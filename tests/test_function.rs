@@ -322,16 +322,19 @@ async fn the_deploy_build_runs_here_and_needs_no_glibc_newer_than_2_28() {
     let _ = std::fs::remove_dir_all(&code);
 }
 
-/// The Serverless Devs files deploy every function of the trait, and the triggered ones with their triggers.
+/// The Serverless Devs files deploy every function of the trait and the web function, and the triggered ones with
+/// their triggers (the web function behind a signed HTTP trigger).
 #[test]
 fn the_deploy_files_name_every_function_and_the_triggers() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/deploy");
     for (file, key) in [("s.yaml", "functionName: "), ("s.fc2.yaml", "name: ")] {
         let text = std::fs::read_to_string(root.join(file)).unwrap();
-        for name in FUNCTIONS {
+        for name in FUNCTIONS.iter().chain(&["web"]) {
             assert!(text.contains(&format!("{key}{name}\n")), "{file} does not deploy {name}");
         }
-        for trigger in ["demo-timer", "demo-upload", "oss:ObjectCreated:*", "@every 1m"] {
+        for trigger in
+            ["demo-timer", "demo-upload", "oss:ObjectCreated:*", "@every 1m", "demo-web", "authType: function"]
+        {
             assert!(text.contains(trigger), "{file} lacks {trigger}");
         }
     }

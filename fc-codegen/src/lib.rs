@@ -1,13 +1,14 @@
-//! The code generator behind `#[fc_function]` and `#[fc_service]`.
+//! The code generator behind `#[fc_function]`, `#[fc_service]` and `#[fc_http]`.
 //!
-//! It is a library so that the expansion can be inspected: [`fc_function`] and [`fc_service`] take the
-//! attribute's arguments and the annotated item and return the generated code, which a test can pretty-print.
-//! The proc-macro crate `fc-macros` is a thin wrapper around these two functions. The module [`names`] holds
+//! It is a library so that the expansion can be inspected: [`fc_function`], [`fc_service`] and [`fc_http`] take
+//! the attribute's arguments and the annotated item and return the generated code, which a test can
+//! pretty-print. The proc-macro crate `fc-macros` is a thin wrapper around these functions. The module [`names`] holds
 //! Function Compute's naming rules, shared with the runtime's checks.
 //!
 //! Pipeline, one concern per module: `attr` (attribute syntax, one table of keys) → `ast` (the model of a method,
 //! and of a whole service) → `valid` (every check, once) → `render_client` (the stubs) and `render_server` (the
-//! function side), or `fallback` (the best item plus every error) for a method with mistakes.
+//! function side), or `fallback` (the best item plus every error) for a method with mistakes. `http` is
+//! `#[fc_http]` (HTTP-trigger routes) whole.
 
 mod ast;
 mod attr;

@@ -1,5 +1,5 @@
-//! `#[fc_function]` and `#[fc_service]`: typed Function Compute stubs. Use them through `fc_runtime`, which
-//! re-exports both.
+//! `#[fc_function]`, `#[fc_service]` and `#[fc_http]`: typed Function Compute stubs. Use them through
+//! `fc_runtime`, which re-exports all three.
 
 use proc_macro::TokenStream;
 

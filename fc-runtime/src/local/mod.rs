@@ -51,7 +51,9 @@ use std::sync::atomic::Ordering;
 
 pub use builder::{LocalFcBuilder, StartError};
 pub use config::{Fault, FaultKind, FunctionConfig};
-pub use gateway::{HttpAuth, HttpTrigger, HttpTriggerInfo, MAX_PATH_AND_QUERY, MAX_REQUEST_HEADERS};
+pub use gateway::{
+    HttpAuth, HttpTrigger, HttpTriggerInfo, MAX_PATH_AND_QUERY, MAX_REQUEST_HEADERS, MAX_RESPONSE_HEADERS,
+};
 pub use runtime::{CustomRuntime, DEFAULT_STARTUP_TIMEOUT, DEFAULT_STOP_TIMEOUT};
 pub use triggers::{FireError, TimerTrigger};
 
