@@ -488,3 +488,62 @@ mod jwt {
         assert!(err.to_string().contains("no key"), "{err}");
     }
 }
+
+/// The gateway holds whatever a function answers to FC's response rules: the headers FC forbids a function to
+/// send are dropped (a custom runtime not written with this crate may send them), response headers over 8 KB are
+/// `502 BadResponse`, and FC's request id is added. The runtime here is a bare server answering raw HTTP; the
+/// trigger is served over an in-memory connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_holds_answers_to_fcs_response_rules() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let extra = if head.starts_with(b"GET /huge ") {
+                    format!("x-huge: {}\r\n", "h".repeat(9000))
+                } else {
+                    "x-fc-status: 404\r\nserver: mine\r\nx-kept: yes\r\nkeep-alive: timeout=5\r\n".to_owned()
+                };
+                let answer = format!("HTTP/1.1 200 OK\r\n{extra}content-length: 4\r\nconnection: close\r\n\r\nbody");
+                let _ = stream.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    let fc = LocalFc::builder()
+        .fc3_custom_runtime(["web"], CustomRuntime::address(addr))
+        .fc3_http_trigger("web", HttpTrigger::anonymous("open"))
+        .start()
+        .await
+        .unwrap();
+    let exchange = |path: &'static str| {
+        let fc = &fc;
+        async move {
+            let (mut client, conn) = tokio::io::duplex(64 * 1024);
+            let serving = fc.serve_trigger_connection("web", conn);
+            let talk = async move {
+                let request = format!("GET {path} HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n");
+                client.write_all(request.as_bytes()).await.unwrap();
+                let mut answer = String::new();
+                client.read_to_string(&mut answer).await.unwrap();
+                answer
+            };
+            let (_, answer) = tokio::join!(serving, talk);
+            answer.to_ascii_lowercase()
+        }
+    };
+    let answer = exchange("/forbidden").await;
+    assert!(answer.starts_with("http/1.1 200") && answer.ends_with("body"), "{answer}");
+    assert!(answer.contains("\r\nx-kept: yes\r\n") && answer.contains("\r\nx-fc-request-id: "), "{answer}");
+    for forbidden in ["x-fc-status", "server: mine", "keep-alive"] {
+        assert!(!answer.contains(&format!("\r\n{forbidden}")), "{forbidden} passed through: {answer}");
+    }
+    let answer = exchange("/huge").await;
+    assert!(answer.starts_with("http/1.1 502") && answer.contains("badresponse"), "{answer}");
+}

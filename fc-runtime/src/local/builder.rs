@@ -425,6 +425,7 @@ impl LocalFcBuilder {
         let task = tokio::spawn(server::serve(listener, state.clone(), watch.clone()));
         let timers = timers.into_iter().map(|t| tokio::spawn(t.run(state.clone())).abort_handle()).collect();
         let mut http_triggers = Vec::new();
+        let mut gateways_by_index = Vec::new();
         for gateway in gateways {
             let bind = |source| StartError::Bind { addr: SocketAddr::from(([127, 0, 0, 1], 0)), source };
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.map_err(bind)?;
@@ -439,9 +440,20 @@ impl LocalFcBuilder {
                 url,
                 auth: gateway.trigger.auth(),
             });
-            tokio::spawn(super::gateway::serve(listener, state.clone(), Arc::new(gateway), watch.clone()));
+            let gateway = Arc::new(gateway);
+            gateways_by_index.push(gateway.clone());
+            tokio::spawn(super::gateway::serve(listener, state.clone(), gateway, watch.clone()));
         }
-        let fc = LocalFc { addr, state, shutdown, task: Some(task), hosts, timers, http_triggers };
+        let fc = LocalFc {
+            addr,
+            state,
+            shutdown,
+            task: Some(task),
+            hosts,
+            timers,
+            http_triggers,
+            gateways: gateways_by_index,
+        };
         let launch = Launch {
             endpoint: fc.state.endpoint.clone(),
             role: fc.state.role.clone(),

@@ -169,22 +169,32 @@ pub(crate) async fn serve(
             _ = shutdown.changed() => break,
             stream = net::next_connection(&listener, &mut backoff) => stream,
         };
-        let (state, gateway, mut shutdown) = (state.clone(), gateway.clone(), shutdown.clone());
-        tokio::spawn(async move {
-            let service = service_fn(move |req| {
-                let (state, gateway) = (state.clone(), gateway.clone());
-                async move { Ok::<_, std::convert::Infallible>(handle(&state, &gateway, req).await) }
-            });
-            let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = shutdown.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
-                }
-            }
-        });
+        let (state, gateway, shutdown) = (state.clone(), gateway.clone(), shutdown.clone());
+        tokio::spawn(serve_connection(TokioIo::new(stream), state, gateway, shutdown));
+    }
+}
+
+/// One connection to a trigger, served until the peer closes it or `LocalFc` stops.
+pub(crate) async fn serve_connection<IO>(
+    io: IO,
+    state: Arc<State>,
+    gateway: Arc<Gateway>,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| {
+        let (state, gateway) = (state.clone(), gateway.clone());
+        async move { Ok::<_, std::convert::Infallible>(handle(&state, &gateway, req).await) }
+    });
+    let conn = http1::Builder::new().serve_connection(io, service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = shutdown.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
     }
 }
 

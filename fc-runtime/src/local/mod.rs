@@ -57,6 +57,15 @@ pub use gateway::{
 pub use runtime::{CustomRuntime, DEFAULT_STARTUP_TIMEOUT, DEFAULT_STOP_TIMEOUT};
 pub use triggers::{FireError, TimerTrigger};
 
+/// For the fuzz targets only; not an API.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Parses an HTTP trigger's JWT `authConfig` as `start()` does.
+    pub fn jwt_auth_config(config: &str) -> Result<(), String> {
+        super::jwt::JwtAuth::parse(config).map(drop)
+    }
+}
+
 use routes::fc3_service;
 use state::State;
 
@@ -85,6 +94,8 @@ pub struct LocalFc {
     timers: Vec<tokio::task::AbortHandle>,
     /// The HTTP triggers and where they listen.
     http_triggers: Vec<HttpTriggerInfo>,
+    /// The triggers' gateways, in the order of `http_triggers`.
+    gateways: Vec<Arc<gateway::Gateway>>,
 }
 
 impl fmt::Debug for LocalFc {
@@ -209,6 +220,20 @@ impl LocalFc {
     {
         let io = hyper_util::rt::TokioIo::new(io);
         server::serve_connection(io, self.state.clone(), self.shutdown.subscribe()).await;
+    }
+
+    /// Serves one HTTP/1 connection over any byte stream as the HTTP trigger of `function` (as
+    /// [`http_triggers`](Self::http_triggers) names it) would serve it on its port: FC's request rules, the
+    /// trigger's auth, the function. For in-memory tests and for fuzzing; returns at once when `function` has no
+    /// trigger, else when the peer closes the stream or the server shuts down.
+    pub async fn serve_trigger_connection<IO>(&self, function: &str, io: IO)
+    where
+        IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let Some(index) = self.http_triggers.iter().position(|t| t.function == function) else { return };
+        let io = hyper_util::rt::TokioIo::new(io);
+        gateway::serve_connection(io, self.state.clone(), self.gateways[index].clone(), self.shutdown.subscribe())
+            .await;
     }
 
     /// Stops as FC stops its instances: stops accepting connections and waits for the accept loop to end (open
