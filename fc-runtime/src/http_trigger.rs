@@ -304,15 +304,16 @@ impl TriggerCall {
 
     /// Sends the call and reads the whole answer.
     pub async fn send(self) -> Result<TriggerResponse, FcError> {
-        let mut response = self.send_streaming().await?;
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await? {
-            body.extend_from_slice(&chunk);
-        }
+        let response = self.send_streaming().await?;
+        let body = response
+            .response
+            .bytes()
+            .await
+            .map_err(|e| FcError::transport(Delivery::MaybeDelivered, e.without_url()))?;
         Ok(TriggerResponse {
             status: response.status,
             headers: response.headers,
-            body: Bytes::from(body),
+            body,
             request_id: response.request_id,
         })
     }
@@ -511,14 +512,21 @@ pub struct TriggerResponse {
 impl TriggerResponse {
     /// The body as JSON of `T`; a body that does not decode names the failing field.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, FcError> {
+        // The common case decodes directly; only a failure is decoded again to find the failing field.
+        if let Ok(value) = serde_json::from_slice(&self.body) {
+            return Ok(value);
+        }
+        let fail = |reason: String, e| FcError::decode_json(reason, e, &self.body, self.request_id.clone());
         let mut json = serde_json::Deserializer::from_slice(&self.body);
-        serde_path_to_error::deserialize(&mut json).map_err(|e| {
+        let value = serde_path_to_error::deserialize(&mut json).map_err(|e| {
             let reason = match e.path().to_string().as_str() {
                 "." => "the answer is not the expected JSON".to_owned(),
                 path => format!("the answer is not the expected JSON at `{path}`"),
             };
-            FcError::decode_json(reason, e.into_inner(), &self.body, self.request_id.clone())
-        })
+            fail(reason, e.into_inner())
+        })?;
+        json.end().map_err(|e| fail("the answer is not the expected JSON".to_owned(), e))?;
+        Ok(value)
     }
 
     /// The body as UTF-8 text.
