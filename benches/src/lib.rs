@@ -9,7 +9,7 @@ use fc_runtime::function::{Failure, Router};
 use fc_runtime::local::LocalFc;
 
 use fc_runtime::sign::{SignableRequest, SigningKey, authorization};
-use fc_runtime::{FcError, Invoke, InvokeRequest, InvokeResponse, Limits, fc_function, fc_service};
+use fc_runtime::{FcError, Invoke, InvokeRequest, InvokeResponse, Limits, fc_function, fc_http, fc_service};
 use http::{HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 
@@ -180,4 +180,47 @@ pub async fn start_local_fc(addr: SocketAddr) -> Result<LocalFc, fc_runtime::loc
         .fc3_router(Router::new().bytes("echo_bytes", |event: Bytes, _ctx| async move { Ok::<_, Failure>(event) }))
         .start()
         .await
+}
+
+/// The benchmark's web function, called through an HTTP trigger.
+#[fc_http]
+pub trait BenchWeb {
+    /// `POST /echo` with a 1 KB JSON event → the same event.
+    #[route(POST, "/echo")]
+    async fn echo(&self, #[fc(body)] event: &Event) -> Result<Event, FcError>;
+}
+
+/// Bytes per chunk of a streamed answer.
+pub const STREAM_CHUNK: usize = 64 * 1024;
+
+/// `mib` MiB in chunks of [`STREAM_CHUNK`], each one the same shared buffer (so that the measurement is the
+/// server and the transfer, not the making of the bytes).
+pub fn stream_response(mib: usize) -> http::Response<fc_runtime::function::WebBody> {
+    use http_body_util::BodyExt as _;
+    static CHUNK: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
+    let chunk = CHUNK.get_or_init(|| Bytes::from(vec![b'x'; STREAM_CHUNK])).clone();
+    let frames = (0..mib * (1024 * 1024 / STREAM_CHUNK))
+        .map(move |_| Ok::<_, std::convert::Infallible>(http_body::Frame::data(chunk.clone())));
+    let body = http_body_util::StreamBody::new(futures_util::stream::iter(frames));
+    http::Response::new(body.map_err(|never| match never {}).boxed_unsync())
+}
+
+/// The web function: `GET /stream?mib=N` streams N MiB; anything else echoes its body as JSON.
+pub async fn web(
+    request: fc_runtime::function::WebRequest,
+) -> Result<http::Response<fc_runtime::function::WebBody>, std::convert::Infallible> {
+    use http_body_util::BodyExt as _;
+    if request.uri().path() == "/stream" {
+        let mib = request.uri().query().and_then(|q| q.strip_prefix("mib=")).and_then(|n| n.parse().ok()).unwrap_or(1);
+        return Ok(stream_response(mib));
+    }
+    let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let mut response = http::Response::new(fc_runtime::function::full(body));
+    response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    Ok(response)
+}
+
+/// A router serving [`web`] for HTTP-trigger requests.
+pub fn web_router() -> fc_runtime::function::Router {
+    fc_runtime::function::Router::new().http(tower::service_fn(web))
 }

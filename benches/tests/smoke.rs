@@ -28,7 +28,13 @@ fn the_load_program_measures_every_row() {
     ] {
         assert!(stdout.contains(row), "{row:?} missing from\n{stdout}");
     }
-    for row in ["| 8. Custom-runtime server", "| 9. Cold start"] {
+    for row in [
+        "| 8. Custom-runtime server",
+        "| 9. Cold start",
+        "concurrency 1: typed `#[fc_http]` stub vs bare reqwest",
+        "concurrency 64: signed (`authType = function`",
+        "| 11. Streamed answer",
+    ] {
         assert!(stdout.contains(row), "{row:?} missing from\n{stdout}");
     }
     // The official SDKs' rows, measured whenever `.ci/run` (or a developer) installed them under `target/`.

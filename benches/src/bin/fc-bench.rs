@@ -76,8 +76,8 @@ fn parse_command() -> Result<Cli, lexopt::Error> {
 }
 
 const USAGE: &str = "usage: fc-bench [--quick] [--write FILE] [--python PATH] [--node PATH] [--skip-compile]
-                [--only sign,stub,loopback,runtime,cold,large,compile]
-       fc-bench server localfc|bare|function
+                [--only sign,stub,loopback,runtime,http,cold,large,compile]
+       fc-bench server localfc|bare|function|trigger
        fc-bench large ENDPOINT BYTES [fc3]
        fc-bench load typed|typed3|raw|reqwest|bare ENDPOINT CALLS CONCURRENCY";
 
@@ -133,7 +133,8 @@ fn server(kind: &str) -> Result<(), BoxError> {
                 (fc.endpoint(), Box::new(fc))
             }
             "function" => {
-                let router = fc_runtime::function::Router::new()
+                // `POST /invoke` to the route `echo`; HTTP-trigger requests (`/stream`) to the web function.
+                let router = fc_benches::web_router()
                     .route("echo", |event, _ctx| async move { Ok::<_, fc_runtime::function::Failure>(event) });
                 let bound = fc_runtime::function::Server::new(router)
                     .addr(addr)
@@ -143,6 +144,25 @@ fn server(kind: &str) -> Result<(), BoxError> {
                 let endpoint = format!("http://{}", bound.local_addr());
                 tokio::spawn(bound.run());
                 (endpoint, Box::new(()))
+            }
+            "trigger" => {
+                // The web function behind an anonymous trigger (`open`) and a signed one (`signed`).
+                use fc_runtime::local::{FunctionConfig, HttpTrigger, LocalFc};
+                let fc = LocalFc::builder()
+                    .addr(addr)
+                    .access_key(fc_benches::ACCESS_KEY_ID, fc_benches::ACCESS_KEY_SECRET)
+                    .fc3_function("open", fc_benches::web_router(), FunctionConfig::default().concurrency(1000))
+                    .fc3_function("signed", fc_benches::web_router(), FunctionConfig::default().concurrency(1000))
+                    .fc3_http_trigger("open", HttpTrigger::anonymous("open"))
+                    .fc3_http_trigger("signed", HttpTrigger::function("signed"))
+                    .start()
+                    .await?;
+                let urls = format!(
+                    "{} {}",
+                    fc.http_trigger_url("open").unwrap_or_default(),
+                    fc.http_trigger_url("signed").unwrap_or_default()
+                );
+                (urls, Box::new(fc))
             }
             "bare" => {
                 let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -168,6 +188,10 @@ async fn bare_server(listener: tokio::net::TcpListener) {
         let _ = stream.set_nodelay(true);
         tokio::spawn(async move {
             let service = service_fn(|req: http::Request<hyper::body::Incoming>| async move {
+                if req.uri().path() == "/stream" {
+                    let mib = req.uri().query().and_then(|q| q.strip_prefix("mib=")).and_then(|n| n.parse().ok());
+                    return Ok::<_, hyper::Error>(fc_benches::stream_response(mib.unwrap_or(1)));
+                }
                 let body = req.into_body().collect().await?.to_bytes();
                 let response = http::Response::builder()
                     .header("content-type", "application/json")
@@ -177,7 +201,7 @@ async fn bare_server(listener: tokio::net::TcpListener) {
                     .header("x-fc-max-memory-usage", "12.50")
                     .header("x-fc-instance-id", "c-0123456789abcdef")
                     .header("x-fc-code-checksum", "1234567890")
-                    .body(Full::new(body))
+                    .body(fc_runtime::function::full(body))
                     .expect("static response");
                 Ok::<_, hyper::Error>(response)
             });
@@ -333,6 +357,10 @@ fn run(options: Options) -> Result<(), BoxError> {
     if options.wants("runtime") {
         eprintln!("custom runtime…");
         rows.push(runtime_throughput(options.quick)?);
+    }
+    if options.wants("http") {
+        eprintln!("HTTP triggers and streaming…");
+        rows.extend(http_trigger_rows(options.quick)?);
     }
     if options.wants("cold") {
         eprintln!("cold start…");
@@ -866,6 +894,124 @@ fn runtime_throughput(quick: bool) -> Result<Row, BoxError> {
         format!("{ratio:.2}"),
         "≥ 0.8",
     ))
+}
+
+/// A typed `#[fc_http]` call through an HTTP trigger: anonymous, or signed as `authType = function` requires.
+async fn trigger_typed_load(url: &str, signed: bool, calls: usize, concurrency: usize) -> Load {
+    use fc_benches::BenchWeb as _;
+    let mut builder = fc_runtime::http_trigger::HttpTriggerClient::builder(url);
+    if signed {
+        builder = builder.sign_with(Credentials::new(fc_benches::ACCESS_KEY_ID, fc_benches::ACCESS_KEY_SECRET));
+    }
+    let client = builder.retry(RetryPolicy::none()).build().expect("valid trigger client");
+    let event = Arc::new(event_1kb());
+    let call = move || {
+        let (client, event) = (client.clone(), event.clone());
+        async move { client.echo(&event).await.is_ok_and(|e| e.id == event.id) }
+    };
+    warm_then_drive(calls, concurrency, call).await
+}
+
+/// The same request by bare reqwest: `POST /echo` with the JSON event, the answer decoded.
+async fn trigger_reqwest_load(url: &str, calls: usize, concurrency: usize) -> Load {
+    let http = reqwest::Client::builder().no_proxy().tcp_nodelay(true).build().expect("reqwest client");
+    let url = format!("{url}/echo");
+    let body = Bytes::from(serde_json::to_vec(&event_1kb()).expect("serializes"));
+    let call = move || {
+        let (http, body, url) = (http.clone(), body.clone(), url.clone());
+        async move {
+            let sent = http.post(url).header("content-type", "application/json").body(body).send().await;
+            match sent {
+                Ok(resp) if resp.status() == 200 => match resp.bytes().await {
+                    Ok(bytes) => serde_json::from_slice::<Event>(&bytes).is_ok(),
+                    Err(_) => false,
+                },
+                _ => false,
+            }
+        }
+    };
+    warm_then_drive(calls, concurrency, call).await
+}
+
+/// MiB/s reading `GET /stream?mib=N` whole, chunk by chunk, `rounds` times in a row.
+async fn stream_rate(url: &str, mib: usize, rounds: usize) -> Result<f64, BoxError> {
+    let http = reqwest::Client::builder().no_proxy().build()?;
+    let mut read = 0usize;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        let mut response = http.get(format!("{url}/stream?mib={mib}")).send().await?;
+        while let Some(chunk) = response.chunk().await? {
+            read += chunk.len();
+        }
+    }
+    if read != rounds * mib * 1024 * 1024 {
+        return Err(format!("read {read} bytes of {}", rounds * mib * 1024 * 1024).into());
+    }
+    Ok(read as f64 / (1024.0 * 1024.0) / started.elapsed().as_secs_f64())
+}
+
+/// HTTP triggers: the typed stub against bare reqwest (the same request, the same LocalFc trigger) at
+/// concurrency 1 and 64, what signing costs, and a streamed answer's throughput from the custom-runtime server
+/// (and through LocalFc's gateway) against a bare hyper server.
+fn http_trigger_rows(quick: bool) -> Result<Vec<Row>, BoxError> {
+    let rt = runtime();
+    let trigger = ServerProcess::start("trigger")?;
+    let (open, signed) = trigger.endpoint.split_once(' ').ok_or("the trigger server printed no URLs")?;
+    let (open, signed) = (open.to_owned(), signed.to_owned());
+    let rounds = if quick { 1 } else { 5 };
+    let mut rows = Vec::new();
+    for concurrency in [1usize, 64] {
+        let calls = match (quick, concurrency) {
+            (true, _) => 200,
+            (false, 1) => 4_000,
+            (false, _) => 20_000,
+        };
+        let runs = || Runs { loads: Vec::new() };
+        let (mut typed, mut typed_signed, mut bare) = (runs(), runs(), runs());
+        for _ in 0..rounds {
+            typed.loads.push(rt.block_on(trigger_typed_load(&open, false, calls, concurrency)));
+            typed_signed.loads.push(rt.block_on(trigger_typed_load(&signed, true, calls, concurrency)));
+            bare.loads.push(rt.block_on(trigger_reqwest_load(&open, calls, concurrency)));
+        }
+        rows.push(row(
+            format!("10. HTTP trigger (LocalFc, anonymous), `POST /echo` 1 KB JSON, concurrency {concurrency}: typed `#[fc_http]` stub vs bare reqwest"),
+            typed.clone_describe(),
+            format!("{} (bare reqwest, JSON decoded)", bare.clone_describe()),
+            format!("{:.2}", round_ratio(&typed, &bare)),
+            "≥ 0.9",
+        ));
+        rows.push(row(
+            format!("10. HTTP trigger, concurrency {concurrency}: signed (`authType = function`, verified by LocalFc) vs anonymous, both typed"),
+            typed_signed.describe(),
+            format!("{} (anonymous)", typed.describe()),
+            format!("{:.2}", round_ratio(&typed_signed, &typed)),
+            "",
+        ));
+    }
+    drop(trigger);
+    let function = ServerProcess::start("function")?;
+    let bare_server = ServerProcess::start("bare")?;
+    let gateway = ServerProcess::start("trigger")?;
+    let gateway_url = gateway.endpoint.split(' ').next().unwrap_or_default().to_owned();
+    let (mib, rounds) = if quick { (4, 1) } else { (256, 5) };
+    let (mut ours, mut bare, mut through) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        ours.push(rt.block_on(stream_rate(&function.endpoint, mib, 1))?);
+        bare.push(rt.block_on(stream_rate(&bare_server.endpoint, mib, 1))?);
+        through.push(rt.block_on(stream_rate(&gateway_url, mib, 1))?);
+    }
+    let ratios: Vec<f64> = ours.iter().zip(&bare).map(|(a, b)| a / b).collect();
+    let (ours, bare, through) = (median(ours), median(bare), median(through));
+    rows.push(row(
+        format!(
+            "11. Streamed answer, {mib} MiB in 64 KiB chunks: custom-runtime server (a web route) vs bare hyper server"
+        ),
+        format!("{ours:.0} MiB/s ({through:.0} MiB/s through LocalFc's HTTP trigger to an in-process function)"),
+        format!("{bare:.0} MiB/s (bare hyper server, same body)"),
+        format!("{:.2}", median(ratios)),
+        "≥ 0.8",
+    ));
+    Ok(rows)
 }
 
 /// A free loopback port (bound, read, released).
