@@ -403,3 +403,42 @@ async fn a_stopping_server_returns_at_its_drain_deadline() {
     assert!(!call.is_finished(), "the stuck invocation answered");
     call.abort();
 }
+
+/// The process FC runs, spoken to as FC's HTTP trigger speaks to it: any request but `POST /invoke` goes to the
+/// web function with the invocation's context (its Start/End markers carry the request id FC sent), the answer
+/// streams through as it is made, and the process itself sends none of the headers FC forbids (`date`,
+/// `x-fc-status`, `connection: keep-alive`, `server`), while `POST /invoke` still reaches the trait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_process_serves_http_trigger_requests_beside_invoke() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let runtime = start_runtime();
+    let raw = |request: String| async move {
+        let mut stream = tokio::net::TcpStream::connect(runtime.addr).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.unwrap();
+        String::from_utf8_lossy(&answer).into_owned()
+    };
+    let answer = raw("GET /echo?text=from%20FC HTTP/1.1\r\nhost: f\r\nx-fc-request-id: web-1\r\nx-fc-function-name: web\r\nconnection: close\r\n\r\n".into()).await;
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(body, "from FC");
+    let head = head.to_ascii_lowercase();
+    for forbidden in ["\r\ndate:", "\r\nx-fc-", "\r\nserver:", "\r\nkeep-alive:"] {
+        assert!(!head.contains(forbidden), "the process sent {forbidden:?}: {head}");
+    }
+    support::eventually_true(Duration::from_secs(5), "the web request's markers", || {
+        let lines: Vec<String> = runtime.lines.try_iter().collect();
+        lines.iter().any(|l| l.contains("FC Invoke End RequestId: web-1"))
+    })
+    .await;
+    // Streamed: chunked, five lines.
+    let answer =
+        raw("GET /stream?lines=5 HTTP/1.1\r\nhost: f\r\nx-fc-request-id: web-2\r\nconnection: close\r\n\r\n".into())
+            .await;
+    assert!(answer.to_ascii_lowercase().contains("transfer-encoding: chunked"), "{answer}");
+    assert_eq!(answer.matches("line ").count(), 5, "{answer}");
+    // And the trait, in the same process.
+    let (status, x_fc_status, text) = invoke(runtime.addr, "greet", r#"{"name":"both"}"#).await;
+    assert_eq!((status, x_fc_status.as_str(), text.as_str()), (200, "200", r#"{"greeting":"Hello, both!"}"#));
+}

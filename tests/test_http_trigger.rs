@@ -367,6 +367,13 @@ mod typed {
                 ),
             )
             .route("/raw", post(|body: Bytes| async move { body }))
+            .route(
+                "/whoami",
+                get(|axum::Extension(ctx): axum::Extension<fc_runtime::function::Context>| async move {
+                    let current = fc_runtime::function::context().map(|c| c.request_id().to_owned());
+                    format!("{} {}", ctx.request_id(), current.unwrap_or_default())
+                }),
+            )
             .route("/text", put(|| async { "" }).post(|body: String| async move { body.to_uppercase() }))
     }
 
@@ -398,6 +405,10 @@ mod typed {
         let answer = client.text("shout".into()).await.unwrap();
         assert_eq!((answer.status.as_u16(), answer.text().unwrap().as_str()), (200, "SHOUT"));
         assert_eq!(&client.root().await.unwrap()[..], b"root");
+        // The invocation's Context, in the request's extensions and current, is FC's request id.
+        let who = client.get("/whoami").send().await.unwrap();
+        let id = who.request_id.clone().unwrap();
+        assert_eq!(who.text().unwrap(), format!("{id} {id}"));
         // axum's 404: not FC's refusal, the function's own answer.
         let err = client.missing().await.unwrap_err();
         assert_eq!(err.as_http().map(|e| e.status.as_u16()), Some(404), "{err:?}");
@@ -546,4 +557,65 @@ async fn the_gateway_holds_answers_to_fcs_response_rules() {
     }
     let answer = exchange("/huge").await;
     assert!(answer.starts_with("http/1.1 502") && answer.contains("badresponse"), "{answer}");
+}
+
+/// The retry rule of the API client: a request that may have been delivered (the connection closed after the
+/// request was written) is sent once unless its route is marked idempotent; one that was never sent (nothing
+/// listening) is retried; FC's 503 is retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_that_may_have_been_delivered_is_not_sent_again_unless_idempotent() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    // Reads each request's head, then hangs up (`close`) or answers 503 (`busy`).
+    async fn server(answer: &'static str) -> (String, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(AtomicUsize::new(0));
+        let count = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let count = count.clone();
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.unwrap_or(0) == 1 {
+                        head.push(byte[0]);
+                    }
+                    count.fetch_add(1, Ordering::SeqCst);
+                    if answer == "busy" {
+                        let busy = "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+                        let _ = stream.write_all(busy.as_bytes()).await;
+                    }
+                });
+            }
+        });
+        (url, seen)
+    }
+    let retrying = |url: &str| {
+        HttpTriggerClient::builder(url)
+            .retry(
+                fc_runtime::RetryPolicy::attempts(3).with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
+            )
+            .build()
+            .unwrap()
+    };
+    let (url, seen) = server("close").await;
+    let err = retrying(&url).post("/greet").text("once").send().await.unwrap_err();
+    let FcError::Transport(transport) = &err else { panic!("{err:?}") };
+    assert_eq!(transport.delivery, fc_runtime::Delivery::MaybeDelivered);
+    assert_eq!(seen.load(Ordering::SeqCst), 1, "a request that may have been delivered is not re-sent");
+    let err = retrying(&url).get("/echo").idempotent().send().await.unwrap_err();
+    assert!(matches!(err, FcError::Transport(_)), "{err:?}");
+    assert_eq!(seen.load(Ordering::SeqCst), 1 + 3, "an idempotent route is re-sent");
+
+    let (url, seen) = server("busy").await;
+    let err = retrying(&url).post("/greet").text("busy").send().await.unwrap_err();
+    assert_eq!(err.as_http().map(|e| e.status.as_u16()), Some(503), "{err:?}");
+    assert_eq!(seen.load(Ordering::SeqCst), 3, "FC's 503 is retried");
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let err = retrying(&format!("http://{closed}")).post("/greet").text("never").send().await.unwrap_err();
+    let FcError::Transport(transport) = &err else { panic!("{err:?}") };
+    assert_eq!(transport.delivery, fc_runtime::Delivery::NotSent);
 }
