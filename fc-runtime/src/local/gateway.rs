@@ -10,7 +10,6 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response};
 use http_body_util::{BodyExt as _, Limited};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
@@ -176,26 +175,18 @@ pub(crate) async fn serve(
 
 /// One connection to a trigger, served until the peer closes it or `LocalFc` stops.
 pub(crate) async fn serve_connection<IO>(
-    io: IO,
+    io: TokioIo<IO>,
     state: Arc<State>,
     gateway: Arc<Gateway>,
     mut shutdown: watch::Receiver<bool>,
 ) where
-    IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let service = service_fn(move |req| {
         let (state, gateway) = (state.clone(), gateway.clone());
         async move { Ok::<_, std::convert::Infallible>(handle(&state, &gateway, req).await) }
     });
-    let conn = http1::Builder::new().serve_connection(io, service);
-    tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        _ = shutdown.changed() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = conn.await;
-        }
-    }
+    super::server::serve_http1(io, service, &mut shutdown).await;
 }
 
 /// FC's refusal, in FC 3.0's error shape, with the request id.

@@ -34,6 +34,20 @@ where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let service = service_fn(move |req| handle(state.clone(), req));
+    serve_http1(io, service, &mut shutdown).await;
+}
+
+/// Serves `service` on one HTTP/1 connection (a peer's half-close still gets its answers) until the peer closes
+/// it, or, when LocalFc stops, until the request in progress is answered. Every listener of LocalFc (the API and
+/// each HTTP trigger) serves its connections through this.
+pub(crate) async fn serve_http1<IO, S, B>(io: TokioIo<IO>, service: S, shutdown: &mut watch::Receiver<bool>)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::Service<Request<Incoming>, Response = Response<B>>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: http_body::Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let conn = http1::Builder::new().half_close(true).serve_connection(io, service);
     tokio::pin!(conn);
     tokio::select! {
