@@ -7,7 +7,7 @@
 //!
 //! Pipeline, one concern per module: `attr` (attribute syntax, one table of keys) → `ast` (the model of a method,
 //! and of a whole service) → `valid` (every check, once) → `render_client` (the stubs) and `render_server` (the
-//! function side), or `fallback` (the best item plus every error) for a method with mistakes. `http` is
+//! function side), or `fallback` (the best item plus every error) for a method with mistakes. `http/` is
 //! `#[fc_http]` (HTTP-trigger routes) whole.
 
 mod ast;

@@ -4,28 +4,31 @@
 //! invocation forwarded by the custom-runtime protocol, and the runtime's output given line by line to the
 //! invocation each line belongs to.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitStatus;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::BufReader;
+
+mod http;
+mod log;
+
+pub(crate) use http::LogsCopied;
+pub(crate) use log::{LineReader, Logs};
 
 use crate::Credentials;
-use crate::function::protocol::{self, Call, Marker};
+use crate::function::protocol::{self, Call};
 use crate::function::{Context, Failure, Lifecycle};
 
 /// How long to wait, by default, for a started runtime to say where it listens.
 pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a stopping runtime gets, by default, for `/pre-stop` and then between SIGTERM and SIGKILL.
 pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(3);
-/// How long to wait, after the answer, for the runtime's end marker to reach its standard output.
-const LOG_GRACE: Duration = Duration::from_millis(250);
 /// How long to wait, after a failed request, for the runtime's exit to be seen.
 const EXIT_GRACE: Duration = Duration::from_millis(250);
 
@@ -123,172 +126,6 @@ impl CustomRuntime {
     }
 }
 
-/// The longest line kept from a runtime's output: the rest of a longer line is cut.
-const MAX_LINE: usize = 16 * 1024;
-/// The most of one invocation's output kept (its last part: a `Tail` shows the last 4 KB).
-const MAX_INVOCATION_LOG: usize = 256 * 1024;
-/// Invocations whose output is kept at once, open or ended but not yet taken.
-const MAX_INVOCATIONS: usize = 1024;
-
-/// Lines of a runtime's output, each at most [`MAX_LINE`] bytes, however long the runtime makes them.
-pub(crate) struct LineReader<R> {
-    inner: R,
-    line: Vec<u8>,
-}
-
-impl<R: tokio::io::AsyncBufRead + Unpin> LineReader<R> {
-    pub(crate) fn new(inner: R) -> Self {
-        LineReader { inner, line: Vec::new() }
-    }
-
-    /// The next line (lossily UTF-8, without its newline), cut at [`MAX_LINE`]; `None` at the end.
-    pub(crate) async fn next(&mut self) -> Option<String> {
-        self.line.clear();
-        let mut cut = false;
-        loop {
-            let available = match self.inner.fill_buf().await {
-                Ok(available) => available,
-                Err(_) => return None,
-            };
-            if available.is_empty() {
-                return (!self.line.is_empty() || cut).then(|| self.finish(cut));
-            }
-            let (chunk, ended) = match available.iter().position(|b| *b == b'\n') {
-                Some(at) => (&available[..at], Some(at + 1)),
-                None => (available, None),
-            };
-            let room = MAX_LINE.saturating_sub(self.line.len());
-            self.line.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            cut |= chunk.len() > room;
-            let used = ended.unwrap_or(available.len());
-            self.inner.consume(used);
-            if ended.is_some() {
-                return Some(self.finish(cut));
-            }
-        }
-    }
-
-    fn finish(&mut self, cut: bool) -> String {
-        let mut line = String::from_utf8_lossy(&self.line).into_owned();
-        if line.ends_with('\r') {
-            line.pop();
-        }
-        if cut {
-            line.push_str(" …(line cut)");
-        }
-        line
-    }
-}
-
-/// The lines a runtime printed, gathered per call (an invocation or a hook, by its request id) from its Start
-/// marker to its End marker (both included), within bounds: [`MAX_INVOCATION_LOG`] bytes a call (its last part),
-/// [`MAX_INVOCATIONS`] calls.
-#[derive(Default)]
-pub(crate) struct Logs {
-    state: Mutex<LogState>,
-    ended: tokio::sync::Notify,
-}
-
-#[derive(Default)]
-struct LogState {
-    open: HashMap<String, Lines>,
-    done: HashMap<String, Lines>,
-    sequence: u64,
-}
-
-/// One call's lines, with their size and when its Start marker came.
-#[derive(Default)]
-struct Lines {
-    started: u64,
-    request_id: String,
-    lines: std::collections::VecDeque<String>,
-    bytes: usize,
-}
-
-impl Lines {
-    fn push(&mut self, line: String) {
-        self.bytes += line.len() + 1;
-        self.lines.push_back(line);
-        while self.bytes > MAX_INVOCATION_LOG {
-            match self.lines.pop_front() {
-                Some(old) => self.bytes -= old.len() + 1,
-                None => break,
-            }
-        }
-    }
-}
-
-/// Forgets the oldest entry once there are too many.
-fn bound(map: &mut HashMap<String, Lines>) {
-    if map.len() > MAX_INVOCATIONS
-        && let Some(oldest) = map.iter().min_by_key(|(_, l)| l.started).map(|(id, _)| id.clone())
-    {
-        map.remove(&oldest);
-    }
-}
-
-/// The key of one call's lines: the call's marker word and its request id (an invocation and the `/initialize`
-/// it caused share the request id).
-fn key(call: &str, request_id: &str) -> String {
-    format!("{call} {request_id}")
-}
-
-impl Logs {
-    fn line(&self, line: String) {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        match Marker::parse(&line) {
-            Some(Marker::Start { call, request_id }) => {
-                let key = key(call, request_id);
-                state.sequence += 1;
-                let mut lines =
-                    Lines { started: state.sequence, request_id: request_id.to_owned(), ..Lines::default() };
-                lines.push(line);
-                state.open.insert(key, lines);
-                bound(&mut state.open);
-            }
-            Some(Marker::End { call, request_id, .. }) => {
-                let key = key(call, request_id);
-                let mut lines = state.open.remove(&key).unwrap_or_default();
-                lines.push(line);
-                state.done.insert(key, lines);
-                bound(&mut state.done);
-                drop(state);
-                self.ended.notify_waiters();
-            }
-            None => {
-                // A line in FC's log format goes to the call its request id names; another line goes to the one
-                // call running when it was printed, and to none when several were (it cannot be told whose).
-                let owner = match protocol::line_request_id(&line) {
-                    Some(id) => state.open.values_mut().find(|l| l.request_id == id),
-                    None if state.open.len() == 1 => state.open.values_mut().next(),
-                    None => None,
-                };
-                match owner {
-                    Some(lines) => lines.push(line),
-                    None => tracing::debug!(line, "a custom runtime's line that belongs to no single invocation"),
-                }
-            }
-        }
-    }
-
-    /// The lines of `call` for `request_id`, once its end marker arrived (or after a short wait).
-    async fn take(&self, call: Call, request_id: &str) -> Vec<String> {
-        let key = key(call.marker(), request_id);
-        let deadline = tokio::time::Instant::now() + LOG_GRACE;
-        loop {
-            let ended = self.ended.notified();
-            if let Some(lines) = self.state.lock().unwrap_or_else(|p| p.into_inner()).done.remove(&key) {
-                return lines.lines.into();
-            }
-            if tokio::time::timeout_at(deadline, ended).await.is_err() {
-                let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-                let lines = state.done.remove(&key).or_else(|| state.open.remove(&key));
-                return lines.map(|l| l.lines.into()).unwrap_or_default();
-            }
-        }
-    }
-}
-
 /// What `LocalFc` gives every process it starts: where to call it back, the role, the account, the region.
 #[derive(Debug, Clone)]
 pub(crate) struct Launch {
@@ -320,58 +157,6 @@ pub(crate) struct RuntimeLink {
             crate::function::WebBody,
         >,
     >,
-}
-
-/// A body that runs `done` once, when it has ended or is dropped.
-/// In the extensions of a runtime's HTTP answer: turns `true` once the invocation's lines are in its log, which is
-/// after the body has ended. A Tail waits for it.
-#[derive(Clone)]
-pub(crate) struct LogsCopied(pub(crate) tokio::sync::watch::Receiver<bool>);
-
-impl LogsCopied {
-    /// Waits until the lines are copied (or the copy was abandoned).
-    pub(crate) async fn wait(mut self) {
-        let _ = self.0.wait_for(|copied| *copied).await;
-    }
-}
-
-struct LogWhenDone {
-    inner: crate::function::WebBody,
-    done: Option<Box<dyn FnOnce() + Send>>,
-}
-
-impl http_body::Body for LogWhenDone {
-    type Data = Bytes;
-    type Error = crate::function::BoxError;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
-        if let std::task::Poll::Ready(None) = polled
-            && let Some(done) = self.done.take()
-        {
-            done();
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-impl Drop for LogWhenDone {
-    fn drop(&mut self) {
-        if let Some(done) = self.done.take() {
-            done();
-        }
-    }
 }
 
 impl RuntimeLink {
@@ -513,71 +298,6 @@ impl RuntimeLink {
         self.call(addr, Call::Invoke, event, ctx).await
     }
 
-    /// Passes an HTTP trigger's request to the runtime as FC does (the request as it came, with FC's `x-fc-*`
-    /// headers describing `ctx` and `x-fc-control-path: /http-invoke`), the instance made ready first. The answer
-    /// comes back as it streams; when it has ended, the runtime's lines for it are copied into `ctx`'s log.
-    pub(crate) async fn forward_http(
-        self: &Arc<Self>,
-        request: crate::function::WebRequest,
-        ctx: &Context,
-        initialize: bool,
-    ) -> Result<crate::function::WebResponse, Failure> {
-        use http_body_util::BodyExt as _;
-        let addr = self.ready(ctx, initialize).await?;
-        let (mut parts, body) = request.into_parts();
-        let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-        parts.uri =
-            format!("http://{addr}{path}").parse().map_err(|e| Failure::new("", format!("bad request path: {e}")))?;
-        for (name, value) in protocol::request_headers(ctx, Call::Invoke) {
-            if let Some(name) = name
-                && name != http::header::CONTENT_TYPE
-            {
-                parts.headers.insert(name, value);
-            }
-        }
-        parts.headers.insert(protocol::header::CONTROL_PATH, http::HeaderValue::from_static(protocol::HTTP_INVOKE));
-        let client = self.web_client.get_or_init(|| {
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()
-        });
-        let response = match client.request(http::Request::from_parts(parts, body)).await {
-            Ok(response) => response,
-            Err(e) => return Err(self.lost_http(e.to_string()).await),
-        };
-        let (parts, body) = response.into_parts();
-        // The lines are taken when the body has ended (or was dropped): a streamed answer is not waited for.
-        let (link, sink, request_id) = (self.clone(), ctx.log_sink(), ctx.request_id().to_owned());
-        let (copied, logs) = tokio::sync::watch::channel(false);
-        let body = LogWhenDone {
-            inner: body.map_err(Into::into).boxed_unsync(),
-            done: Some(Box::new(move || {
-                tokio::spawn(async move {
-                    for line in link.logs.take(Call::Invoke, &request_id).await {
-                        sink.line(&line);
-                    }
-                    let _ = copied.send(true);
-                });
-            })),
-        };
-        let mut response = http::Response::from_parts(parts, body.boxed_unsync());
-        response.extensions_mut().insert(LogsCopied(logs));
-        Ok(response)
-    }
-
-    /// [`lost`](Self::lost) for the HTTP client's error.
-    async fn lost_http(&self, error: String) -> Failure {
-        let mut instance = self.instance.lock().await;
-        if let Some(child) = instance.child.as_mut()
-            && let Ok(Some(status)) = child.try_wait()
-        {
-            *instance = Instance::default();
-            return Failure::new(
-                "",
-                format!("Process exited unexpectedly before completing request ({})", describe(status)),
-            );
-        }
-        Failure::new("", format!("Process exited unexpectedly before completing request (the custom runtime: {error})"))
-    }
-
     /// One call to the runtime at `addr`, its lines copied into `ctx`'s log.
     async fn call(&self, addr: SocketAddr, call: Call, body: Bytes, ctx: &Context) -> Result<Bytes, Failure> {
         let sent = self
@@ -708,62 +428,11 @@ fn describe(status: ExitStatus) -> String {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn lines_are_cut_at_the_cap_and_the_next_line_is_whole() {
-        let long = "x".repeat(MAX_LINE * 3);
-        let text = format!("first\r\n{long}\nlast");
-        let mut reader = LineReader::new(BufReader::with_capacity(64, text.as_bytes()));
-        assert_eq!(reader.next().await.as_deref(), Some("first"));
-        let cut = reader.next().await.unwrap();
-        assert!(cut.len() < MAX_LINE + 32 && cut.ends_with("…(line cut)"), "{}", cut.len());
-        assert_eq!(reader.next().await.as_deref(), Some("last"));
-        assert_eq!(reader.next().await, None);
-    }
-
-    #[tokio::test]
-    async fn each_line_goes_to_the_invocation_it_names_and_an_anonymous_one_only_when_there_is_no_doubt() {
-        let logs = Logs::default();
-        logs.line(protocol::start_line(Call::Invoke, "a"));
-        logs.line("alone in a".to_owned());
-        logs.line(protocol::start_line(Call::Invoke, "b"));
-        logs.line("2026-12-03T08:15:30.123Z b [INFO] mine is b".to_owned());
-        logs.line("2026-12-03T08:15:30.124Z a [INFO] mine is a".to_owned());
-        logs.line("whose is this".to_owned());
-        logs.line("2026-12-03T08:15:30.125Z c [INFO] nobody open is c".to_owned());
-        logs.line(protocol::end_line(Call::Invoke, "a", false));
-        logs.line("2026-12-03T08:15:30.126Z b [WARN] still b".to_owned());
-        logs.line(protocol::end_line(Call::Invoke, "b", true));
-        let a = logs.take(Call::Invoke, "a").await;
-        let b = logs.take(Call::Invoke, "b").await;
-        assert_eq!(a.len(), 4, "{a:?}");
-        assert!(a[1] == "alone in a" && a[2].ends_with("mine is a"), "{a:?}");
-        assert_eq!(b.len(), 4, "{b:?}");
-        assert!(b[1].ends_with("mine is b") && b[2].ends_with("still b"), "{b:?}");
-        // An initialization and its invocation share a request id, not their lines.
-        logs.line(protocol::start_line(Call::Hook(Lifecycle::Initialize), "c"));
-        logs.line("2026-12-03T08:15:30.127Z c [INFO] warming up".to_owned());
-        logs.line(protocol::end_line(Call::Hook(Lifecycle::Initialize), "c", false));
-        assert_eq!(logs.take(Call::Hook(Lifecycle::Initialize), "c").await.len(), 3);
-    }
-
     #[test]
     fn debug_shows_no_environment_value() {
         let runtime = CustomRuntime::command("bootstrap").arg("--serve").env("DB_PASSWORD", "hunter2-secret");
         let shown = format!("{runtime:?}");
         assert!(shown.contains("DB_PASSWORD") && shown.contains("--serve"), "{shown}");
         assert!(!shown.contains("hunter2-secret"), "{shown}");
-    }
-
-    #[test]
-    fn an_invocations_log_keeps_its_last_part_within_the_cap() {
-        let logs = Logs::default();
-        logs.line("FC Invoke Start RequestId: r".to_owned());
-        for i in 0..(MAX_INVOCATION_LOG / 100) * 2 {
-            logs.line(format!("{i:0>99}"));
-        }
-        let state = logs.state.lock().unwrap();
-        let open = &state.open[&key("Invoke", "r")];
-        assert!(open.bytes <= MAX_INVOCATION_LOG, "{}", open.bytes);
-        assert!(open.lines.back().unwrap().ends_with(&((MAX_INVOCATION_LOG / 100) * 2 - 1).to_string()));
     }
 }

@@ -1,15 +1,9 @@
-//! `#[fc_http]`: a trait whose methods are the routes of a web function behind an HTTP trigger.
-//!
-//! One pass per concern, as for `#[fc_service]`: [`route`] models a method (its `#[route(...)]`, its arguments'
-//! places, its result) recording every mistake; [`render_route`] writes the call of a method without mistakes;
-//! [`fc_http`] puts the trait back together with the `TriggerClient` supertrait and the implementation for
-//! `HttpTriggerClient`.
+//! The model of one `#[fc_http]` route, with every check: its `#[route(...)]`, each argument's place (path,
+//! query, header, body) and its result. Mistakes are recorded in the `Ctxt` at the offending tokens.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use proc_macro2::Span;
 use syn::parse::ParseStream;
-use syn::spanned::Spanned as _;
-use syn::{FnArg, LitStr, Pat, TraitItem, TraitItemFn, Type};
+use syn::{FnArg, LitStr, Pat, TraitItemFn, Type};
 
 use crate::ast::{declared_output, is_bytes_arg, is_owned_bytes, is_string_arg, unraw};
 use crate::ctxt::Ctxt;
@@ -24,14 +18,14 @@ const RESERVED_HEADERS: &[&str] =
 
 /// One piece of a path segment: text, or an argument's value.
 #[derive(Debug, Clone)]
-enum Piece {
+pub(super) enum Piece {
     Text(String),
     Param(String, Span),
 }
 
 /// How a body argument is sent.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum BodyKind {
+pub(super) enum BodyKind {
     Json,
     Text,
     Bytes,
@@ -39,22 +33,22 @@ enum BodyKind {
 
 /// Where an argument goes.
 #[derive(Debug, Clone)]
-enum Place {
+pub(super) enum Place {
     Path,
     Query { name: String, optional: bool },
     Header(String),
     Body(BodyKind),
 }
 
-struct Arg<'a> {
-    ident: &'a syn::Ident,
-    ty: &'a Type,
-    place: Place,
+pub(super) struct Arg<'a> {
+    pub(super) ident: &'a syn::Ident,
+    pub(super) ty: &'a Type,
+    pub(super) place: Place,
 }
 
 /// What the answer becomes.
 #[derive(Clone, Copy)]
-enum Decoded<'a> {
+pub(super) enum Decoded<'a> {
     Unit,
     Text,
     Bytes(&'a Type),
@@ -62,114 +56,30 @@ enum Decoded<'a> {
 }
 
 #[derive(Clone, Copy)]
-enum Ret<'a> {
+pub(super) enum Ret<'a> {
     Value(Decoded<'a>),
     Reply(Decoded<'a>),
     Response,
     Stream,
 }
 
-struct Route<'a> {
-    item: &'a TraitItemFn,
-    method: syn::Ident,
-    segments: Vec<Vec<Piece>>,
-    log_tail: bool,
-    asynchronous: bool,
-    idempotent: bool,
-    args: Vec<Arg<'a>>,
-    ret: Option<Ret<'a>>,
+pub(super) struct Route<'a> {
+    pub(super) item: &'a TraitItemFn,
+    pub(super) method: syn::Ident,
+    pub(super) segments: Vec<Vec<Piece>>,
+    pub(super) log_tail: bool,
+    pub(super) asynchronous: bool,
+    pub(super) idempotent: bool,
+    pub(super) args: Vec<Arg<'a>>,
+    pub(super) ret: Option<Ret<'a>>,
 }
 
-fn is_route_attr(attr: &syn::Attribute) -> bool {
+pub(super) fn is_route_attr(attr: &syn::Attribute) -> bool {
     attr.path().is_ident("route")
 }
 
-/// Expands `#[fc_http(args)]` applied to `item`.
-pub fn fc_http(args: TokenStream, item: TokenStream) -> TokenStream {
-    let ctx = Ctxt::new();
-    let krate = parse_trait_args(&ctx, args);
-    let Ok(mut tr) = syn::parse2::<syn::ItemTrait>(item.clone()) else {
-        ctx.error_at(
-            Span::call_site(),
-            "#[fc_http] goes on a trait whose methods are marked #[route(METHOD, \"/path\")], e.g. \
-             `#[route(GET, \"/albums/{id}\")] async fn album(&self, id: u64) -> Result<Album, FcError>;`",
-        );
-        let errors = ctx.check();
-        return quote!(#errors #item);
-    };
-    let p = quote!(#krate::__private);
-    if !tr.generics.params.is_empty() {
-        ctx.error_spanned_by(&tr.generics, "an #[fc_http] trait cannot be generic");
-    }
-    let mut items = Vec::new();
-    let mut all_ok = true;
-    for trait_item in &tr.items {
-        let TraitItem::Fn(method) = trait_item else {
-            ctx.error_spanned_by(
-                trait_item,
-                "an #[fc_http] trait holds only routes: methods marked #[route(METHOD, \"/path\")]",
-            );
-            all_ok = false;
-            continue;
-        };
-        let before = ctx.error_count();
-        let route = route(&ctx, method);
-        if ctx.error_count() > before {
-            // The method with a body that type-checks: the implementation below stays valid, so the only errors
-            // are the route's own.
-            let mut cleaned = method.clone();
-            cleaned.attrs.retain(|a| !is_route_attr(a));
-            items.push(crate::fallback::method(&cleaned));
-        } else {
-            items.push(render_route(&route, &p));
-        }
-    }
-    tr.items.clear();
-    tr.supertraits.push(syn::parse_quote!(#p::TriggerClient));
-    let ident = &tr.ident;
-    // Without items other than methods (which would need definitions), the trait is implemented even when a
-    // route has mistakes: callers' code then reports nothing more.
-    let implementation = if all_ok && tr.generics.params.is_empty() {
-        quote!(impl #ident for #p::HttpTriggerClient {})
-    } else {
-        TokenStream::new()
-    };
-    let (attrs, vis, unsafety, supertraits) = (&tr.attrs, &tr.vis, &tr.unsafety, &tr.supertraits);
-    let generics = &tr.generics;
-    let errors = ctx.check();
-    quote! {
-        #errors
-        #(#attrs)*
-        #vis #unsafety trait #ident #generics: #supertraits {
-            #(#items)*
-        }
-        #implementation
-    }
-}
-
-/// `crate = "…"`, the only key of `#[fc_http(...)]`.
-fn parse_trait_args(ctx: &Ctxt, args: TokenStream) -> TokenStream {
-    let mut krate = quote!(::fc_runtime);
-    let parser = syn::meta::parser(|meta| {
-        if meta.path.is_ident("crate") {
-            let lit: LitStr = meta.value()?.parse()?;
-            match lit.parse::<syn::Path>() {
-                Ok(path) => krate = quote!(#path),
-                Err(_) => ctx.error_spanned_by(&lit, "`crate` is a path, e.g. `crate = \"::fc_runtime\"`"),
-            }
-            Ok(())
-        } else {
-            Err(meta.error("unknown key in #[fc_http(...)]; the only key is `crate = \"…\"`"))
-        }
-    });
-    if let Err(e) = syn::parse::Parser::parse2(parser, args) {
-        ctx.syn_error(e);
-    }
-    krate
-}
-
 /// What `#[route(...)]` says.
-struct RouteAttr {
+pub(super) struct RouteAttr {
     method: syn::Ident,
     path: LitStr,
     options: Vec<(syn::Ident, Option<LitStr>)>,
@@ -356,7 +266,7 @@ fn classify(ok: &Type) -> Ret<'_> {
 }
 
 /// Models one method, recording every mistake.
-fn route<'a>(ctx: &Ctxt, item: &'a TraitItemFn) -> Route<'a> {
+pub(super) fn route<'a>(ctx: &Ctxt, item: &'a TraitItemFn) -> Route<'a> {
     let sig = &item.sig;
     let mut route = Route {
         item,
@@ -619,127 +529,6 @@ fn arg_place(ctx: &Ctxt, pt: &syn::PatType, name: &str) -> Result<Option<Place>,
 
 fn is_option(ty: &Type) -> bool {
     last_ident(ty).is_some_and(|s| s.ident == "Option" && single_generic(s).is_some())
-}
-
-/// The generated method.
-fn render_route(route: &Route<'_>, p: &TokenStream) -> TokenStream {
-    let item = route.item;
-    let mut sig = item.sig.clone();
-    sig.asyncness = None;
-    for input in sig.inputs.iter_mut() {
-        if let FnArg::Typed(pt) = input {
-            pt.attrs.retain(|a| !a.path().is_ident("fc"));
-        }
-    }
-    let declared = declared_output(item).expect("validated");
-    if item.sig.asyncness.is_some() {
-        sig.output = syn::parse_quote!(-> impl #p::Future<Output = #declared> + #p::Send);
-    } else if let syn::ReturnType::Type(_, ty) = &mut sig.output
-        && let Type::ImplTrait(imp) = &mut **ty
-        && !imp.bounds.iter().any(
-            |b| matches!(b, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "Send")),
-        )
-    {
-        imp.bounds.push(syn::parse_quote!(#p::Send));
-    }
-
-    let arg_of = |name: &str| route.args.iter().find(|a| unraw(a.ident) == name).expect("validated");
-    let segments = route.segments.iter().map(|pieces| match pieces.as_slice() {
-        [Piece::Text(t)] => quote!(#p::String::from(#t)),
-        [Piece::Param(name, _)] => {
-            let ident = arg_of(name).ident;
-            quote!(#p::ToString::to_string(&#ident))
-        }
-        several => {
-            let mut format = String::new();
-            let mut values = Vec::new();
-            for piece in several {
-                match piece {
-                    Piece::Text(t) => format.push_str(&t.replace('{', "{{").replace('}', "}}")),
-                    Piece::Param(name, _) => {
-                        format.push_str("{}");
-                        values.push(arg_of(name).ident);
-                    }
-                }
-            }
-            quote!(#p::format!(#format, #(#values),*))
-        }
-    });
-    let method = &route.method;
-    let mut steps = Vec::new();
-    for arg in &route.args {
-        let (ident, ty) = (arg.ident, arg.ty);
-        steps.push(match &arg.place {
-            Place::Path => continue,
-            Place::Query { name, optional: false } => quote!(__fc_call = __fc_call.query(#name, &#ident);),
-            Place::Query { name, optional: true } => quote! {
-                if let #p::Some(__fc_value) = &#ident {
-                    __fc_call = __fc_call.query(#name, __fc_value);
-                }
-            },
-            Place::Header(name) => {
-                quote!(__fc_call = __fc_call.header(#name, &#p::ToString::to_string(&#ident));)
-            }
-            Place::Body(BodyKind::Json) => {
-                quote_spanned!(ty.span()=> __fc_call = __fc_call.json::<#ty>(&#ident)?;)
-            }
-            Place::Body(BodyKind::Text) => {
-                quote_spanned!(ty.span()=> __fc_call = __fc_call.text(#p::ToString::to_string(&#ident));)
-            }
-            Place::Body(BodyKind::Bytes) if is_owned_bytes(ty) => {
-                quote_spanned!(ty.span()=> __fc_call = __fc_call.bytes(#ident);)
-            }
-            Place::Body(BodyKind::Bytes) => quote_spanned!(ty.span()=>
-                __fc_call = __fc_call.bytes(#p::Bytes::copy_from_slice(#p::AsRef::<[u8]>::as_ref(#ident)));
-            ),
-        });
-    }
-    if route.log_tail {
-        steps.push(quote!(__fc_call = __fc_call.log_tail();));
-    }
-    if route.asynchronous {
-        steps.push(quote!(__fc_call = __fc_call.asynchronous();));
-    }
-    if route.idempotent {
-        steps.push(quote!(__fc_call = __fc_call.idempotent();));
-    }
-    let decode = |d: Decoded<'_>| match d {
-        Decoded::Unit => quote!({ let _ = &__fc_response; #p::Ok::<(), #p::FcError>(()) }),
-        Decoded::Text => quote!(__fc_response.text()),
-        Decoded::Bytes(t) => {
-            quote_spanned!(t.span()=> #p::Ok::<#t, #p::FcError>(#p::trigger_body::<#t>(&__fc_response)))
-        }
-        Decoded::Json(t) => quote_spanned!(t.span()=> __fc_response.json::<#t>()),
-    };
-    let (send, finish) = match route.ret.expect("validated") {
-        Ret::Value(d) => {
-            let d = decode(d);
-            (quote!(send), quote!(#d))
-        }
-        Ret::Reply(d) => {
-            let d = decode(d);
-            (quote!(send), quote!(#p::Ok(#p::Reply::new(#d?, __fc_response))))
-        }
-        Ret::Response => (quote!(send), quote!(#p::Ok(__fc_response))),
-        Ret::Stream => (quote!(send_streaming), quote!(#p::Ok(__fc_response))),
-    };
-    let attrs = item.attrs.iter().filter(|a| !is_route_attr(a));
-    let client = quote_spanned!(sig.ident.span()=> #p::TriggerClient::trigger_client(self));
-    quote! {
-        #(#attrs)*
-        #[allow(unused_mut)]
-        #sig {
-            let __fc_call = (|| -> #p::Result<#p::TriggerCall, #p::FcError> {
-                let mut __fc_call = #client.request_segments(#p::Method::#method, [#(#segments),*]);
-                #(#steps)*
-                #p::Ok(__fc_call)
-            })();
-            async move {
-                let __fc_response = __fc_call?.#send().await?;
-                #finish
-            }
-        }
-    }
 }
 
 #[cfg(test)]
