@@ -127,7 +127,7 @@ pub(crate) fn unraw(ident: &syn::Ident) -> String {
 }
 
 /// The last path segment of a type, looking through references: `&'a [u8]` → None, `bytes::Bytes` → `Bytes`.
-fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+pub(crate) fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
     match ty {
         Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
         Type::Group(g) => last_segment(&g.elem),
@@ -136,7 +136,7 @@ fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
     }
 }
 
-fn single_generic(seg: &syn::PathSegment) -> Option<&Type> {
+pub(crate) fn single_generic(seg: &syn::PathSegment) -> Option<&Type> {
     match &seg.arguments {
         PathArguments::AngleBracketed(a) if a.args.len() == 1 => match &a.args[0] {
             GenericArgument::Type(t) => Some(t),
@@ -183,16 +183,16 @@ pub(crate) fn is_string_arg(ty: &Type) -> bool {
     }
 }
 
-fn is_unit(ty: &Type) -> bool {
+pub(crate) fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(t) if t.elems.is_empty())
 }
 
-fn is_named(ty: &Type, name: &str) -> bool {
+pub(crate) fn is_named(ty: &Type, name: &str) -> bool {
     last_segment(ty).is_some_and(|s| s.ident == name && s.arguments.is_empty())
 }
 
 /// `Result<T, FcError>` → `T`, looking through `impl Future<Output = …>` when the method is written that way.
-fn result_ok_type(ty: &Type) -> Option<&Type> {
+pub(crate) fn result_ok_type(ty: &Type) -> Option<&Type> {
     let seg = last_segment(ty)?;
     if seg.ident != "Result" {
         return None;

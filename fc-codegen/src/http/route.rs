@@ -5,7 +5,10 @@ use proc_macro2::Span;
 use syn::parse::ParseStream;
 use syn::{FnArg, LitStr, Pat, TraitItemFn, Type};
 
-use crate::ast::{declared_output, is_bytes_arg, is_owned_bytes, is_string_arg, unraw};
+use crate::ast::{
+    declared_output, is_bytes_arg, is_named, is_owned_bytes, is_string_arg, is_unit, last_segment, result_ok_type,
+    single_generic, unraw,
+};
 use crate::ctxt::Ctxt;
 
 /// The methods an HTTP trigger may be configured to accept.
@@ -197,51 +200,10 @@ fn header_name(name: &str) -> Result<String, String> {
     Ok(lower)
 }
 
-fn last_ident(ty: &Type) -> Option<&syn::PathSegment> {
-    match ty {
-        Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
-        Type::Group(g) => last_ident(&g.elem),
-        Type::Paren(p) => last_ident(&p.elem),
-        _ => None,
-    }
-}
-
-fn single_generic(seg: &syn::PathSegment) -> Option<&Type> {
-    match &seg.arguments {
-        syn::PathArguments::AngleBracketed(a) if a.args.len() == 1 => match &a.args[0] {
-            syn::GenericArgument::Type(t) => Some(t),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn named(ty: &Type, name: &str) -> bool {
-    last_ident(ty).is_some_and(|s| s.ident == name && s.arguments.is_empty())
-}
-
-/// `Result<T, FcError>` → `T`.
-fn result_ok(ty: &Type) -> Option<&Type> {
-    let seg = last_ident(ty).filter(|s| s.ident == "Result")?;
-    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else { return None };
-    let types: Vec<&Type> = args
-        .args
-        .iter()
-        .filter_map(|a| match a {
-            syn::GenericArgument::Type(t) => Some(t),
-            _ => None,
-        })
-        .collect();
-    match types.as_slice() {
-        [ok, err] if named(err, "FcError") => Some(*ok),
-        _ => None,
-    }
-}
-
 fn decoded(ty: &Type) -> Decoded<'_> {
-    if matches!(ty, Type::Tuple(t) if t.elems.is_empty()) {
+    if is_unit(ty) {
         Decoded::Unit
-    } else if named(ty, "String") {
+    } else if is_named(ty, "String") {
         Decoded::Text
     } else if is_owned_bytes(ty) {
         Decoded::Bytes(ty)
@@ -251,13 +213,13 @@ fn decoded(ty: &Type) -> Decoded<'_> {
 }
 
 fn classify(ok: &Type) -> Ret<'_> {
-    if named(ok, "TriggerResponse") {
+    if is_named(ok, "TriggerResponse") {
         return Ret::Response;
     }
-    if named(ok, "TriggerStream") {
+    if is_named(ok, "TriggerStream") {
         return Ret::Stream;
     }
-    if let Some(seg) = last_ident(ok).filter(|s| s.ident == "Reply")
+    if let Some(seg) = last_segment(ok).filter(|s| s.ident == "Reply")
         && let Some(inner) = single_generic(seg)
     {
         return Ret::Reply(decoded(inner));
@@ -384,7 +346,7 @@ pub(super) fn route<'a>(ctx: &Ctxt, item: &'a TraitItemFn) -> Route<'a> {
             &sig.ident,
             "a route is `async fn …(&self, …) -> Result<T, FcError>` (or returns `impl Future<Output = Result<T, FcError>>`)",
         ),
-        Some(out) => match result_ok(out) {
+        Some(out) => match result_ok_type(out) {
             None => ctx.error_spanned_by(out, "a route returns `Result<T, FcError>`"),
             Some(ok) => {
                 let ret = classify(ok);
@@ -528,7 +490,7 @@ fn arg_place(ctx: &Ctxt, pt: &syn::PatType, name: &str) -> Result<Option<Place>,
 }
 
 fn is_option(ty: &Type) -> bool {
-    last_ident(ty).is_some_and(|s| s.ident == "Option" && single_generic(s).is_some())
+    last_segment(ty).is_some_and(|s| s.ident == "Option" && single_generic(s).is_some())
 }
 
 #[cfg(test)]
