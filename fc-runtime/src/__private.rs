@@ -154,17 +154,7 @@ pub fn from_body<T: From<Bytes>>(body: Bytes) -> T {
 
 /// Decodes a JSON result.
 pub fn decode_json<T: DeserializeOwned>(response: &InvokeResponse) -> Result<T, FcError> {
-    let fail = |reason: String, e| FcError::decode_json(reason, e, &response.body, response.meta.request_id.clone());
-    let mut json = serde_json::Deserializer::from_slice(&response.body);
-    let value = serde_path_to_error::deserialize(&mut json).map_err(|e| {
-        let reason = match e.path().to_string().as_str() {
-            "." => "the result is not the expected JSON".to_owned(),
-            path => format!("the result is not the expected JSON at `{path}`"),
-        };
-        fail(reason, e.into_inner())
-    })?;
-    json.end().map_err(|e| fail("the result is not the expected JSON".to_owned(), e))?;
-    Ok(value)
+    crate::error::decode_json_body(&response.body, response.meta.request_id.as_deref(), "result")
 }
 
 /// Asked of every other stub's argument by `#[fc_service(…, server)]`: stubs of one function send it one event.

@@ -756,6 +756,30 @@ impl FcError {
     }
 }
 
+/// Decodes an answer's body as JSON of `T`; `what` names it in the error (`result`, `answer`). The common case
+/// decodes directly; only a failure is decoded again, tracking the path, so that the error names the failing
+/// field (`the result is not the expected JSON at `items[2].size``).
+pub(crate) fn decode_json_body<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    request_id: Option<&str>,
+    what: &str,
+) -> Result<T, FcError> {
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
+    let fail = |reason: String, e| FcError::decode_json(reason, e, body, request_id.map(str::to_owned));
+    let mut json = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+        let reason = match e.path().to_string().as_str() {
+            "." => format!("the {what} is not the expected JSON"),
+            path => format!("the {what} is not the expected JSON at `{path}`"),
+        };
+        fail(reason, e.into_inner())
+    })?;
+    json.end().map_err(|e| fail(format!("the {what} is not the expected JSON"), e))?;
+    Ok(value)
+}
+
 /// At most 200 bytes of a body, as text.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let cut = &body[..body.len().min(200)];

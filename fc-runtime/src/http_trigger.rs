@@ -512,21 +512,7 @@ pub struct TriggerResponse {
 impl TriggerResponse {
     /// The body as JSON of `T`; a body that does not decode names the failing field.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, FcError> {
-        // The common case decodes directly; only a failure is decoded again to find the failing field.
-        if let Ok(value) = serde_json::from_slice(&self.body) {
-            return Ok(value);
-        }
-        let fail = |reason: String, e| FcError::decode_json(reason, e, &self.body, self.request_id.clone());
-        let mut json = serde_json::Deserializer::from_slice(&self.body);
-        let value = serde_path_to_error::deserialize(&mut json).map_err(|e| {
-            let reason = match e.path().to_string().as_str() {
-                "." => "the answer is not the expected JSON".to_owned(),
-                path => format!("the answer is not the expected JSON at `{path}`"),
-            };
-            fail(reason, e.into_inner())
-        })?;
-        json.end().map_err(|e| fail("the answer is not the expected JSON".to_owned(), e))?;
-        Ok(value)
+        crate::error::decode_json_body(&self.body, self.request_id.as_deref(), "answer")
     }
 
     /// The body as UTF-8 text.
