@@ -5,6 +5,8 @@
 //! so that the fuzzer gets past each verifier; a fourth mode feeds the rest to the JWT `authConfig` parser.
 #![no_main]
 
+mod request_text;
+
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
@@ -12,6 +14,7 @@ use fc_runtime::function::{Router, WebRequest, full};
 use fc_runtime::local::{FunctionConfig, HttpTrigger, LocalFc};
 use fc_runtime::sign::http_trigger::{TriggerRequest, authorization};
 use libfuzzer_sys::fuzz_target;
+use request_text::Parsed;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::runtime::Runtime;
 
@@ -75,22 +78,11 @@ fn server() -> &'static Server {
     })
 }
 
-/// `METHOD PATH\nname: value\n…\n\nbody`: a method (alphabetic, else POST), the path as written (`/` when it
-/// does not start with one), the headers that can travel, and the body.
+/// The fuzzer's request text: a path that does not start with `/` is `/`.
 fn parse(input: &[u8]) -> (String, String, Vec<(String, String)>, &[u8]) {
-    let split = input.windows(2).position(|w| w == b"\n\n").unwrap_or(input.len());
-    let (head, body) = (&input[..split], input.get(split + 2..).unwrap_or_default());
-    let head = String::from_utf8_lossy(head);
-    let mut lines = head.split('\n');
-    let mut first = lines.next().unwrap_or_default().splitn(2, ' ');
-    let method = first.next().filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_alphabetic())).unwrap_or("POST");
-    let path = first.next().filter(|p| p.starts_with('/') && !p.contains([' ', '\r', '#'])).unwrap_or("/");
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .filter(|(k, v)| !k.is_empty() && !k.contains(['\r', ' ']) && !v.contains('\r'))
-        .collect();
-    (method.to_owned(), path.to_owned(), headers, body)
+    let Parsed { method, path, headers, body } = request_text::parse(input);
+    let path = path.filter(|p| p.starts_with('/')).unwrap_or_else(|| "/".to_owned());
+    (method, path, headers, body)
 }
 
 fn request(method: &str, path: &str, headers: &[(String, String)], body: &[u8]) -> Vec<u8> {
