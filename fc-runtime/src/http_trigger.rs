@@ -25,8 +25,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 
 use crate::credentials::{CredentialsProvider, DefaultCredentialsChain};
 use crate::error::{Delivery, HttpError, Setting};
-use crate::sign::acs3::{self, Acs3Key};
-use crate::sign::http_trigger::{self, TriggerRequest};
+use crate::sign::acs3;
 use crate::{Credentials, Environment, FcError, RetryPolicy};
 
 /// How a client proves itself to an HTTP trigger.
@@ -122,6 +121,7 @@ impl HttpTriggerClientBuilder {
                 timeout: self.timeout,
                 retry: self.retry,
                 proxy: proxy.map(|p| p.describe()),
+                prepared: Default::default(),
             }),
         })
     }
@@ -141,6 +141,8 @@ struct Inner {
     timeout: Duration,
     retry: RetryPolicy,
     proxy: Option<String>,
+    /// The signing key prepared from the provider's latest credentials.
+    prepared: crate::transport::PreparedCache,
 }
 
 impl HttpTriggerClient {
@@ -354,7 +356,15 @@ impl TriggerCall {
                     let credentials = tokio::time::timeout(remaining, provider.credentials())
                         .await
                         .map_err(|_| FcError::timeout(inner.timeout))??;
-                    sign(&mut headers, &credentials, &self.method, &encoded, &self.query)?;
+                    let prepared = inner.prepared.get(credentials)?;
+                    let query: Vec<(&str, &str)> = self.query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                    crate::transport::http_trigger_headers(
+                        &prepared,
+                        self.method.as_str(),
+                        &encoded,
+                        &query,
+                        &mut headers,
+                    )?;
                 }
             }
             let mut request = reqwest::Request::new(self.method.clone(), url.clone());
@@ -390,41 +400,6 @@ impl TriggerCall {
             return TriggerStream::from_response(response).await;
         }
     }
-}
-
-/// Signs `headers` for an HTTP trigger: `x-acs-date`, `x-acs-security-token` (empty without a token, as the
-/// official samples send it) and `authorization`.
-fn sign(
-    headers: &mut HeaderMap,
-    credentials: &Credentials,
-    method: &Method,
-    encoded_path: &str,
-    query: &[(String, String)],
-) -> Result<(), FcError> {
-    credentials.validate()?;
-    let date = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let token = credentials.security_token.as_ref().map(|t| t.expose()).unwrap_or_default();
-    let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let authorization = http_trigger::authorization_with(
-        &Acs3Key::new(credentials.access_key_secret.expose()),
-        &credentials.access_key_id,
-        &TriggerRequest {
-            method: method.as_str(),
-            path: encoded_path,
-            query: &query,
-            date: &date,
-            security_token: token,
-        },
-    );
-    let unsendable = || FcError::config(Setting::Credentials, "the credentials cannot be sent in a header");
-    headers.insert(http_trigger::DATE_HEADER, HeaderValue::from_str(&date).map_err(|_| unsendable())?);
-    let mut token = HeaderValue::from_str(token).map_err(|_| unsendable())?;
-    token.set_sensitive(true);
-    headers.insert(http_trigger::TOKEN_HEADER, token);
-    let mut authorization = HeaderValue::from_str(&authorization).map_err(|_| unsendable())?;
-    authorization.set_sensitive(true);
-    headers.insert(http::header::AUTHORIZATION, authorization);
-    Ok(())
 }
 
 /// `["albums", "a b"]` → `/albums/a%20b`: each segment percent-encoded as ACS3 encodes (`/` included).

@@ -13,7 +13,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 
 pub(crate) use retry::Idempotency;
 pub use retry::RetryPolicy;
-pub(crate) use signing::Prepared;
+pub(crate) use signing::{Prepared, PreparedCache, http_trigger_headers};
 
 use crate::FcError;
 use crate::client::response::{headers as resp_headers, parse_retry_after};
@@ -100,7 +100,7 @@ pub(crate) struct Transport {
     base_url: reqwest::Url,
     credentials: CredentialSource,
     /// What was prepared from a provider's latest answer.
-    last_prepared: std::sync::Mutex<Option<Arc<Prepared>>>,
+    last_prepared: PreparedCache,
     account_id: Option<HeaderValue>,
     /// `host[:port]` as sent: signed by ACS3.
     host: HeaderValue,

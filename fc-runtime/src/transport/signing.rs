@@ -53,18 +53,63 @@ fn unsendable() -> FcError {
     FcError::config(crate::Setting::Credentials, "the security token cannot be sent in a header")
 }
 
-impl Transport {
+/// What was prepared from a provider's latest answer, reused while it hands out the same credentials.
+#[derive(Debug, Default)]
+pub(crate) struct PreparedCache(std::sync::Mutex<Option<Arc<Prepared>>>);
+
+impl PreparedCache {
     /// A provider's answer, ready to sign with: the one prepared for the previous request when the provider
     /// handed out the same credentials again (a cache does, until it refreshes), so that the key is checked and
     /// derived once per credential, not once per request.
-    pub(super) fn prepare(&self, credentials: Credentials) -> Result<Arc<Prepared>, FcError> {
-        let mut last = self.last_prepared.lock().unwrap_or_else(|p| p.into_inner());
+    pub(crate) fn get(&self, credentials: Credentials) -> Result<Arc<Prepared>, FcError> {
+        let mut last = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(prepared) = last.as_ref().filter(|p| p.credentials.is_same(&credentials)) {
             return Ok(prepared.clone());
         }
         let prepared = Arc::new(Prepared::new(credentials)?);
         *last = Some(prepared.clone());
         Ok(prepared)
+    }
+}
+
+/// An HTTP-trigger request signed as `authType = function` requires (`sign::http_trigger`): `x-acs-date`,
+/// `x-acs-security-token` (empty without STS) and `Authorization` set in `headers`.
+pub(crate) fn http_trigger_headers(
+    prepared: &Prepared,
+    method: &str,
+    encoded_path: &str,
+    query: &[(&str, &str)],
+    headers: &mut HeaderMap,
+) -> Result<(), FcError> {
+    use crate::sign::http_trigger::{self, TriggerRequest};
+    let date = acs3_date_now();
+    let token = prepared.credentials.security_token.as_ref().map(|t| t.expose()).unwrap_or_default();
+    let authorization = http_trigger::authorization_with(
+        &prepared.acs3_key,
+        &prepared.credentials.access_key_id,
+        &TriggerRequest {
+            method,
+            path: encoded_path,
+            query,
+            date: date.to_str().expect("a date is ASCII"),
+            security_token: token,
+        },
+    );
+    let mut authorization = HeaderValue::from_str(&authorization).map_err(|_| unsendable())?;
+    authorization.set_sensitive(true);
+    headers.insert(X_ACS_DATE, date);
+    headers.insert(
+        HeaderName::from_static(http_trigger::TOKEN_HEADER),
+        prepared.token.clone().unwrap_or_else(|| HeaderValue::from_static("")),
+    );
+    headers.insert(AUTHORIZATION, authorization);
+    Ok(())
+}
+
+impl Transport {
+    /// A provider's answer, ready to sign with ([`PreparedCache::get`]).
+    pub(super) fn prepare(&self, credentials: Credentials) -> Result<Arc<Prepared>, FcError> {
+        self.last_prepared.get(credentials)
     }
 
     /// FC 2.0: `Date`, `Content-Type`, the `x-fc-*` headers and `Authorization: FC id:signature`.
