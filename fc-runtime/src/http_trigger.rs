@@ -249,7 +249,10 @@ impl TriggerCall {
             || ["connection", "keep-alive"].iter().any(|n| n.eq_ignore_ascii_case(name));
         let parsed = HeaderName::from_bytes(name.as_bytes()).ok().zip(HeaderValue::from_str(value).ok());
         match (refused, parsed) {
-            (false, Some((name, value))) => {
+            (false, Some((name, mut value))) => {
+                // Credentials a caller sends in a header of its own are not printed by `Debug`.
+                let credential = [http::header::AUTHORIZATION, http::header::COOKIE, http::header::PROXY_AUTHORIZATION];
+                value.set_sensitive(credential.contains(&name));
                 self.headers.append(name, value);
             }
             _ => {
@@ -560,6 +563,15 @@ fn refusal(status: StatusCode, headers: &HeaderMap, body: Bytes, request_id: Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_a_callers_headers_are_not_printed() {
+        let client = HttpTriggerClient::builder("http://127.0.0.1:1").bearer("bearer-secret").build().unwrap();
+        let call = client.get("/").header("cookie", "jwt=cookie-secret").header("x-tag", "shown");
+        let shown = format!("{call:?} {client:?}");
+        assert!(!shown.contains("cookie-secret") && !shown.contains("bearer-secret"), "{shown}");
+        assert!(shown.contains("shown"), "{shown}");
+    }
 
     #[test]
     fn paths_are_encoded_segment_by_segment() {
