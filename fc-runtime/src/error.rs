@@ -392,8 +392,8 @@ impl FunctionErrorKind {
     /// The header value FC uses for this kind.
     pub fn as_header_value(self) -> &'static str {
         match self {
-            FunctionErrorKind::Handled => "HandledInvocationError",
-            FunctionErrorKind::Unhandled => "UnhandledInvocationError",
+            FunctionErrorKind::Handled => crate::wire::error_type::HANDLED,
+            FunctionErrorKind::Unhandled => crate::wire::error_type::UNHANDLED,
         }
     }
 }

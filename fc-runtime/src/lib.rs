@@ -48,6 +48,7 @@ pub mod http_trigger;
 mod net;
 pub mod sign;
 mod transport;
+mod wire;
 
 #[cfg(feature = "local")]
 pub mod local;

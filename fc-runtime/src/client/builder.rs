@@ -230,7 +230,7 @@ impl ClientBuilder {
             Some(CredentialsSetting::Fixed(c)) => CredentialSource::Fixed(Arc::new(Prepared::new(c)?)),
             Some(CredentialsSetting::Provider(p)) => CredentialSource::Provider(p),
         };
-        if let Some(problem) = validate::header_value_problem(&self.user_agent) {
+        if let Some(problem) = crate::wire::header_value_problem(&self.user_agent) {
             return Err(FcError::config(Setting::UserAgent, problem));
         }
         if let Some(q) = &self.qualifier_override {

@@ -1,10 +1,6 @@
 //! The FC 2.0 and FC 3.0 API paths, written in one place for the client and the emulator.
 
-/// The API version prefix every FC 2.0 path starts with.
-pub const API_VERSION: &str = "2016-08-15";
-
-/// The API version of FC 3.0 (`x-acs-version`, and the prefix of its paths).
-pub const FC3_API_VERSION: &str = "2023-03-30";
+use crate::wire::{API_VERSION, FC3_API_VERSION};
 
 /// `/2023-03-30/functions/{function}` with the name percent-encoded as ACS3 does.
 fn fc3_function_base(function: &str) -> String {

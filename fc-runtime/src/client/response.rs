@@ -9,30 +9,7 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
 use crate::error::{ErrorCode, FcError, FunctionError, FunctionErrorKind, ServiceError};
-
-/// Response header names, lower-case.
-pub(crate) mod headers {
-    /// Request id assigned by FC.
-    pub const REQUEST_ID: &str = "x-fc-request-id";
-    /// Id of the instance that ran the function.
-    pub const INSTANCE_ID: &str = "x-fc-instance-id";
-    /// CRC-64 of the code package.
-    pub const CODE_CHECKSUM: &str = "x-fc-code-checksum";
-    /// Billed duration in milliseconds.
-    pub const INVOCATION_DURATION: &str = "x-fc-invocation-duration";
-    /// Peak memory in MB.
-    pub const MAX_MEMORY_USAGE: &str = "x-fc-max-memory-usage";
-    /// The version that actually ran.
-    pub const SERVICE_VERSION: &str = "x-fc-invocation-service-version";
-    /// Base64 of the last 4 KB of the log.
-    pub const LOG_RESULT: &str = "x-fc-log-result";
-    /// `HandledInvocationError` or `UnhandledInvocationError`.
-    pub const ERROR_TYPE: &str = "x-fc-error-type";
-    /// Stateful async invocation id.
-    pub const INVOCATION_ID: &str = "x-fc-stateful-async-invocation-id";
-    /// FC 3.0: the async task id an async call was accepted under.
-    pub const ASYNC_TASK_ID: &str = "x-fc-async-task-id";
-}
+use crate::wire::{headers, parse_retry_after};
 
 /// Everything FC says about an invocation besides its result.
 ///
@@ -147,8 +124,8 @@ fn parse_invoke_response(status: u16, headers: &HeaderMap, body: Bytes) -> Resul
     }
     let meta = InvocationMeta::from_headers(headers);
     if let Some(kind) = headers.get(headers::ERROR_TYPE) {
-        let kind = match kind.as_bytes() {
-            b"HandledInvocationError" => FunctionErrorKind::Handled,
+        let kind = match kind.to_str() {
+            Ok(crate::wire::error_type::HANDLED) => FunctionErrorKind::Handled,
             _ => FunctionErrorKind::Unhandled,
         };
         return Err(FunctionError::parse(kind, meta, body).into());
@@ -233,16 +210,6 @@ fn service_error(status: u16, headers: &HeaderMap, body: &[u8]) -> FcError {
         _ => return FcError::decode(format!("unexpected HTTP status {status}"), body, request_id),
     };
     ServiceError { status, code: ErrorCode::from(code.as_str()), message, request_id, retry_after, hint: None }.into()
-}
-
-/// `Retry-After` as delay-seconds or an HTTP date.
-pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(std::time::SystemTime::now()).unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -57,23 +57,9 @@ pub(crate) fn invocation_id(value: &str) -> Result<(), FcError> {
     names::check_invocation_id(value).map_err(|e| name_error(InputField::InvocationId, value, e))
 }
 
-/// What keeps `value` from travelling as a header value FC can sign and every proxy passes unchanged: a control
-/// or non-ASCII character, or surrounding spaces (HTTP strips them, so the service would verify a value other than
-/// the one signed). `None` when it is fit. Never quotes the value, which may be a credential.
-pub(crate) fn header_value_problem(value: &str) -> Option<String> {
-    if let Some((at, c)) = value.char_indices().find(|(_, c)| !(' '..='~').contains(c)) {
-        let what = if c.is_control() { "a control character" } else { "a non-ASCII character" };
-        return Some(format!("contains {what} at position {at}"));
-    }
-    if value.starts_with(' ') || value.ends_with(' ') {
-        return Some("has leading or trailing spaces, which HTTP strips in transit".to_owned());
-    }
-    None
-}
-
-/// Checks a header value; see [`header_value_problem`].
+/// Checks a header value; see [`header_value_problem`](crate::wire::header_value_problem).
 pub(crate) fn header_value(field: InputField, value: &str) -> Result<(), FcError> {
-    match header_value_problem(value) {
+    match crate::wire::header_value_problem(value) {
         Some(problem) => Err(FcError::invalid_input(field, problem)),
         None => Ok(()),
     }

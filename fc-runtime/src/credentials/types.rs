@@ -135,7 +135,7 @@ impl Credentials {
             if value.is_empty() {
                 return Some("is empty".to_owned());
             }
-            crate::client::validate::header_value_problem(value)
+            crate::wire::header_value_problem(value)
                 .or_else(|| value.find(' ').map(|at| format!("contains a space at position {at}")))
         }
         let bad = |what: &str, problem: &str| {

@@ -8,7 +8,7 @@ use http::Method;
 use super::reply::Reject;
 use super::state::{Function, State};
 use crate::Api;
-use crate::client::paths::{API_VERSION, FC3_API_VERSION};
+use crate::wire::{API_VERSION, FC3_API_VERSION};
 
 /// FC 3.0 functions have no service: each lives alone in an internal service named after it, whose name no FC 2.0
 /// service can have (`:` is not allowed there), so that versions, aliases, faults and async tasks work per

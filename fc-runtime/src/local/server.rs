@@ -14,8 +14,8 @@ use super::reply::{Body, Reject};
 use super::routes::{Operation, Route};
 use super::state::State;
 use crate::Api;
-use crate::client::paths::FC3_API_VERSION;
 use crate::net::{self, Backoff};
+use crate::wire::FC3_API_VERSION;
 
 pub(crate) async fn serve(listener: TcpListener, state: Arc<State>, mut shutdown: watch::Receiver<bool>) {
     let mut backoff = Backoff::default();

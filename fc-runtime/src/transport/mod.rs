@@ -16,11 +16,11 @@ pub use retry::RetryPolicy;
 pub(crate) use signing::{Prepared, PreparedCache, http_trigger_headers};
 
 use crate::FcError;
-use crate::client::response::{headers as resp_headers, parse_retry_after};
 use crate::credentials::CredentialsProvider;
 use crate::error::{Delivery, ErrorCode, TimeoutKind};
 use crate::sign::QueryParam;
 use crate::sign::acs3;
+use crate::wire::{headers as resp_headers, parse_retry_after};
 use retry::Outcome;
 
 /// Where request credentials come from.

@@ -170,7 +170,7 @@ impl Transport {
         signed.push(("host", host));
         signed.push(("content-type", content_type));
         signed.push(("x-acs-action", action));
-        signed.push(("x-acs-version", crate::client::paths::FC3_API_VERSION));
+        signed.push(("x-acs-version", crate::wire::FC3_API_VERSION));
         signed.push(("x-acs-date", date.to_str().expect("a date is ASCII")));
         signed.push(("x-acs-signature-nonce", &nonce));
         signed.push(("x-acs-content-sha256", payload_hash));
@@ -191,7 +191,7 @@ impl Transport {
         headers.insert(HOST, self.host.clone());
         headers.insert(CONTENT_TYPE, ex.content_type.clone());
         headers.insert(X_ACS_ACTION, HeaderValue::from_static(action));
-        headers.insert(X_ACS_VERSION, HeaderValue::from_static(crate::client::paths::FC3_API_VERSION));
+        headers.insert(X_ACS_VERSION, HeaderValue::from_static(crate::wire::FC3_API_VERSION));
         headers.insert(X_ACS_DATE, date);
         headers.insert(X_ACS_SIGNATURE_NONCE, HeaderValue::try_from(nonce).expect("hex is a header value"));
         headers.insert(X_ACS_CONTENT_SHA256, HeaderValue::from_str(payload_hash).expect("hex is a header value"));
