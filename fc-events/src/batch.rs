@@ -13,6 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// event; the official Go SDK's Kafka sample is an array of JSON-encoded **strings**. All three decode: a single
 /// event is a batch of one, a string element is decoded as the JSON it holds. A batch serializes as an array of
 /// objects, the documented form.
+///
+/// A test builds one from a `Vec` (`Batch::from(vec![event])`, or `.into()`) or an iterator (`.collect()`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Batch<T>(pub Vec<T>);
 
@@ -46,9 +48,22 @@ impl<'a, T> IntoIterator for &'a Batch<T> {
     }
 }
 
+/// An empty batch (whatever `T` is: not derived, which would ask for `T: Default`).
+impl<T> Default for Batch<T> {
+    fn default() -> Self {
+        Batch(Vec::new())
+    }
+}
+
 impl<T> From<Vec<T>> for Batch<T> {
     fn from(events: Vec<T>) -> Self {
         Batch(events)
+    }
+}
+
+impl<T> FromIterator<T> for Batch<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(events: I) -> Self {
+        Batch(events.into_iter().collect())
     }
 }
 

@@ -1,18 +1,27 @@
 //! The CDN trigger: every `eventName` with its own `eventParameter`.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// What a CDN trigger sends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CdnEvent {
     /// The events.
     pub events: Vec<CdnRecord>,
+    /// Fields FC added that this crate does not name, kept and serialized back (feature `catch-all-fields`).
+    #[cfg(feature = "catch-all-fields")]
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One CDN event: the common fields, and the parameters its `eventName` carries.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "RawRecord", into = "RawRecord")]
+///
+/// Under the feature `catch-all-fields`, `other` keeps the record's unknown fields, but not those inside
+/// `userIdentity` and `resource`, which this type holds as single fields of its own.
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CdnRecord {
     /// `cdn`.
@@ -31,6 +40,9 @@ pub struct CdnRecord {
     pub domain: String,
     /// What happened, with its parameters (`eventName` and `eventParameter`).
     pub parameter: CdnParameter,
+    /// Fields FC added that this crate does not name, kept and serialized back (feature `catch-all-fields`).
+    #[cfg(feature = "catch-all-fields")]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A CDN event's `eventName` and its `eventParameter`. The documentation types `endTime`, `fileSize`,
@@ -63,6 +75,13 @@ pub enum CdnParameter {
     },
 }
 
+/// `LogFileCreated`, empty: CDN triggers exist mostly to process offline log files.
+impl Default for CdnParameter {
+    fn default() -> Self {
+        CdnParameter::LogFileCreated(LogFileCreated::default())
+    }
+}
+
 impl CdnParameter {
     /// The `eventName`.
     pub fn event_name(&self) -> &str {
@@ -78,10 +97,23 @@ impl CdnParameter {
             CdnParameter::Other { event_name, .. } => event_name,
         }
     }
+
+    /// The domain the parameters name (`domain`), if they do.
+    pub fn domain(&self) -> Option<&str> {
+        match self {
+            CdnParameter::LogFileCreated(p) => Some(&p.domain),
+            CdnParameter::CachedObjectsRefreshed(p)
+            | CdnParameter::CachedObjectsPushed(p)
+            | CdnParameter::CachedObjectsBlocked(p) => Some(&p.domain),
+            CdnParameter::CdnDomainStarted(p) | CdnParameter::CdnDomainStopped(p) => Some(&p.domain),
+            CdnParameter::CdnDomainAdded(p) | CdnParameter::CdnDomainDeleted(p) => Some(&p.domain),
+            CdnParameter::Other { parameter, .. } => parameter.get("domain").and_then(serde_json::Value::as_str),
+        }
+    }
 }
 
 /// `LogFileCreated`'s parameters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LogFileCreated {
@@ -98,10 +130,14 @@ pub struct LogFileCreated {
     pub file_size: u64,
     /// Where to download it: a signed OSS URL (it expires).
     pub file_path: String,
+    /// Fields FC added that this crate does not name, kept and serialized back (feature `catch-all-fields`).
+    #[cfg(feature = "catch-all-fields")]
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The parameters of `CachedObjectsRefreshed`, `CachedObjectsPushed` and `CachedObjectsBlocked`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CachedObjects {
@@ -122,10 +158,14 @@ pub struct CachedObjects {
     /// The task's id (a number in the samples, a string in the documentation's table).
     #[serde(with = "crate::tolerant::string", default)]
     pub task_id: String,
+    /// Fields FC added that this crate does not name, kept and serialized back (feature `catch-all-fields`).
+    #[cfg(feature = "catch-all-fields")]
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The parameters of `CdnDomainStarted` and `CdnDomainStopped`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DomainStatus {
     /// The domain.
@@ -133,111 +173,280 @@ pub struct DomainStatus {
     /// The domain's status, e.g. `online` (empty when not sent).
     #[serde(default)]
     pub status: String,
+    /// Fields FC added that this crate does not name, kept and serialized back (feature `catch-all-fields`).
+    #[cfg(feature = "catch-all-fields")]
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The parameters of `CdnDomainAdded` and `CdnDomainDeleted`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Domain {
     /// The domain.
     pub domain: String,
+    /// Fields FC added that this crate does not name, kept and serialized back (feature `catch-all-fields`).
+    #[cfg(feature = "catch-all-fields")]
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The record as sent, with `eventParameter` not yet typed.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawRecord {
-    event_name: String,
-    #[serde(default)]
-    event_source: String,
-    #[serde(default)]
-    region: String,
-    #[serde(default)]
-    event_version: String,
-    #[serde(default)]
-    event_time: String,
-    #[serde(default)]
-    trace_id: String,
-    #[serde(default)]
-    user_identity: RawIdentity,
-    #[serde(default)]
-    resource: RawResource,
-    #[serde(default)]
-    event_parameter: serde_json::Value,
-}
+impl CdnEvent {
+    /// An event of these records (FC sends one per notification).
+    pub fn new(events: Vec<CdnRecord>) -> Self {
+        CdnEvent { events, ..CdnEvent::default() }
+    }
 
-#[derive(Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawIdentity {
-    #[serde(default)]
-    ali_uid: String,
-}
-
-#[derive(Clone, Default, Serialize, Deserialize)]
-struct RawResource {
-    #[serde(default)]
-    domain: String,
-}
-
-impl TryFrom<RawRecord> for CdnRecord {
-    type Error = String;
-
-    fn try_from(raw: RawRecord) -> Result<Self, String> {
-        fn typed<T: serde::de::DeserializeOwned>(name: &str, value: serde_json::Value) -> Result<T, String> {
-            serde_json::from_value(value).map_err(|e| format!("eventParameter of {name}: {e}"))
-        }
-        let value = raw.event_parameter;
-        let name = raw.event_name.as_str();
-        let parameter = match name {
-            "LogFileCreated" => CdnParameter::LogFileCreated(typed(name, value)?),
-            "CachedObjectsRefreshed" => CdnParameter::CachedObjectsRefreshed(typed(name, value)?),
-            "CachedObjectsPushed" => CdnParameter::CachedObjectsPushed(typed(name, value)?),
-            "CachedObjectsBlocked" => CdnParameter::CachedObjectsBlocked(typed(name, value)?),
-            "CdnDomainStarted" => CdnParameter::CdnDomainStarted(typed(name, value)?),
-            "CdnDomainStopped" => CdnParameter::CdnDomainStopped(typed(name, value)?),
-            "CdnDomainAdded" => CdnParameter::CdnDomainAdded(typed(name, value)?),
-            "CdnDomainDeleted" => CdnParameter::CdnDomainDeleted(typed(name, value)?),
-            _ => CdnParameter::Other { event_name: raw.event_name.clone(), parameter: value },
-        };
-        Ok(CdnRecord {
-            event_source: raw.event_source,
-            region: raw.region,
-            event_version: raw.event_version,
-            event_time: raw.event_time,
-            trace_id: raw.trace_id,
-            ali_uid: raw.user_identity.ali_uid,
-            domain: raw.resource.domain,
-            parameter,
-        })
+    /// An event of one offline log file of `domain` ready at `file_path` (a signed OSS URL), `file_size` bytes,
+    /// covering `start_time` to `end_time` (seconds since the epoch).
+    pub fn log_file_created(
+        domain: impl Into<String>,
+        file_path: impl Into<String>,
+        file_size: u64,
+        start_time: i64,
+        end_time: i64,
+    ) -> Self {
+        let parameter = LogFileCreated::new(domain, file_path, file_size).with_period(start_time, end_time);
+        CdnEvent::new(vec![CdnRecord::new(CdnParameter::LogFileCreated(parameter))])
     }
 }
 
-impl From<CdnRecord> for RawRecord {
-    fn from(record: CdnRecord) -> Self {
-        fn value<T: Serialize>(parameter: &T) -> serde_json::Value {
-            serde_json::to_value(parameter).expect("parameters serialize")
+impl CdnRecord {
+    /// A record of `parameter` (which names the `eventName`), about the domain the parameter names, with the
+    /// fixed values FC sends (`eventSource` `cdn`, `eventVersion` `1.0.0`).
+    pub fn new(parameter: CdnParameter) -> Self {
+        CdnRecord {
+            event_source: "cdn".to_owned(),
+            event_version: "1.0.0".to_owned(),
+            domain: parameter.domain().unwrap_or_default().to_owned(),
+            parameter,
+            ..CdnRecord::default()
         }
-        let event_name = record.parameter.event_name().to_owned();
-        let event_parameter = match record.parameter {
-            CdnParameter::LogFileCreated(p) => value(&p),
+    }
+
+    /// Sets the region (`cn-hangzhou`).
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
+    }
+
+    /// Sets when it happened (RFC 3339 with the region's offset: `2018-03-16T14:19:55+08:00`).
+    pub fn with_event_time(mut self, event_time: impl Into<String>) -> Self {
+        self.event_time = event_time.into();
+        self
+    }
+
+    /// Sets the account (`userIdentity.aliUid`).
+    pub fn with_ali_uid(mut self, ali_uid: impl Into<String>) -> Self {
+        self.ali_uid = ali_uid.into();
+        self
+    }
+}
+
+impl LogFileCreated {
+    /// The log file of `domain` at `file_path` (a signed OSS URL), `file_size` bytes; set the period it covers with
+    /// [`with_period`](Self::with_period).
+    pub fn new(domain: impl Into<String>, file_path: impl Into<String>, file_size: u64) -> Self {
+        LogFileCreated { domain: domain.into(), file_path: file_path.into(), file_size, ..LogFileCreated::default() }
+    }
+
+    /// Sets the period the file covers, seconds since the epoch.
+    pub fn with_period(mut self, start_time: i64, end_time: i64) -> Self {
+        self.start_time = start_time;
+        self.end_time = end_time;
+        self
+    }
+}
+
+impl CachedObjects {
+    /// A task on `object_path` (files or directories) of `domain`, of `object_type` `File`; set the rest with
+    /// the `with_*` setters.
+    pub fn new(domain: impl Into<String>, object_path: Vec<String>) -> Self {
+        CachedObjects { domain: domain.into(), object_path, object_type: "File".to_owned(), ..CachedObjects::default() }
+    }
+
+    /// Sets the task's id.
+    pub fn with_task_id(mut self, task_id: impl Into<String>) -> Self {
+        self.task_id = task_id.into();
+        self
+    }
+
+    /// Sets `File` or `Directory`.
+    pub fn with_object_type(mut self, object_type: impl Into<String>) -> Self {
+        self.object_type = object_type.into();
+        self
+    }
+
+    /// Sets when the task was created and when it completed, seconds since the epoch.
+    pub fn with_times(mut self, create_time: i64, complete_time: i64) -> Self {
+        self.create_time = create_time;
+        self.complete_time = complete_time;
+        self
+    }
+}
+
+impl DomainStatus {
+    /// `domain`, now of `status` (`online`, `offline`, …).
+    pub fn new(domain: impl Into<String>, status: impl Into<String>) -> Self {
+        DomainStatus { domain: domain.into(), status: status.into(), ..DomainStatus::default() }
+    }
+}
+
+impl Domain {
+    /// `domain`.
+    pub fn new(domain: impl Into<String>) -> Self {
+        Domain { domain: domain.into(), ..Domain::default() }
+    }
+}
+
+/// `userIdentity` as sent.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserIdentity<S> {
+    #[serde(default)]
+    ali_uid: S,
+}
+
+/// `resource` as sent.
+#[derive(Serialize, Deserialize)]
+struct Resource<S> {
+    #[serde(default)]
+    domain: S,
+}
+
+/// A record as sent, borrowed from a [`CdnRecord`] to serialize it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WireRecord<'a> {
+    event_name: &'a str,
+    event_source: &'a str,
+    region: &'a str,
+    event_version: &'a str,
+    event_time: &'a str,
+    trace_id: &'a str,
+    user_identity: UserIdentity<&'a str>,
+    resource: Resource<&'a str>,
+    event_parameter: &'a CdnParameter,
+    #[cfg(feature = "catch-all-fields")]
+    #[serde(flatten)]
+    other: &'a serde_json::Map<String, serde_json::Value>,
+}
+
+impl Serialize for CdnRecord {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        WireRecord {
+            event_name: self.parameter.event_name(),
+            event_source: &self.event_source,
+            region: &self.region,
+            event_version: &self.event_version,
+            event_time: &self.event_time,
+            trace_id: &self.trace_id,
+            user_identity: UserIdentity { ali_uid: &self.ali_uid },
+            resource: Resource { domain: &self.domain },
+            event_parameter: &self.parameter,
+            #[cfg(feature = "catch-all-fields")]
+            other: &self.other,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The `eventParameter` alone: what the record's `eventName` says it is.
+impl Serialize for CdnParameter {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CdnParameter::LogFileCreated(p) => p.serialize(serializer),
             CdnParameter::CachedObjectsRefreshed(p)
             | CdnParameter::CachedObjectsPushed(p)
-            | CdnParameter::CachedObjectsBlocked(p) => value(&p),
-            CdnParameter::CdnDomainStarted(p) | CdnParameter::CdnDomainStopped(p) => value(&p),
-            CdnParameter::CdnDomainAdded(p) | CdnParameter::CdnDomainDeleted(p) => value(&p),
-            CdnParameter::Other { parameter, .. } => parameter,
-        };
-        RawRecord {
-            event_name,
-            event_source: record.event_source,
-            region: record.region,
-            event_version: record.event_version,
-            event_time: record.event_time,
-            trace_id: record.trace_id,
-            user_identity: RawIdentity { ali_uid: record.ali_uid },
-            resource: RawResource { domain: record.domain },
-            event_parameter,
+            | CdnParameter::CachedObjectsBlocked(p) => p.serialize(serializer),
+            CdnParameter::CdnDomainStarted(p) | CdnParameter::CdnDomainStopped(p) => p.serialize(serializer),
+            CdnParameter::CdnDomainAdded(p) | CdnParameter::CdnDomainDeleted(p) => p.serialize(serializer),
+            CdnParameter::Other { parameter, .. } => parameter.serialize(serializer),
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for CdnRecord {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(RecordVisitor)
+    }
+}
+
+/// Decodes a record field by field, so that `eventParameter` is decoded in place, typed by the `eventName` seen
+/// before it (FC sends `eventName` first): an error inside it names its whole path
+/// (`events[0].eventParameter.fileSize`), as a derived `Deserialize` would. Only an `eventParameter` sent before its
+/// `eventName` is buffered, and an error in it then names the record and `eventParameter` in its message.
+struct RecordVisitor;
+
+impl<'de> Visitor<'de> for RecordVisitor {
+    type Value = CdnRecord;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a CDN event record")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CdnRecord, A::Error> {
+        let mut record = CdnRecord::default();
+        let mut event_name: Option<String> = None;
+        let mut parameter: Option<CdnParameter> = None;
+        let mut parameter_before_name: Option<serde_json::Value> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "eventName" => event_name = Some(map.next_value()?),
+                "eventParameter" => match &event_name {
+                    Some(name) => parameter = Some(map.next_value_seed(ParameterOf(name))?),
+                    None => parameter_before_name = Some(map.next_value()?),
+                },
+                "eventSource" => record.event_source = map.next_value()?,
+                "region" => record.region = map.next_value()?,
+                "eventVersion" => record.event_version = map.next_value()?,
+                "eventTime" => record.event_time = map.next_value()?,
+                "traceId" => record.trace_id = map.next_value()?,
+                "userIdentity" => record.ali_uid = map.next_value::<UserIdentity<String>>()?.ali_uid,
+                "resource" => record.domain = map.next_value::<Resource<String>>()?.domain,
+                #[cfg(feature = "catch-all-fields")]
+                _ => {
+                    record.other.insert(key, map.next_value()?);
+                }
+                #[cfg(not(feature = "catch-all-fields"))]
+                _ => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        let name = event_name.ok_or_else(|| de::Error::missing_field("eventName"))?;
+        record.parameter = match (parameter, parameter_before_name) {
+            (Some(parameter), _) => parameter,
+            (None, Some(value)) => ParameterOf(&name)
+                .deserialize(value)
+                .map_err(|e| de::Error::custom(format_args!("eventParameter: {e}")))?,
+            // A known `eventName` needs its parameters; any other keeps `null`.
+            (None, None) => ParameterOf(&name)
+                .deserialize(serde_json::Value::Null)
+                .map_err(|_| de::Error::missing_field("eventParameter"))?,
+        };
+        Ok(record)
+    }
+}
+
+/// The `eventParameter` of the `eventName` it holds.
+struct ParameterOf<'a>(&'a str);
+
+impl<'de> DeserializeSeed<'de> for ParameterOf<'_> {
+    type Value = CdnParameter;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<CdnParameter, D::Error> {
+        Ok(match self.0 {
+            "LogFileCreated" => CdnParameter::LogFileCreated(Deserialize::deserialize(d)?),
+            "CachedObjectsRefreshed" => CdnParameter::CachedObjectsRefreshed(Deserialize::deserialize(d)?),
+            "CachedObjectsPushed" => CdnParameter::CachedObjectsPushed(Deserialize::deserialize(d)?),
+            "CachedObjectsBlocked" => CdnParameter::CachedObjectsBlocked(Deserialize::deserialize(d)?),
+            "CdnDomainStarted" => CdnParameter::CdnDomainStarted(Deserialize::deserialize(d)?),
+            "CdnDomainStopped" => CdnParameter::CdnDomainStopped(Deserialize::deserialize(d)?),
+            "CdnDomainAdded" => CdnParameter::CdnDomainAdded(Deserialize::deserialize(d)?),
+            "CdnDomainDeleted" => CdnParameter::CdnDomainDeleted(Deserialize::deserialize(d)?),
+            other => CdnParameter::Other { event_name: other.to_owned(), parameter: Deserialize::deserialize(d)? },
+        })
     }
 }
 

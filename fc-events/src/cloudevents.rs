@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// One CloudEvent as EventBridge delivers it to a function. `D` is the source's `data`
 /// ([`MnsQueueData`](crate::mns_queue::MnsQueueData), …; `serde_json::Value` for any). A trigger sends a
 /// [`Batch`](crate::Batch) of them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CloudEvent<D> {
     /// The event's id.
@@ -52,6 +52,10 @@ pub struct CloudEvent<D> {
     pub aliyunpublishaddr: Option<String>,
     /// The source's data.
     pub data: D,
+    /// Fields FC added that this crate does not name, kept and serialized back (feature `catch-all-fields`).
+    #[cfg(feature = "catch-all-fields")]
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 fn spec_version() -> String {
@@ -59,7 +63,8 @@ fn spec_version() -> String {
 }
 
 impl<D> CloudEvent<D> {
-    /// An event of `event_type` from `source` with `data` and nothing else set.
+    /// An event of `event_type` (each source's data type names its own: `KafkaData::EVENT_TYPE`, …) from `source`
+    /// (`acs:alikafka`, or the event source's name) with `data`, a JSON content type, and nothing else set.
     pub fn new(id: impl Into<String>, source: impl Into<String>, event_type: impl Into<String>, data: D) -> Self {
         CloudEvent {
             id: id.into(),
@@ -77,6 +82,38 @@ impl<D> CloudEvent<D> {
             aliyunregionid: None,
             aliyunpublishaddr: None,
             data,
+            #[cfg(feature = "catch-all-fields")]
+            other: serde_json::Map::new(),
         }
+    }
+
+    /// Sets the resource (`subject`), e.g. `acs:mns:cn-hangzhou:{account}:queues/{queue}`.
+    pub fn with_subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// Sets when it happened (`time`), RFC 3339.
+    pub fn with_time(mut self, time: impl Into<String>) -> Self {
+        self.time = Some(time.into());
+        self
+    }
+
+    /// Sets the region (`aliyunregionid`).
+    pub fn with_region_id(mut self, region_id: impl Into<String>) -> Self {
+        self.aliyunregionid = Some(region_id.into());
+        self
+    }
+
+    /// Sets the account that receives it (`aliyunaccountid`).
+    pub fn with_account_id(mut self, account_id: impl Into<String>) -> Self {
+        self.aliyunaccountid = Some(account_id.into());
+        self
+    }
+
+    /// Sets the event bus (`aliyuneventbusname`).
+    pub fn with_event_bus_name(mut self, event_bus_name: impl Into<String>) -> Self {
+        self.aliyuneventbusname = Some(event_bus_name.into());
+        self
     }
 }

@@ -10,7 +10,7 @@ use crate::cloudevents::CloudEvent;
 pub type KafkaEvent = Batch<CloudEvent<KafkaData>>;
 
 /// The `data` of a Kafka record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KafkaData {
@@ -35,6 +35,10 @@ pub struct KafkaData {
     /// The value: JSON, text or base64, depending on the trigger's data format.
     #[serde(default)]
     pub value: serde_json::Value,
+    /// Fields FC added that this crate does not name, kept and serialized back (feature `catch-all-fields`).
+    #[cfg(feature = "catch-all-fields")]
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A Kafka record's headers.
@@ -48,6 +52,33 @@ pub struct Headers {
     /// Whether they were read-only.
     #[serde(default)]
     pub is_read_only: bool,
+    /// Fields FC added that this crate does not name, kept and serialized back (feature `catch-all-fields`).
+    #[cfg(feature = "catch-all-fields")]
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl KafkaData {
+    /// The CloudEvents `type` of a Kafka record.
+    pub const EVENT_TYPE: &'static str = "alikafka:Topic:Message";
+
+    /// The record at `offset` of `partition` of `topic`, with `value` (JSON, a string, or base64 as the trigger's
+    /// data format has it), without a key or headers.
+    pub fn new(topic: impl Into<String>, partition: i32, offset: i64, value: serde_json::Value) -> Self {
+        KafkaData { topic: topic.into(), partition, offset, value, ..KafkaData::default() }
+    }
+
+    /// Sets the key.
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Sets the timestamp, milliseconds since the epoch.
+    pub fn with_timestamp(mut self, timestamp: i64) -> Self {
+        self.timestamp = timestamp;
+        self
+    }
 }
 
 impl crate::TriggerEvent for KafkaEvent {

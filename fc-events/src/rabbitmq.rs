@@ -9,7 +9,7 @@ use crate::cloudevents::CloudEvent;
 pub type RabbitMqEvent = Batch<CloudEvent<RabbitMqData>>;
 
 /// The `data` of a RabbitMQ message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RabbitMqData {
     /// How it was delivered.
@@ -19,10 +19,14 @@ pub struct RabbitMqData {
     pub props: Properties,
     /// The body: JSON when the producer sent JSON, else a string.
     pub body: serde_json::Value,
+    /// Fields FC added that this crate does not name, kept and serialized back (feature `catch-all-fields`).
+    #[cfg(feature = "catch-all-fields")]
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// How a RabbitMQ message was delivered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Envelope {
@@ -38,6 +42,10 @@ pub struct Envelope {
     /// The routing key.
     #[serde(default)]
     pub routing_key: String,
+    /// Fields FC added that this crate does not name, kept and serialized back (feature `catch-all-fields`).
+    #[cfg(feature = "catch-all-fields")]
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A RabbitMQ message's properties.
@@ -51,6 +59,48 @@ pub struct Properties {
     /// The message id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
+    /// Fields FC added that this crate does not name, kept and serialized back (feature `catch-all-fields`).
+    #[cfg(feature = "catch-all-fields")]
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl RabbitMqData {
+    /// The CloudEvents `type` of a RabbitMQ message.
+    pub const EVENT_TYPE: &'static str = "amqp:Queue:SendMessage";
+
+    /// A message delivered as `envelope` says, with `body` (JSON, or a string).
+    pub fn new(envelope: Envelope, body: serde_json::Value) -> Self {
+        RabbitMqData { envelope, body, ..RabbitMqData::default() }
+    }
+
+    /// Sets the message's properties.
+    pub fn with_props(mut self, props: Properties) -> Self {
+        self.props = props;
+        self
+    }
+}
+
+impl Envelope {
+    /// Delivery `delivery_tag` of a message routed from `exchange` with `routing_key`, delivered for the first
+    /// time.
+    pub fn new(delivery_tag: u64, exchange: impl Into<String>, routing_key: impl Into<String>) -> Self {
+        Envelope { delivery_tag, exchange: exchange.into(), routing_key: routing_key.into(), ..Envelope::default() }
+    }
+}
+
+impl Properties {
+    /// Sets the message id.
+    pub fn with_message_id(mut self, message_id: impl Into<String>) -> Self {
+        self.message_id = Some(message_id.into());
+        self
+    }
+
+    /// Sets the content encoding.
+    pub fn with_content_encoding(mut self, content_encoding: impl Into<String>) -> Self {
+        self.content_encoding = Some(content_encoding.into());
+        self
+    }
 }
 
 impl crate::TriggerEvent for RabbitMqEvent {

@@ -12,7 +12,7 @@ use crate::cloudevents::CloudEvent;
 pub type RocketMqEvent = Batch<CloudEvent<RocketMqData>>;
 
 /// The `data` of a RocketMQ message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RocketMqData {
@@ -26,6 +26,10 @@ pub struct RocketMqData {
     pub user_properties: BTreeMap<String, String>,
     /// The message body.
     pub body: String,
+    /// Fields FC added that this crate does not name, kept and serialized back (feature `catch-all-fields`).
+    #[cfg(feature = "catch-all-fields")]
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A RocketMQ message's system properties (strings in one sample, numbers in another: either decodes).
@@ -60,6 +64,38 @@ pub struct SystemProperties {
     /// The instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
+    /// Fields FC added that this crate does not name, kept and serialized back (feature `catch-all-fields`).
+    #[cfg(feature = "catch-all-fields")]
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl RocketMqData {
+    /// The CloudEvents `type` of a RocketMQ message.
+    pub const EVENT_TYPE: &'static str = "mq:Topic:SendMessage";
+
+    /// A message of `topic` with `body`.
+    pub fn new(topic: impl Into<String>, body: impl Into<String>) -> Self {
+        RocketMqData { topic: topic.into(), body: body.into(), ..RocketMqData::default() }
+    }
+
+    /// Sets the message's tags (`TAGS`).
+    pub fn with_tags(mut self, tags: impl Into<String>) -> Self {
+        self.system_properties.tags = Some(tags.into());
+        self
+    }
+
+    /// Sets the message's keys (`KEYS`).
+    pub fn with_keys(mut self, keys: impl Into<String>) -> Self {
+        self.system_properties.keys = Some(keys.into());
+        self
+    }
+
+    /// Adds the producer's property `name` with `value`.
+    pub fn with_user_property(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.user_properties.insert(name.into(), value.into());
+        self
+    }
 }
 
 mod opt_bool {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// ```json
 /// { "triggerTime": "2023-12-26T07:49:00Z", "triggerName": "timer-trigger", "payload": "awesome-fc" }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TimerEvent {
@@ -19,12 +19,21 @@ pub struct TimerEvent {
     /// with [`payload_json`](Self::payload_json).
     #[serde(default)]
     pub payload: String,
+    /// Fields FC added that this crate does not name, kept and serialized back (feature `catch-all-fields`).
+    #[cfg(feature = "catch-all-fields")]
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 impl TimerEvent {
-    /// A timer event.
+    /// What the trigger `trigger_name` sends at `trigger_time` (RFC 3339), with its configured `payload`.
     pub fn new(trigger_time: impl Into<String>, trigger_name: impl Into<String>, payload: impl Into<String>) -> Self {
-        TimerEvent { trigger_time: trigger_time.into(), trigger_name: trigger_name.into(), payload: payload.into() }
+        TimerEvent {
+            trigger_time: trigger_time.into(),
+            trigger_name: trigger_name.into(),
+            payload: payload.into(),
+            ..TimerEvent::default()
+        }
     }
 
     /// The payload decoded as JSON.

@@ -17,9 +17,10 @@ fn invalid(what: impl std::fmt::Display) -> Failure {
 ///    taking `()` or an `Option` can be called without a body.
 /// 2. A body that is not JSON and starts like a CBOR map or array is decoded as CBOR (what the Tablestore trigger
 ///    sends).
-/// 3. A body that is not JSON, or whose JSON the type refuses as a whole, is offered to the type as a string of
-///    its text: an MNS topic message in the STREAM format (plain text, or JSON of the application's own), a
-///    plain-text event for a `String`.
+/// 3. A body that is not JSON, or whose JSON the type refuses as a whole, is offered as raw text to a type that
+///    declares it takes FC's raw text (it asks the deserializer for a newtype struct named `fc_events::RAW_TEXT`, as
+///    `fc_events`' MNS topic event does for the STREAM format, whose body is the message as published). No other
+///    type gets a fallback: a `String` function is given a JSON string, and `{}` or `null` is refused.
 ///
 /// A body that does not decode is a [`Failure`] of type `InvalidEvent` whose message names the path of the
 /// failing field (`events[0].oss.object.size: invalid type: map, expected u64 …`); when no fallback decodes
@@ -43,12 +44,41 @@ pub fn decode_event<T: DeserializeOwned>(event: &[u8]) -> Result<T, Failure> {
             return ciborium::from_reader::<Tracked<T>, _>(event).map(|t| t.0).map_err(|e| invalid(cbor_error(e)));
         }
         if let Ok(text) = std::str::from_utf8(event)
-            && let Ok(value) = T::deserialize(serde_json::Value::String(text.to_owned()))
+            && let Ok(value) = T::deserialize(RawText(text))
         {
             return Ok(value);
         }
     }
     Err(invalid(error))
+}
+
+/// The name of the newtype struct a type asks for when it accepts a body FC sends as raw text (the same as
+/// `fc_events::RAW_TEXT`).
+pub(crate) const RAW_TEXT: &str = "$fc_events::RawText";
+
+/// A body offered as raw text: it answers only a type that asks for a newtype struct named [`RAW_TEXT`], and
+/// refuses every other request (a `String` asks for a string and is refused).
+struct RawText<'a>(&'a str);
+
+impl<'de> Deserializer<'de> for RawText<'_> {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Self::Error> {
+        Err(Self::Error::custom("the body is not JSON"))
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        if name == RAW_TEXT { visitor.visit_str(self.0) } else { self.deserialize_any(visitor) }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct seq tuple tuple_struct map struct enum identifier ignored_any
+    }
 }
 
 /// Whether a body starts with a CBOR array or map head (no JSON text starts with a byte above `0x7f`).
@@ -162,11 +192,53 @@ mod tests {
         ciborium::into_writer(&serde_json::json!({"events": [{"size": "x", "key": "k"}]}), &mut bad).unwrap();
         let f = decode_event::<Upload>(&bad).unwrap_err();
         assert!(f.message.contains("CBOR: events[0].size:"), "{}", f.message);
-        // Plain text, for a type that takes a string; JSON the type refuses as a whole, too.
-        assert_eq!(decode_event::<String>(b"hello topic").unwrap(), "hello topic");
-        assert_eq!(decode_event::<String>(b"123").unwrap(), "123");
-        assert_eq!(decode_event::<String>(br#""quoted""#).unwrap(), "quoted");
         assert_eq!(decode_event::<Option<u8>>(b"  ").unwrap(), None);
+    }
+
+    /// A type that takes FC's raw text, as `fc_events`' MNS topic event does.
+    #[derive(Debug, PartialEq)]
+    enum Message {
+        Json(serde_json::Value),
+        Raw(String),
+    }
+
+    impl<'de> Deserialize<'de> for Message {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Message;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a message object, or raw text")
+                }
+                fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Message, D::Error> {
+                    let value = serde_json::Value::deserialize(d)?;
+                    if value.get("Message").is_some() {
+                        Ok(Message::Json(value))
+                    } else {
+                        Err(D::Error::custom("not a message object"))
+                    }
+                }
+                fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Message, E> {
+                    Ok(Message::Raw(v.to_owned()))
+                }
+            }
+            deserializer.deserialize_newtype_struct(RAW_TEXT, V)
+        }
+    }
+
+    #[test]
+    fn raw_text_reaches_only_a_type_that_takes_it() {
+        assert_eq!(decode_event::<Message>(b"hello topic").unwrap(), Message::Raw("hello topic".into()));
+        assert_eq!(decode_event::<Message>(br#"{"order":1}"#).unwrap(), Message::Raw(r#"{"order":1}"#.into()));
+        assert!(matches!(decode_event::<Message>(br#"{"Message":"m"}"#).unwrap(), Message::Json(_)));
+        // A `String` takes a JSON string, and nothing else.
+        assert_eq!(decode_event::<String>(br#""quoted""#).unwrap(), "quoted");
+        for refused in [&b"hello topic"[..], b"123", b"{}", b"null", b"[1]"] {
+            let f = decode_event::<String>(refused).unwrap_err();
+            assert_eq!(f.error_type, error_types::INVALID_EVENT, "{}", String::from_utf8_lossy(refused));
+        }
+        #[cfg(feature = "events")]
+        assert_eq!(RAW_TEXT, fc_events::RAW_TEXT);
     }
 
     #[test]
