@@ -14,7 +14,9 @@ pub use bytes::Bytes;
 pub use serde::Serialize;
 pub use serde::de::DeserializeOwned;
 
-pub use crate::http_trigger::{HttpTriggerClient, Reply, TriggerCall, TriggerClient, TriggerResponse, TriggerStream};
+pub use crate::http_trigger::{
+    HttpTriggerClient, Reply, TriggerCall, TriggerClient, TriggerRequests, TriggerResponse, TriggerStream,
+};
 pub use http::Method;
 
 pub use crate::{

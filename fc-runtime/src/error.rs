@@ -272,8 +272,10 @@ pub enum InputField {
     InvocationIdPrefix,
     /// An async-task listing's `prefix`.
     TaskIdPrefix,
-    /// A header value built from other parts.
+    /// A header value built from other parts, or an HTTP-trigger call's header.
     HeaderValue,
+    /// An HTTP-trigger call's path.
+    TriggerPath,
 }
 
 impl fmt::Display for InputField {
@@ -291,6 +293,7 @@ impl fmt::Display for InputField {
             InputField::InvocationIdPrefix => "invocationIdPrefix",
             InputField::TaskIdPrefix => "prefix",
             InputField::HeaderValue => "header value",
+            InputField::TriggerPath => "path",
         })
     }
 }

@@ -43,7 +43,6 @@ mod env;
 mod error;
 #[cfg(any(feature = "function", feature = "local"))]
 pub mod function;
-pub mod http_trigger;
 #[cfg(any(feature = "function", feature = "local"))]
 mod net;
 pub mod sign;
@@ -56,6 +55,9 @@ pub mod local;
 /// Typed events of every FC trigger: the [`fc_events`] crate (feature `events`).
 #[cfg(feature = "events")]
 pub use fc_events as events;
+
+/// Calling a web function through its HTTP trigger: [`HttpTriggerClient`](http_trigger::HttpTriggerClient).
+pub use client::trigger as http_trigger;
 
 pub use client::invoke::{Accepted, DynInvoke, Invocation, Invoke};
 pub use client::listing::{InvocationStatus, ListFilter, SortOrder};

@@ -209,7 +209,8 @@ fn render_route(route: &Route<'_>, p: &TokenStream) -> TokenStream {
         #[allow(unused_mut)]
         #sig {
             let __fc_call = (|| -> #p::Result<#p::TriggerCall, #p::FcError> {
-                let mut __fc_call = #client.request_segments(#p::Method::#method, [#(#segments),*]);
+                let mut __fc_call =
+                    #p::TriggerRequests::request_segments(#client, #p::Method::#method, [#(#segments),*]);
                 #(#steps)*
                 #p::Ok(__fc_call)
             })();

@@ -276,6 +276,13 @@ pub(super) fn route<'a>(ctx: &Ctxt, item: &'a TraitItemFn) -> Route<'a> {
         Some(r) => ctx.error_spanned_by(r, "a route takes `&self`"),
         None => ctx.error_at(sig.ident.span(), "a route takes `&self` as its first argument"),
     }
+    // Any other name is free (the client has no method of its own), but this one is the supertrait's.
+    if sig.ident == "trigger_client" {
+        ctx.error_spanned_by(
+            &sig.ident,
+            "a route cannot be called `trigger_client`: every #[fc_http] trait inherits that method from `TriggerClient`",
+        );
+    }
 
     // The arguments' places.
     let params: Vec<(String, Span)> = route

@@ -9,7 +9,7 @@ use http::HeaderValue;
 use super::{Client, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT, Inner, validate};
 use crate::credentials::CredentialsProvider;
 use crate::error::Setting;
-use crate::transport::{CredentialSource, Prepared, Transport};
+use crate::transport::{CredentialSource, HttpSetup, Prepared, Transport};
 use crate::{Credentials, Environment, FcError, Limits, RetryPolicy};
 
 /// What the builder was given for credentials; checked in `build()`.
@@ -72,7 +72,7 @@ impl Default for ClientBuilder {
             pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
             retry: RetryPolicy::default(),
             limits: Limits::default(),
-            user_agent: concat!("fc-runtime-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
+            user_agent: HttpSetup::default().user_agent,
             qualifier_override: None,
             use_env_proxy: true,
             proxy_env: Environment::process(),
@@ -230,28 +230,17 @@ impl ClientBuilder {
             Some(CredentialsSetting::Fixed(c)) => CredentialSource::Fixed(Arc::new(Prepared::new(c)?)),
             Some(CredentialsSetting::Provider(p)) => CredentialSource::Provider(p),
         };
-        if let Some(problem) = crate::wire::header_value_problem(&self.user_agent) {
-            return Err(FcError::config(Setting::UserAgent, problem));
-        }
         if let Some(q) = &self.qualifier_override {
             validate::qualifier(q).map_err(|e| FcError::config(Setting::QualifierOverride, e.to_string()))?;
         }
         let base_url = reqwest::Url::parse(&endpoint).map_err(|e| FcError::config(Setting::Endpoint, e.to_string()))?;
-        let mut http = reqwest::Client::builder()
-            .user_agent(self.user_agent)
-            .connect_timeout(self.connect_timeout)
-            .pool_idle_timeout(self.pool_idle_timeout)
-            .tcp_nodelay(true)
-            .redirect(reqwest::redirect::Policy::none());
-        // One endpoint, one decision: the proxy (if any) for every request, or none at all.
-        let proxy = if self.use_env_proxy { super::proxy::for_endpoint(&base_url, &self.proxy_env) } else { None };
-        http = match &proxy {
-            Some(p) => http.proxy(reqwest::Proxy::all(&p.url).map_err(|e| {
-                FcError::config(Setting::HttpClient, format!("the proxy in {} is not usable: {e}", p.variable))
-            })?),
-            None => http.no_proxy(),
+        let setup = HttpSetup {
+            user_agent: self.user_agent,
+            connect_timeout: self.connect_timeout,
+            pool_idle_timeout: self.pool_idle_timeout,
+            proxy_env: self.use_env_proxy.then_some(self.proxy_env),
         };
-        let http = http.build().map_err(|e| FcError::config(Setting::HttpClient, e.to_string()))?;
+        let http = setup.build(&base_url)?;
         let account_header =
             account_id.as_deref().map(|id| HeaderValue::from_str(id).expect("an account id is digits"));
         Ok(Client {
@@ -263,7 +252,6 @@ impl ClientBuilder {
                     account_header,
                     self.retry,
                     self.attempt_timeout,
-                    proxy.map(|p| p.describe()),
                 )?,
                 endpoint,
                 account_id,

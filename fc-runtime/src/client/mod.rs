@@ -6,13 +6,12 @@ mod builder;
 pub(crate) mod invoke;
 pub(crate) mod listing;
 pub(crate) mod paths;
-mod proxy;
 
-pub(crate) use proxy::for_endpoint as proxy_for;
 pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod stateful;
 pub(crate) mod tasks;
+pub mod trigger;
 pub(crate) mod validate;
 
 use std::borrow::Cow;

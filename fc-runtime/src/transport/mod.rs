@@ -1,6 +1,8 @@
 //! The one path every request takes, invoke and stateful API alike: credentials, headers, signing, sending,
 //! classifying the answer, and retrying what [`retry::is_safe_to_retry`] allows.
 
+mod connect;
+mod proxy;
 mod retry;
 mod signing;
 
@@ -11,8 +13,9 @@ use bytes::Bytes;
 use http::header::RETRY_AFTER;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 
-pub(crate) use retry::Idempotency;
+pub(crate) use connect::{Http, HttpSetup};
 pub use retry::RetryPolicy;
+pub(crate) use retry::{Attempt, Idempotency, Outcome, Retried, retrying, trigger_outcome};
 pub(crate) use signing::{Prepared, PreparedCache, http_trigger_headers};
 
 use crate::FcError;
@@ -21,7 +24,6 @@ use crate::error::{Delivery, ErrorCode, TimeoutKind};
 use crate::sign::QueryParam;
 use crate::sign::acs3;
 use crate::wire::{headers as resp_headers, parse_retry_after};
-use retry::Outcome;
 
 /// Where request credentials come from.
 #[derive(Debug, Clone)]
@@ -134,17 +136,17 @@ fn host_header(url: &reqwest::Url) -> Result<HeaderValue, FcError> {
 
 impl Transport {
     /// A transport to `base_url` through `http`, signing with `credentials` (and `X-Fc-Account-Id` when given),
-    /// retrying by `retry`; `proxy` describes the proxy `http` goes through, for errors.
+    /// retrying by `retry`.
     pub(crate) fn new(
-        http: reqwest::Client,
+        http: Http,
         base_url: reqwest::Url,
         credentials: CredentialSource,
         account_id: Option<HeaderValue>,
         retry: RetryPolicy,
         attempt_timeout: Option<Duration>,
-        proxy: Option<String>,
     ) -> Result<Self, FcError> {
         let host = host_header(&base_url)?;
+        let Http { client: http, proxy } = http;
         Ok(Transport {
             http,
             base_url,
@@ -174,9 +176,7 @@ impl Transport {
         };
         let call_timeout = ex.timeout.unwrap_or(crate::DEFAULT_TIMEOUT);
         let deadline = tokio::time::Instant::now() + call_timeout;
-        let mut attempt = 1u32;
-        let mut resent = false;
-        loop {
+        let attempt = |_| async {
             // Each attempt gets its own timeout, within what is left of the call's deadline.
             let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
             let limit = match self.attempt_timeout {
@@ -197,34 +197,21 @@ impl Transport {
                     result => result,
                 }
             };
-            let outcome = match &result {
-                Ok(answer) => Some((
-                    Outcome::Answered(answer.status),
+            let (outcome, retry_after) = match &result {
+                Ok(answer) => (
+                    Some(retry::api_outcome(answer.status)),
                     answer.headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after),
-                )),
-                Err(FcError::Transport(e)) => Some((Outcome::Failed(e.delivery), None)),
-                Err(FcError::Timeout(_)) => Some((Outcome::Failed(Delivery::MaybeDelivered), None)),
-                // Credentials that could not be had or sent: nothing was attempted.
-                Err(_) => None,
+                ),
+                Err(e) => (failure_outcome(e), None),
             };
-            if let Some((outcome, retry_after)) = outcome
-                && retry::is_safe_to_retry(outcome, ex.idempotency)
-                && let Some(wait) = self.retry.backoff(attempt, retry_after)
-                // A pause that would end past the deadline ends the call instead.
-                && tokio::time::Instant::now() + wait < deadline
-            {
-                tracing::debug!(?outcome, attempt, ?wait, "safe to re-send; retrying");
-                tokio::time::sleep(wait).await;
-                resent |= outcome == Outcome::Failed(Delivery::MaybeDelivered);
-                attempt += 1;
-                continue;
-            }
-            let answer = result?;
-            if !answer.status.is_success() {
-                return Err(classify_refusal(answer, resent, ex.signing));
-            }
-            return Ok(answer);
+            Attempt { result, outcome, retry_after }
+        };
+        let Retried { result, resent } = retrying(&self.retry, deadline, ex.idempotency, attempt).await;
+        let answer = result?;
+        if !answer.status.is_success() {
+            return Err(classify_refusal(answer, resent, ex.signing));
         }
+        Ok(answer)
     }
 
     /// One signed attempt.
@@ -288,7 +275,17 @@ fn classify_refusal(answer: Answer, resent: bool, signing: Signing) -> FcError {
     error
 }
 
-fn transport_error(e: reqwest::Error, timeout: Duration, proxy: Option<&str>) -> FcError {
+/// How an attempt that ended in an error ended, for the retry rule: a transport failure (sent or not), a timeout
+/// (perhaps delivered); `None` for an error before anything was attempted (credentials that could not be had).
+pub(crate) fn failure_outcome(e: &FcError) -> Option<Outcome> {
+    match e {
+        FcError::Transport(e) => Some(Outcome::Failed(e.delivery)),
+        FcError::Timeout(_) => Some(Outcome::Failed(Delivery::MaybeDelivered)),
+        _ => None,
+    }
+}
+
+pub(crate) fn transport_error(e: reqwest::Error, timeout: Duration, proxy: Option<&str>) -> FcError {
     // Kept as the source, without the URL: what a caller prints must not depend on what a URL carries.
     let e = e.without_url();
     if e.is_timeout() {

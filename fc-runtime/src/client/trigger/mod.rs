@@ -2,125 +2,220 @@
 //!
 //! The client is given the trigger's URL and how the trigger authenticates: anonymous, `function` (each request
 //! signed as FC's documentation's samples sign it, [`sign::http_trigger`](crate::sign::http_trigger), with
-//! credentials from a provider: the default chain by default), or a JWT sent as a bearer token. A call is a
-//! method, a path (percent-encoded here, segment by segment), query parameters and a body; the answer is its
-//! status, headers and body. A non-2xx answer is an error: [`FcError::Service`] when FC itself refused (a bad
-//! signature, a limit: FC's error body), [`FcError::Http`] when the function answered so, with its status, FC's
-//! request id and the body (`{"errorMessage", "errorType"}` decoded when it is one).
+//! credentials from a provider: the default chain by default), a JWT, or one of the trigger's bearer tokens. A call
+//! is a method, a path (percent-encoded here, segment by segment), query parameters, headers and a body; the answer
+//! is its status, headers and body. A non-2xx answer is an error, classified by FC's marker, the
+//! `X-Fc-Error-Type` header FC puts on its own answers (the HTTP-trigger FAQ's table):
+//!
+//! | the answer | the error |
+//! |---|---|
+//! | `X-Fc-Error-Type: FcCommonError`: FC refused or failed (limits, auth, method, throttling, its own error) | [`FcError::Service`], FC's code and message |
+//! | `X-Fc-Error-Type: UnhandledInvocationError` (502): the function failed, answered over the limits, or is not an HTTP function | [`FcError::Function`], unhandled, with the failure body's message and type |
+//! | no marker: the function's own answer, whatever its status or body | [`FcError::Http`], with the status, FC's request id and the body |
+//!
+//! What `authType = function` protects, and what it does not: the signature covers the method, the path, the query
+//! and the date, so a request cannot be sent to another route or with other parameters, and a captured one is
+//! refused after 15 minutes. The body and the host are not signed (FC's scheme signs an empty payload line), so
+//! whoever sees a request can replay it, with another body, within those 15 minutes: send it over HTTPS, and make
+//! a route that must not run twice idempotent in the function itself.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), fc_runtime::FcError> {
-//! use fc_runtime::http_trigger::HttpTriggerClient;
+//! use fc_runtime::http_trigger::{HttpTriggerClient, TriggerRequests as _};
 //! let web = HttpTriggerClient::builder("https://web-demo-abc.cn-hangzhou.fcapp.run").sign_with_default_chain().build()?;
 //! let greeting: serde_json::Value = web.post("/greet").json(&serde_json::json!({"name": "Ann"}))?.send().await?.json()?;
 //! let echoed = web.get("/echo").query("text", "hi").send().await?.text()?;
 //! # Ok(()) }
 //! ```
 
+mod answer;
+mod call;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use http::Method;
+
+pub use answer::{Reply, TriggerResponse, TriggerStream};
+pub use call::TriggerCall;
 
 use crate::credentials::{CredentialsProvider, DefaultCredentialsChain};
-use crate::error::{Delivery, HttpError, Setting};
-use crate::sign::acs3;
+use crate::error::Setting;
+use crate::transport::{HttpSetup, PreparedCache};
 use crate::{Credentials, Environment, FcError, RetryPolicy};
 
 /// How a client proves itself to an HTTP trigger.
 #[derive(Clone)]
-pub enum TriggerAuth {
+enum Auth {
     /// `authType = anonymous`: nothing.
     Anonymous,
+    /// `authType = function`, with credentials from the default chain of the client's environment (resolved when
+    /// the client is built, so that the order of the builder's calls does not matter).
+    DefaultChain,
     /// `authType = function`: each request signed with credentials from this provider.
     Function(Arc<dyn CredentialsProvider>),
-    /// A JWT trigger: `Authorization: Bearer {token}`.
+    /// A JWT trigger, or one of a bearer trigger's tokens: `Authorization: Bearer {token}`.
     Bearer(String),
 }
 
-impl std::fmt::Debug for TriggerAuth {
+impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TriggerAuth::Anonymous => f.write_str("Anonymous"),
-            TriggerAuth::Function(p) => f.debug_tuple("Function").field(p).finish(),
-            TriggerAuth::Bearer(_) => f.write_str("Bearer(***)"),
+            Auth::Anonymous => f.write_str("Anonymous"),
+            Auth::DefaultChain => f.write_str("DefaultChain"),
+            Auth::Function(p) => f.debug_tuple("Function").field(p).finish(),
+            Auth::Bearer(_) => f.write_str("Bearer(***)"),
         }
     }
 }
 
-/// Builds an [`HttpTriggerClient`].
+/// Builds an [`HttpTriggerClient`]: the same HTTP setup as [`Client`](crate::Client)'s (user agent, connect
+/// timeout, idle connections, proxy variables, retry rule), checked once by [`build`](Self::build).
 #[derive(Debug)]
 #[must_use]
 pub struct HttpTriggerClientBuilder {
     url: String,
-    auth: TriggerAuth,
+    auth: Auth,
     timeout: Duration,
+    attempt_timeout: Option<Duration>,
     retry: RetryPolicy,
+    max_response_bytes: usize,
     env: Environment,
+    setup: HttpSetup,
+    use_env_proxy: bool,
 }
 
 impl HttpTriggerClientBuilder {
-    /// Signs every request (`authType = function`) with credentials from the default chain.
+    /// Signs every request (`authType = function`) with credentials from the default chain, read from
+    /// [`environment`](Self::environment)'s variables and files.
     pub fn sign_with_default_chain(mut self) -> Self {
-        self.auth = TriggerAuth::Function(Arc::new(DefaultCredentialsChain::from_environment(self.env.clone())));
+        self.auth = Auth::DefaultChain;
         self
     }
 
     /// Signs every request with these credentials.
     pub fn sign_with(mut self, credentials: Credentials) -> Self {
-        self.auth = TriggerAuth::Function(Arc::new(credentials));
+        self.auth = Auth::Function(Arc::new(credentials));
         self
     }
 
     /// Signs every request with credentials from `provider`.
     pub fn sign_with_provider(mut self, provider: impl CredentialsProvider + 'static) -> Self {
-        self.auth = TriggerAuth::Function(Arc::new(provider));
+        self.auth = Auth::Function(Arc::new(provider));
         self
     }
 
-    /// Sends a JWT: `Authorization: Bearer {token}`.
+    /// Sends `Authorization: Bearer {token}`: a JWT to a JWT trigger, or one of a bearer trigger's tokens.
     pub fn bearer(mut self, token: impl Into<String>) -> Self {
-        self.auth = TriggerAuth::Bearer(token.into());
+        self.auth = Auth::Bearer(token.into());
         self
     }
 
-    /// A call's deadline, every attempt included (default 120 s).
+    /// A call's deadline, every attempt and pause included (default [`DEFAULT_TIMEOUT`](crate::DEFAULT_TIMEOUT),
+    /// 120 s). A streamed answer's body is read after it.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// When to send again: a call that may have been delivered only when marked idempotent
-    /// ([`TriggerCall::idempotent`]); one never sent, and 429/503 refusals, always (default 3 attempts).
+    /// The longest one attempt may take until the answer's head arrives (default: the call's deadline).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// When to send again, by the one rule every client of this crate follows ([`RetryPolicy`]): a call FC answered
+    /// without running the function (its `FcCommonError` 429, 500 or 503), or one never sent; a call that may have
+    /// reached the function only when marked idempotent ([`TriggerCall::idempotent`]), then also after a lost
+    /// connection and on the function's own 429 or 503. `Retry-After` is honoured. Default: 3 attempts.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
 
-    /// Checks the URL and builds the client.
+    /// The largest answer read (default: 32 MiB, FC's limit on a synchronous answer): a bigger body, whole or
+    /// streamed, is an error once this many bytes have arrived, without holding more.
+    pub fn max_response_bytes(mut self, max: usize) -> Self {
+        self.max_response_bytes = max;
+        self
+    }
+
+    /// Where the default chain and the proxy variables are read (default: the process's).
+    pub fn environment(mut self, env: Environment) -> Self {
+        self.setup.proxy_env = Some(env.clone());
+        self.env = env;
+        self
+    }
+
+    /// The `User-Agent` (default `fc-runtime-rust/{version}`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.setup.user_agent = user_agent.into();
+        self
+    }
+
+    /// The connect timeout (default [`DEFAULT_CONNECT_TIMEOUT`](crate::DEFAULT_CONNECT_TIMEOUT)).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.setup.connect_timeout = timeout;
+        self
+    }
+
+    /// How long an idle pooled connection is kept (default
+    /// [`DEFAULT_POOL_IDLE_TIMEOUT`](crate::DEFAULT_POOL_IDLE_TIMEOUT)).
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.setup.pool_idle_timeout = timeout;
+        self
+    }
+
+    /// Whether to honour the environment's proxy variables (default true), as
+    /// [`ClientBuilder::use_env_proxy`](crate::ClientBuilder::use_env_proxy) does: never for a loopback URL or a
+    /// `NO_PROXY` host.
+    pub fn use_env_proxy(mut self, enabled: bool) -> Self {
+        self.use_env_proxy = enabled;
+        self
+    }
+
+    /// Checks the URL and the settings, and builds the client. The URL is the trigger's
+    /// (`https://{trigger}.{region}.fcapp.run`), or a custom domain's with a path prefix (`https://example.com/api`:
+    /// every call's path goes after it); a query or a fragment is refused.
     pub fn build(self) -> Result<HttpTriggerClient, FcError> {
-        let base = reqwest::Url::parse(self.url.trim_end_matches('/'))
-            .map_err(|e| FcError::config(Setting::Endpoint, format!("the HTTP trigger URL {:?}: {e}", self.url)))?;
-        if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
-            return Err(FcError::config(Setting::Endpoint, format!("{:?} is not an http(s) URL", self.url)));
+        let invalid = |why: String| FcError::config(Setting::Endpoint, why);
+        let base = reqwest::Url::parse(self.url.trim())
+            .map_err(|e| invalid(format!("the HTTP trigger URL {:?}: {e}", self.url)))?;
+        if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none_or(str::is_empty) {
+            return Err(invalid(format!("{:?} is not an http(s) URL", self.url)));
         }
-        let proxy = crate::client::proxy_for(&base, &self.env);
-        let mut http = reqwest::Client::builder().tcp_nodelay(true).redirect(reqwest::redirect::Policy::none());
-        http = match &proxy {
-            Some(p) => http
-                .proxy(reqwest::Proxy::all(&p.url).map_err(|e| FcError::config(Setting::HttpClient, e.to_string()))?),
-            None => http.no_proxy(),
+        if base.query().is_some() || base.fragment().is_some() {
+            return Err(invalid(format!("{:?}: give the trigger's URL without a query or fragment", self.url)));
+        }
+        if !base.username().is_empty() || base.password().is_some() {
+            return Err(invalid(format!("{:?}: credentials do not belong in the URL", self.url)));
+        }
+        let prefix = base.path().trim_end_matches('/').to_owned();
+        let mut setup = self.setup;
+        if !self.use_env_proxy {
+            setup.proxy_env = None;
+        }
+        let http = setup.build(&base)?;
+        let auth = match self.auth {
+            Auth::DefaultChain => Auth::Function(Arc::new(DefaultCredentialsChain::from_environment(self.env))),
+            other => other,
         };
-        let http = http.build().map_err(|e| FcError::config(Setting::HttpClient, e.to_string()))?;
+        if let Auth::Bearer(token) = &auth
+            && let Some(problem) = crate::wire::header_value_problem(token)
+        {
+            return Err(FcError::config(Setting::Credentials, format!("the bearer token {problem}")));
+        }
         Ok(HttpTriggerClient {
             inner: Arc::new(Inner {
-                http,
+                http: http.client,
                 base,
-                auth: self.auth,
+                prefix,
+                auth,
                 timeout: self.timeout,
+                attempt_timeout: self.attempt_timeout,
                 retry: self.retry,
-                proxy: proxy.map(|p| p.describe()),
+                max_response_bytes: self.max_response_bytes,
+                proxy: http.proxy,
                 prepared: Default::default(),
             }),
         })
@@ -128,6 +223,10 @@ impl HttpTriggerClientBuilder {
 }
 
 /// A client of one HTTP trigger. Cheap to clone (one connection pool).
+///
+/// Its calls are [`TriggerRequests`]' methods (`client.get(path)`, `client.post(path)`, …) and the routes of the
+/// `#[fc_http]` traits it implements (`client.delete_photo(id)`): it has no method of its own, so that a route may
+/// be called anything, `get` and `delete` included.
 #[derive(Debug, Clone)]
 pub struct HttpTriggerClient {
     inner: Arc<Inner>,
@@ -137,12 +236,16 @@ pub struct HttpTriggerClient {
 struct Inner {
     http: reqwest::Client,
     base: reqwest::Url,
-    auth: TriggerAuth,
+    /// The URL's own path, without a trailing `/`: every call's path goes after it.
+    prefix: String,
+    auth: Auth,
     timeout: Duration,
+    attempt_timeout: Option<Duration>,
     retry: RetryPolicy,
+    max_response_bytes: usize,
     proxy: Option<String>,
     /// The signing key prepared from the provider's latest credentials.
-    prepared: crate::transport::PreparedCache,
+    prepared: PreparedCache,
 }
 
 impl HttpTriggerClient {
@@ -151,10 +254,14 @@ impl HttpTriggerClient {
     pub fn builder(url: impl Into<String>) -> HttpTriggerClientBuilder {
         HttpTriggerClientBuilder {
             url: url.into(),
-            auth: TriggerAuth::Anonymous,
+            auth: Auth::Anonymous,
             timeout: crate::DEFAULT_TIMEOUT,
+            attempt_timeout: None,
             retry: RetryPolicy::default(),
+            max_response_bytes: crate::Limits::default().max_sync_payload,
             env: Environment::process(),
+            setup: HttpSetup::default(),
+            use_env_proxy: true,
         }
     }
 
@@ -164,258 +271,68 @@ impl HttpTriggerClient {
         let url = env
             .get("FC_HTTP_TRIGGER_URL")
             .ok_or_else(|| FcError::config(Setting::Env("FC_HTTP_TRIGGER_URL"), "not set"))?;
-        Ok(HttpTriggerClient::builder(url).sign_with_default_chain())
+        Ok(HttpTriggerClient::builder(url).environment(env).sign_with_default_chain())
     }
+}
 
+/// Untyped calls through an HTTP trigger: `client.get("/echo").query("text", "hi").send().await`.
+///
+/// A trait rather than methods of [`HttpTriggerClient`], so that the routes of an `#[fc_http]` trait are what
+/// `client.get(…)` or `client.delete(…)` call when that trait is the one in scope; bring this one in
+/// (`use fc_runtime::http_trigger::TriggerRequests as _;`) for calls of your own. Implemented for every
+/// [`TriggerClient`].
+pub trait TriggerRequests {
     /// The trigger's URL.
-    pub fn url(&self) -> &str {
-        self.inner.base.as_str()
-    }
+    fn url(&self) -> &str;
 
     /// A call of `method` on `path` (`/albums/a b`: each segment between `/` is percent-encoded here).
-    pub fn request(&self, method: Method, path: &str) -> TriggerCall {
-        let path = path.strip_prefix('/').unwrap_or(path);
-        self.request_segments(method, path.split('/'))
-    }
+    fn request(&self, method: Method, path: &str) -> TriggerCall;
 
     /// A call of `method` on the path made of `segments`, each percent-encoded whole: a `/` inside a segment is
-    /// sent as `%2F`, so a value taken from the caller cannot add segments. `["albums", "a/b"]` is
-    /// `/albums/a%2Fb`; no segment is `/`.
-    pub fn request_segments<S: Into<String>>(
-        &self,
-        method: Method,
-        segments: impl IntoIterator<Item = S>,
-    ) -> TriggerCall {
-        TriggerCall {
-            client: self.clone(),
-            method,
-            segments: segments.into_iter().map(Into::into).collect(),
-            query: Vec::new(),
-            headers: HeaderMap::new(),
-            body: Bytes::new(),
-            idempotent: false,
-            error: None,
-        }
-    }
+    /// sent as `%2F`, so that a value taken from the caller cannot add segments. `["albums", "a/b"]` is
+    /// `/albums/a%2Fb`. A segment that is `.` or `..` is refused when sent: every URL parser on the way (this
+    /// client's, a proxy's, FC's) would resolve it, so it cannot reach the function as a value.
+    fn request_segments<S: Into<String>>(&self, method: Method, segments: impl IntoIterator<Item = S>) -> TriggerCall;
 
     /// `GET path`.
-    pub fn get(&self, path: &str) -> TriggerCall {
+    fn get(&self, path: &str) -> TriggerCall {
         self.request(Method::GET, path)
     }
 
     /// `POST path`.
-    pub fn post(&self, path: &str) -> TriggerCall {
+    fn post(&self, path: &str) -> TriggerCall {
         self.request(Method::POST, path)
     }
 
     /// `PUT path`.
-    pub fn put(&self, path: &str) -> TriggerCall {
+    fn put(&self, path: &str) -> TriggerCall {
         self.request(Method::PUT, path)
     }
 
+    /// `PATCH path`.
+    fn patch(&self, path: &str) -> TriggerCall {
+        self.request(Method::PATCH, path)
+    }
+
     /// `DELETE path`.
-    pub fn delete(&self, path: &str) -> TriggerCall {
+    fn delete(&self, path: &str) -> TriggerCall {
         self.request(Method::DELETE, path)
     }
 }
 
-/// One call to an HTTP trigger, built then sent.
-#[derive(Debug)]
-#[must_use]
-pub struct TriggerCall {
-    client: HttpTriggerClient,
-    method: Method,
-    /// The path's segments, not encoded.
-    segments: Vec<String>,
-    query: Vec<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-    idempotent: bool,
-    error: Option<FcError>,
-}
-
-impl TriggerCall {
-    /// A query parameter.
-    pub fn query(mut self, name: impl Into<String>, value: impl ToString) -> Self {
-        self.query.push((name.into(), value.to_string()));
-        self
+impl<T: TriggerClient + ?Sized> TriggerRequests for T {
+    fn url(&self) -> &str {
+        self.trigger_client().inner.base.as_str()
     }
 
-    /// A header. `x-fc-*` headers are FC's (refused, as FC refuses them; see [`log_tail`](Self::log_tail) and
-    /// [`asynchronous`](Self::asynchronous)), and so are `connection`, `keep-alive` and `authorization` when the
-    /// client signs.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        let refused = name.len() >= 5 && name[..5].eq_ignore_ascii_case("x-fc-")
-            || ["connection", "keep-alive"].iter().any(|n| n.eq_ignore_ascii_case(name));
-        let parsed = HeaderName::from_bytes(name.as_bytes()).ok().zip(HeaderValue::from_str(value).ok());
-        match (refused, parsed) {
-            (false, Some((name, mut value))) => {
-                // Credentials a caller sends in a header of its own are not printed by `Debug`.
-                let credential = [http::header::AUTHORIZATION, http::header::COOKIE, http::header::PROXY_AUTHORIZATION];
-                value.set_sensitive(credential.contains(&name));
-                self.headers.append(name, value);
-            }
-            _ => {
-                self.error.get_or_insert_with(|| {
-                    FcError::invalid_input(
-                        crate::InputField::HeaderValue,
-                        format!("the header {name:?} cannot be sent through an HTTP trigger"),
-                    )
-                });
-            }
-        }
-        self
+    fn request(&self, method: Method, path: &str) -> TriggerCall {
+        let path = path.strip_prefix('/').unwrap_or(path);
+        self.request_segments(method, path.split('/'))
     }
 
-    /// A JSON body (`content-type: application/json`).
-    pub fn json<T: serde::Serialize + ?Sized>(mut self, value: &T) -> Result<Self, FcError> {
-        self.body = Bytes::from(serde_json::to_vec(value).map_err(|e| FcError::encode(None, e))?);
-        self.headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        Ok(self)
+    fn request_segments<S: Into<String>>(&self, method: Method, segments: impl IntoIterator<Item = S>) -> TriggerCall {
+        TriggerCall::new(self.trigger_client().clone(), method, segments.into_iter().map(Into::into).collect())
     }
-
-    /// A text body (`content-type: text/plain; charset=utf-8`).
-    pub fn text(mut self, text: impl Into<String>) -> Self {
-        self.body = Bytes::from(text.into());
-        self.headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-        self
-    }
-
-    /// A binary body (`content-type: application/octet-stream`).
-    pub fn bytes(mut self, body: impl Into<Bytes>) -> Self {
-        self.body = body.into();
-        self.headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-        self
-    }
-
-    /// `X-Fc-Log-Type: Tail`: the answer carries the invocation's last 4 KB of log ([`TriggerResponse::log_tail`]).
-    pub fn log_tail(mut self) -> Self {
-        self.headers.insert("x-fc-log-type", HeaderValue::from_static("Tail"));
-        self
-    }
-
-    /// `X-Fc-Invocation-Type: Async`: FC accepts the request (202) and runs it later; its result goes to the
-    /// function's destination, not back here.
-    pub fn asynchronous(mut self) -> Self {
-        self.headers.insert("x-fc-invocation-type", HeaderValue::from_static("Async"));
-        self
-    }
-
-    /// Marks the call safe to send twice: it is then re-sent after a connection that may have delivered it.
-    pub fn idempotent(mut self) -> Self {
-        self.idempotent = true;
-        self
-    }
-
-    /// Sends the call and reads the whole answer.
-    pub async fn send(self) -> Result<TriggerResponse, FcError> {
-        let response = self.send_streaming().await?;
-        let body = response
-            .response
-            .bytes()
-            .await
-            .map_err(|e| FcError::transport(Delivery::MaybeDelivered, e.without_url()))?;
-        Ok(TriggerResponse {
-            status: response.status,
-            headers: response.headers,
-            body,
-            request_id: response.request_id,
-        })
-    }
-
-    /// Sends the call and returns as soon as the answer's head has arrived: its body is read chunk by chunk, as
-    /// the function streams it ([`TriggerStream::chunk`]). A non-2xx answer is read whole and is an error.
-    pub async fn send_streaming(self) -> Result<TriggerStream, FcError> {
-        if let Some(error) = self.error {
-            return Err(error);
-        }
-        let inner = &self.client.inner;
-        let mut url = inner.base.clone();
-        let encoded = encode_path(&self.segments);
-        url.set_path(&encoded);
-        if !self.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(self.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        }
-        let deadline = tokio::time::Instant::now() + inner.timeout;
-        let idempotency =
-            if self.idempotent { crate::transport::Idempotency::Safe } else { crate::transport::Idempotency::Unsafe };
-        let mut attempt = 1;
-        loop {
-            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if remaining.is_zero() {
-                return Err(FcError::timeout(inner.timeout));
-            }
-            let mut headers = self.headers.clone();
-            match &inner.auth {
-                TriggerAuth::Anonymous => {}
-                TriggerAuth::Bearer(token) => {
-                    let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
-                        FcError::config(Setting::Credentials, "the bearer token cannot be sent in a header")
-                    })?;
-                    value.set_sensitive(true);
-                    headers.insert(http::header::AUTHORIZATION, value);
-                }
-                TriggerAuth::Function(provider) => {
-                    let credentials = tokio::time::timeout(remaining, provider.credentials())
-                        .await
-                        .map_err(|_| FcError::timeout(inner.timeout))??;
-                    let prepared = inner.prepared.get(credentials)?;
-                    let query: Vec<(&str, &str)> = self.query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                    crate::transport::http_trigger_headers(
-                        &prepared,
-                        self.method.as_str(),
-                        &encoded,
-                        &query,
-                        &mut headers,
-                    )?;
-                }
-            }
-            let mut request = reqwest::Request::new(self.method.clone(), url.clone());
-            *request.headers_mut() = headers;
-            *request.timeout_mut() = Some(remaining);
-            *request.body_mut() = Some(self.body.clone().into());
-            let outcome = inner.http.execute(request).await;
-            let (result, retryable) = match outcome {
-                Ok(response) => {
-                    let status = response.status();
-                    let retry = status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE;
-                    (Ok(response), retry)
-                }
-                Err(e) => {
-                    let e = e.without_url();
-                    if e.is_timeout() {
-                        return Err(FcError::timeout(inner.timeout));
-                    }
-                    let delivery = if e.is_connect() { Delivery::NotSent } else { Delivery::MaybeDelivered };
-                    let retry = delivery == Delivery::NotSent || idempotency == crate::transport::Idempotency::Safe;
-                    (Err(FcError::transport(delivery, e).through_proxy(inner.proxy.as_deref())), retry)
-                }
-            };
-            if retryable
-                && let Some(wait) = inner.retry.backoff(attempt, None)
-                && tokio::time::Instant::now() + wait < deadline
-            {
-                tokio::time::sleep(wait).await;
-                attempt += 1;
-                continue;
-            }
-            let response = result?;
-            return TriggerStream::from_response(response).await;
-        }
-    }
-}
-
-/// `["albums", "a b"]` → `/albums/a%20b`: each segment percent-encoded as ACS3 encodes (`/` included).
-fn encode_path(segments: &[String]) -> String {
-    let mut path = String::new();
-    for segment in segments {
-        path.push('/');
-        path.push_str(&acs3::encode(segment).to_string());
-    }
-    if path.is_empty() {
-        path.push('/');
-    }
-    path
 }
 
 /// What the stubs of an [`fc_http`](crate::fc_http) trait call through: the client of one HTTP trigger.
@@ -445,143 +362,24 @@ impl<T: TriggerClient + ?Sized> TriggerClient for Arc<T> {
     }
 }
 
-/// A route's decoded answer with what came with it: the status, the headers, FC's request id and, when the route
-/// asked for it (`log = "tail"`), the invocation's log tail. The result type of an `#[fc_http]` route written
-/// `Reply<T>`.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Reply<T> {
-    /// The decoded body.
-    pub value: T,
-    /// The status (2xx).
-    pub status: StatusCode,
-    /// The headers.
-    pub headers: HeaderMap,
-    /// FC's request id (`x-fc-request-id`).
-    pub request_id: Option<String>,
-}
-
-impl<T> Reply<T> {
-    /// `value` with the metadata of `response`.
-    pub fn new(value: T, response: TriggerResponse) -> Self {
-        Reply { value, status: response.status, headers: response.headers, request_id: response.request_id }
-    }
-
-    /// The invocation's last 4 KB of log, when the call asked for it.
-    pub fn log_tail(&self) -> Option<String> {
-        log_tail(&self.headers)
-    }
-}
-
-/// A whole answer of an HTTP trigger.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct TriggerResponse {
-    /// The status (2xx: others are errors).
-    pub status: StatusCode,
-    /// The headers.
-    pub headers: HeaderMap,
-    /// The body.
-    pub body: Bytes,
-    /// FC's request id (`x-fc-request-id`).
-    pub request_id: Option<String>,
-}
-
-impl TriggerResponse {
-    /// The body as JSON of `T`; a body that does not decode names the failing field.
-    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, FcError> {
-        crate::error::decode_json_body(&self.body, self.request_id.as_deref(), "answer")
-    }
-
-    /// The body as UTF-8 text.
-    pub fn text(&self) -> Result<String, FcError> {
-        String::from_utf8(self.body.to_vec())
-            .map_err(|_| FcError::decode("the answer is not UTF-8 text", &self.body, self.request_id.clone()))
-    }
-
-    /// The invocation's last 4 KB of log, when the call asked for it ([`TriggerCall::log_tail`]).
-    pub fn log_tail(&self) -> Option<String> {
-        log_tail(&self.headers)
-    }
-}
-
-/// `x-fc-log-result`, decoded.
-fn log_tail(headers: &HeaderMap) -> Option<String> {
-    use base64::Engine as _;
-    let value = headers.get("x-fc-log-result")?.to_str().ok()?;
-    let bytes = base64::engine::general_purpose::STANDARD.decode(value).ok()?;
-    Some(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-/// An answer of an HTTP trigger whose body is read as it arrives.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct TriggerStream {
-    /// The status.
-    pub status: StatusCode,
-    /// The headers.
-    pub headers: HeaderMap,
-    /// FC's request id.
-    pub request_id: Option<String>,
-    response: reqwest::Response,
-}
-
-impl TriggerStream {
-    async fn from_response(mut response: reqwest::Response) -> Result<Self, FcError> {
-        let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
-        let request_id = headers.get("x-fc-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        if status.is_success() {
-            return Ok(TriggerStream { status, headers, request_id, response });
-        }
-        let body = response.bytes().await.unwrap_or_default();
-        Err(refusal(status, &headers, body, request_id))
-    }
-
-    /// The next chunk of the body as it arrives; `None` at its end.
-    pub async fn chunk(&mut self) -> Result<Option<Bytes>, FcError> {
-        self.response.chunk().await.map_err(|e| FcError::transport(Delivery::MaybeDelivered, e.without_url()))
-    }
-}
-
-/// A non-2xx answer: FC's own refusal when its body is FC's error (`Code`/`ErrorCode` with a message), else the
-/// function's answer.
-fn refusal(status: StatusCode, headers: &HeaderMap, body: Bytes, request_id: Option<String>) -> FcError {
-    #[derive(serde::Deserialize)]
-    struct FcBody {
-        #[serde(alias = "ErrorCode")]
-        #[serde(rename = "Code")]
-        code: Option<String>,
-    }
-    let from_fc = serde_json::from_slice::<FcBody>(&body).ok().and_then(|b| b.code).is_some();
-    if from_fc {
-        return FcError::from_answer(status.as_u16(), headers, &body);
-    }
-    FcError::Http(Box::new(HttpError::new(status, request_id, body)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn credentials_in_a_callers_headers_are_not_printed() {
-        let client = HttpTriggerClient::builder("http://127.0.0.1:1").bearer("bearer-secret").build().unwrap();
-        let call = client.get("/").header("cookie", "jwt=cookie-secret").header("x-tag", "shown");
-        let shown = format!("{call:?} {client:?}");
-        assert!(!shown.contains("cookie-secret") && !shown.contains("bearer-secret"), "{shown}");
-        assert!(shown.contains("shown"), "{shown}");
-    }
-
-    #[test]
-    fn paths_are_encoded_segment_by_segment() {
-        let client = HttpTriggerClient::builder("http://127.0.0.1:1").build().unwrap();
-        let path = |p: &str| encode_path(&client.request(Method::GET, p).segments);
-        assert_eq!(path("/albums/a b/$x"), "/albums/a%20b/%24x");
-        assert_eq!(path("greet"), "/greet");
-        assert_eq!(path("/"), "/");
-        assert_eq!(path("/albums/"), "/albums/");
-        let segments = client.request_segments(Method::GET, ["albums", "a/b", "é"]).segments;
-        assert_eq!(encode_path(&segments), "/albums/a%2Fb/%C3%A9");
+    fn a_url_with_a_path_keeps_it_and_one_with_a_query_is_refused() {
+        let client = HttpTriggerClient::builder("http://127.0.0.1:1/api/").build().unwrap();
+        assert_eq!(client.inner.prefix, "/api");
+        assert_eq!(client.inner.base.path(), "/api/");
+        let root = HttpTriggerClient::builder("http://127.0.0.1:1").build().unwrap();
+        assert_eq!(root.inner.prefix, "");
+        for bad in ["http://127.0.0.1:1/?a=1", "http://127.0.0.1:1/#x", "ftp://h", "http://u:p@h/", "nope"] {
+            let err = HttpTriggerClient::builder(bad).build().unwrap_err();
+            assert!(matches!(err, FcError::Config(_)), "{bad}: {err:?}");
+        }
+        let err = HttpTriggerClient::builder("http://127.0.0.1:1").bearer("Zoë").build().unwrap_err();
+        assert!(err.to_string().contains("non-ASCII"), "{err}");
+        let err = HttpTriggerClient::builder("http://127.0.0.1:1").user_agent("a\nb").build().unwrap_err();
+        assert!(matches!(err, FcError::Config(_)), "{err:?}");
     }
 }
