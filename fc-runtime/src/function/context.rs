@@ -18,7 +18,49 @@ pub(crate) enum LogSink {
     #[default]
     Stdout,
     /// An in-process host's log buffer (`LocalFc`), or a test's ([`ContextBuilder::capture_log`]).
-    Buffer(Arc<Mutex<Vec<u8>>>),
+    Buffer(Arc<LogBuffer>),
+}
+
+/// The most of one invocation's log a host keeps: its last part, whole lines, whichever way the function is hosted
+/// (a `Tail` shows the last 4 KB of it).
+pub(crate) const MAX_INVOCATION_LOG: usize = 256 * 1024;
+
+/// One invocation's log as a host keeps it: the last [`MAX_INVOCATION_LOG`] bytes, in whole lines, however much
+/// the function writes (a route logging in a loop holds a bounded buffer, not every line it ever wrote).
+#[derive(Default)]
+pub(crate) struct LogBuffer(Mutex<Vec<u8>>);
+
+impl LogBuffer {
+    /// Appends one line; past twice the cap, the oldest lines are dropped down to the cap (amortised: a line
+    /// costs its own length).
+    pub(crate) fn line(&self, line: &str) {
+        let mut log = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        log.extend_from_slice(line.as_bytes());
+        log.push(b'\n');
+        if log.len() > 2 * MAX_INVOCATION_LOG {
+            let cut = keep_from(&log);
+            log.drain(..cut);
+        }
+    }
+
+    /// The log's last [`MAX_INVOCATION_LOG`] bytes, whole lines.
+    pub(crate) fn contents(&self) -> Vec<u8> {
+        let log = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        log[keep_from(&log)..].to_vec()
+    }
+}
+
+/// Where the last [`MAX_INVOCATION_LOG`] bytes of `log` begin: after the first line break past the cut, so that
+/// no line is kept in part (unless one line alone is longer than the cap).
+fn keep_from(log: &[u8]) -> usize {
+    let cut = log.len().saturating_sub(MAX_INVOCATION_LOG);
+    if cut == 0 {
+        return 0;
+    }
+    match log[cut..].iter().position(|b| *b == b'\n') {
+        Some(at) if cut + at + 1 < log.len() => cut + at + 1,
+        _ => cut,
+    }
 }
 
 /// The level of a [`Context::log_at`] line, written as FC's built-in runtimes write it: `[INFO]`, ….
@@ -60,11 +102,7 @@ impl LogSink {
     pub(crate) fn line(&self, line: &str) {
         match self {
             LogSink::Stdout => write_line(line),
-            LogSink::Buffer(buffer) => {
-                let mut log = buffer.lock().unwrap_or_else(|p| p.into_inner());
-                log.extend_from_slice(line.as_bytes());
-                log.push(b'\n');
-            }
+            LogSink::Buffer(buffer) => buffer.line(line),
         }
     }
 }
@@ -293,10 +331,7 @@ impl Context {
     pub fn logged_lines(&self) -> Vec<String> {
         match &self.log {
             LogSink::Stdout => Vec::new(),
-            LogSink::Buffer(buffer) => {
-                let log = buffer.lock().unwrap_or_else(|p| p.into_inner());
-                String::from_utf8_lossy(&log).lines().map(str::to_owned).collect()
-            }
+            LogSink::Buffer(buffer) => String::from_utf8_lossy(&buffer.contents()).lines().map(str::to_owned).collect(),
         }
     }
 
@@ -475,7 +510,7 @@ impl ContextBuilder {
 
     /// Where [`Context::log`] writes: this buffer instead of standard output.
     #[cfg_attr(not(feature = "local"), allow(dead_code))]
-    pub(crate) fn log_to(mut self, buffer: Arc<Mutex<Vec<u8>>>) -> Self {
+    pub(crate) fn log_to(mut self, buffer: Arc<LogBuffer>) -> Self {
         self.0.log = LogSink::Buffer(buffer);
         self
     }
@@ -519,6 +554,25 @@ impl InstanceDefaults {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_buffer_keeps_its_last_part_in_whole_lines() {
+        let log = LogBuffer::default();
+        let line = "x".repeat(1023);
+        for i in 0..2_000 {
+            log.line(&format!("{i:04}{line}"));
+            assert!(log.0.lock().unwrap().len() <= 2 * MAX_INVOCATION_LOG + 2048);
+        }
+        let kept = log.contents();
+        assert!(kept.len() <= MAX_INVOCATION_LOG && kept.len() > MAX_INVOCATION_LOG - 2048, "{}", kept.len());
+        let text = String::from_utf8(kept).unwrap();
+        assert!(text.starts_with(|c: char| c.is_ascii_digit()) && text.ends_with('\n'), "whole lines");
+        assert!(text.trim_end().lines().last().unwrap().starts_with("1999"));
+        let small = LogBuffer::default();
+        small.line("one");
+        small.line("two");
+        assert_eq!(small.contents(), b"one\ntwo\n");
+    }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();

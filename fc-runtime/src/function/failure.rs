@@ -16,6 +16,8 @@ pub mod error_types {
     pub const PANIC: &str = "Panic";
     /// The event is larger than a function accepts.
     pub const EVENT_TOO_LARGE: &str = "EventTooLarge";
+    /// An HTTP request reached a function that has no web service (it is not an HTTP function).
+    pub const UNKNOWN_PATH: &str = "UnknownPath";
 }
 
 /// A function error: `{"errorMessage", "errorType"}` (with `"stackTrace"` when it has frames), which a custom

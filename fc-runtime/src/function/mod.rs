@@ -29,14 +29,14 @@ pub(crate) mod web;
 use std::future::Future;
 
 pub use codec::decode_event;
-#[cfg(feature = "function")]
-pub(crate) use context::InstanceDefaults;
 pub use context::{Context, ContextBuilder, LogLevel};
+#[cfg(feature = "function")]
+pub(crate) use context::{InstanceDefaults, LogBuffer, MAX_INVOCATION_LOG};
 pub use failure::{BoxError, Failure, error_types};
 pub use router::{Lifecycle, Router};
 #[cfg(feature = "function")]
 pub use server::{BoundServer, DEFAULT_DRAIN_DEADLINE, MAX_EVENT, Server, serve, serve_io};
-pub use web::{WebBody, WebRequest, WebResponse, forbidden_response_header, full};
+pub use web::{HttpService, WebBody, WebRequest, WebResponse, forbidden_response_header, full};
 
 /// The variable naming the address a custom runtime listens on instead of `0.0.0.0` (FC requires `0.0.0.0`;
 /// tests and local runs use `127.0.0.1`). Not an `FC_` name: FC reserves those.

@@ -183,6 +183,13 @@ pub(crate) fn answer(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Re
     Err(Failure::new("", format!("the custom runtime answered HTTP {}, neither 200 nor 404", status.as_u16())))
 }
 
+/// Whether a runtime's answer to an HTTP-trigger request reports the function's failure: `x-fc-status: 404`, the
+/// status rule's failure marker (a web answer's own 404 is the function's answer, not a failure). Its body is a
+/// [`Failure`].
+pub(crate) fn web_failed(headers: &HeaderMap) -> bool {
+    headers.get(header::STATUS).is_some_and(|v| v.as_bytes() == b"404")
+}
+
 /// The suffix of an End marker when the call failed.
 const FAILED: &str = ", Error: Unhandled function error";
 

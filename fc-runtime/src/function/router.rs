@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use super::codec::{decode_event, encode_result};
 use super::failure::BoxError;
 use super::protocol::{self, Call};
-use super::web::{WebRequest, WebResponse, WebService};
+use super::web::{HttpService, WebRequest, WebResponse, WebService};
 use super::{CURRENT, Context, Failure, error_types};
 use crate::credentials::BoxFuture;
 
@@ -187,15 +187,8 @@ impl Router {
     /// });
     /// let router = Router::new().http(web);
     /// ```
-    pub fn http<S, B>(mut self, service: S) -> Self
-    where
-        S: tower_service::Service<WebRequest, Response = http::Response<B>> + Clone + Send + Sync + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        B: http_body::Body<Data = Bytes> + Send + 'static,
-        B::Error: Into<BoxError>,
-    {
-        self.web = Some(super::web::erase(service));
+    pub fn http<S: HttpService>(mut self, service: S) -> Self {
+        self.web = Some(service.erase());
         self
     }
 
@@ -205,19 +198,35 @@ impl Router {
     }
 
     /// Serves one HTTP-trigger request as a custom runtime does: the Start marker, the web service with `ctx` in
-    /// the request's extensions and current, behind the panic guard, then the End marker. A panic or a service
-    /// error is a 500 with the failure's body; a router without a web service answers 404.
-    pub async fn serve_web(&self, mut request: WebRequest, ctx: Context) -> WebResponse {
+    /// the request's extensions and current, behind the panic guard, then the End marker. A panic, a service error,
+    /// or a router without a web service is the function's failure, answered as the custom-runtime protocol
+    /// reports one — `x-fc-status: 404` (which FC never passes on) with the failure's body, status 500 (404
+    /// without a web service) — so that FC, or `LocalFc`, answers the caller `502` with `X-Fc-Error-Type:
+    /// UnhandledInvocationError`.
+    pub async fn serve_web(&self, request: WebRequest, ctx: Context) -> WebResponse {
+        let status =
+            if self.web.is_some() { http::StatusCode::INTERNAL_SERVER_ERROR } else { http::StatusCode::NOT_FOUND };
+        match self.serve_web_outcome(request, ctx).await {
+            Ok(response) => response,
+            Err(failure) => failure_response(status, &failure),
+        }
+    }
+
+    /// [`serve_web`](Self::serve_web), the failure kept as one: what an in-process host runs.
+    pub(crate) async fn serve_web_outcome(
+        &self,
+        mut request: WebRequest,
+        ctx: Context,
+    ) -> Result<WebResponse, Failure> {
         let Some(web) = self.web.clone() else {
-            let failure = Failure::new(
-                "UnknownPath",
+            return Err(Failure::new(
+                error_types::UNKNOWN_PATH,
                 format!(
-                    "{} {} is not served: this function has no web service",
+                    "{} {} is not served: this function has no web service (it is not an HTTP function)",
                     request.method(),
                     request.uri().path()
                 ),
-            );
-            return failure_response(http::StatusCode::NOT_FOUND, &failure);
+            ));
         };
         let log = ctx.log_sink();
         let request_id = ctx.request_id().to_owned();
@@ -231,12 +240,12 @@ impl Router {
             Ok(mut response) => {
                 super::web::strip_forbidden(response.headers_mut());
                 log.line(&protocol::end_line(Call::Invoke, &request_id, false));
-                response
+                Ok(response)
             }
             Err(failure) => {
                 log.line(&failure.to_string());
                 log.line(&protocol::end_line(Call::Invoke, &request_id, true));
-                failure_response(http::StatusCode::INTERNAL_SERVER_ERROR, &failure)
+                Err(failure)
             }
         }
     }
@@ -320,10 +329,12 @@ impl fmt::Display for ErrorText {
 impl std::error::Error for ErrorText {}
 
 /// A failure as an HTTP answer: `status`, `{"errorMessage", "errorType"}`.
+/// A web request's failure as the custom-runtime protocol reports it: `x-fc-status: 404`, the failure's body.
 fn failure_response(status: http::StatusCode, failure: &Failure) -> WebResponse {
     let mut response = http::Response::new(super::web::full(failure.body()));
     *response.status_mut() = status;
     response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(protocol::header::STATUS, http::HeaderValue::from_static("404"));
     response
 }
 

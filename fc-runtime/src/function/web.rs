@@ -27,9 +27,36 @@ pub type WebResponse = http::Response<WebBody>;
 /// A web service, type-erased.
 pub(crate) type WebService = Arc<dyn Fn(WebRequest) -> BoxFuture<'static, Result<WebResponse, BoxError>> + Send + Sync>;
 
+/// What [`Router::http`](super::Router::http) serves: a tower `Service` of web requests — an axum `Router`, a
+/// `tower::service_fn`, any `Clone + Send + Sync` service whose answers are HTTP responses. Implemented for every
+/// such service; its only use is to name that bound, and to say what to do with an `async fn` given instead.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a web service: `Router::http` takes a tower `Service` of HTTP requests",
+    label = "not a `tower::Service<WebRequest>` answering `http::Response`s",
+    note = "an `async fn` is a handler: route it in an axum router, `Router::http(axum::Router::new().route(\"/\", axum::routing::get(handler)))`, or wrap it in `tower::service_fn(handler)` with `handler(WebRequest) -> Result<http::Response<_>, _>`"
+)]
+pub trait HttpService: Clone + Send + Sync + 'static {
+    #[doc(hidden)]
+    fn erase(self) -> WebService;
+}
+
+#[diagnostic::do_not_recommend]
+impl<S, B> HttpService for S
+where
+    S: tower_service::Service<WebRequest, Response = http::Response<B>> + Clone + Send + Sync + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    fn erase(self) -> WebService {
+        erase(self)
+    }
+}
+
 /// Erases a tower `Service`'s type: cloned for each request (as axum and hyper do), polled ready, called, its
 /// body boxed.
-pub(crate) fn erase<S, B>(service: S) -> WebService
+fn erase<S, B>(service: S) -> WebService
 where
     S: tower_service::Service<WebRequest, Response = http::Response<B>> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,

@@ -363,13 +363,22 @@ pub(crate) fn authenticate_http_trigger(
     raw_query: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<(), Reject> {
+    // A request without a date or a signature is a bad request (400), as the HTTP-trigger FAQ's table has it; a
+    // wrong or stale signature is refused (403).
     let Some(date) = header_str(headers, "x-acs-date") else {
         return Err(Reject::new(
-            403,
-            "AccessDenied",
+            400,
+            "MissingRequiredHeader",
             "required HTTP header x-acs-date was not specified (the trigger's authType is function: sign the request)",
         ));
     };
+    if headers.get(http::header::AUTHORIZATION).is_none() {
+        return Err(Reject::new(
+            400,
+            "MissingRequiredHeader",
+            "required HTTP header Authorization was not specified (the trigger's authType is function: sign the request)",
+        ));
+    }
     let Ok(at) = humantime::parse_rfc3339(date) else {
         return Err(Reject::new(403, "AccessDenied", format!("x-acs-date {date:?} is not yyyy-MM-ddTHH:mm:ssZ")));
     };

@@ -8,7 +8,8 @@ use std::time::Duration;
 pub struct FunctionConfig {
     /// Longest run before the invocation fails with `UnhandledInvocationError` (default 60 s).
     pub timeout: Duration,
-    /// Most sync invocations running at once; more are refused with 429 (default: unlimited).
+    /// Most invocations running at once (default: unlimited): a sync one past it is refused with 429, an async
+    /// attempt waits for a free slot, as FC's async system does.
     pub concurrency: Option<usize>,
     /// Retries of a failed async invocation (default 3, as FC).
     pub async_retries: u32,
@@ -31,6 +32,10 @@ pub struct FunctionConfig {
     /// The most async invocation records kept for the function (default 10,000): past it, the oldest finished
     /// ones are forgotten, so that a LocalFc running for days holds bounded memory.
     pub max_records: usize,
+    /// The most async invocations accepted and not yet finished at once, whichever door they came by (default
+    /// 1,000): past it, an async invocation is refused with 429 `ResourceThrottled`, so that a flood of them holds
+    /// bounded memory and tasks.
+    pub max_async_in_flight: usize,
 }
 
 impl Default for FunctionConfig {
@@ -46,6 +51,7 @@ impl Default for FunctionConfig {
             pre_stop: false,
             stateful: true,
             max_records: 10_000,
+            max_async_in_flight: 1_000,
         }
     }
 }
@@ -60,7 +66,7 @@ impl FunctionConfig {
         self.timeout = timeout;
         self
     }
-    /// Limits concurrent sync invocations.
+    /// Limits the invocations running at once.
     pub fn concurrency(mut self, limit: usize) -> Self {
         self.concurrency = Some(limit);
         self
@@ -93,6 +99,11 @@ impl FunctionConfig {
     /// Configures a pre-stop hook: `/pre-stop` runs when `LocalFc` shuts down.
     pub fn pre_stop(mut self, enabled: bool) -> Self {
         self.pre_stop = enabled;
+        self
+    }
+    /// Sets how many async invocations may be accepted and unfinished at once (at least 1).
+    pub fn max_async_in_flight(mut self, max: usize) -> Self {
+        self.max_async_in_flight = max.max(1);
         self
     }
     /// Sets how many async invocation records the function keeps (at least 1).

@@ -28,12 +28,12 @@
 //! # Ok(()) }
 //! ```
 
+mod admission;
 mod auth;
 mod builder;
 mod config;
 mod gateway;
 mod invoke;
-mod jwt;
 mod listing;
 mod reply;
 mod routes;
@@ -62,7 +62,7 @@ pub use triggers::{FireError, TimerTrigger};
 pub mod fuzzing {
     /// Parses an HTTP trigger's JWT `authConfig` as `start()` does.
     pub fn jwt_auth_config(config: &str) -> Result<(), String> {
-        super::jwt::JwtAuth::parse(config).map(drop)
+        super::gateway::jwt::JwtAuth::parse(config).map(drop)
     }
 }
 
@@ -180,35 +180,44 @@ impl LocalFc {
     }
 
     /// Fires an event at the FC 2.0 function `service/function` as its trigger would (an OSS upload, a message):
-    /// an async invocation with `event` as the body, accepted at once and run in the background with the
-    /// function's async retries, recorded like any async invocation (`get_stateful_invocation`,
-    /// [`executions`](Self::executions)). Returns the invocation's request id. For a typed event, see
-    /// [`fire_event`](Self::fire_event).
-    pub fn fire(&self, service: &str, function: &str, event: impl Into<bytes::Bytes>) -> Result<String, FireError> {
-        Ok(triggers::fire(&self.state, crate::Api::Fc2, service, function, event.into())?)
+    /// an async invocation with `event` as the body through the one admission path (limits, faults, the function's
+    /// async cap), accepted at once and run in the background with the function's async retries, recorded like any
+    /// async invocation (`get_stateful_invocation`, [`executions`](Self::executions)). Returns the invocation's
+    /// request id. For a typed event, see [`fire_event`](Self::fire_event).
+    pub async fn fire(
+        &self,
+        service: &str,
+        function: &str,
+        event: impl Into<bytes::Bytes>,
+    ) -> Result<String, FireError> {
+        Ok(triggers::fire(&self.state, crate::Api::Fc2, service, function, event.into()).await?)
     }
 
     /// [`fire`](Self::fire) at an FC 3.0 function (recorded as an async task).
-    pub fn fc3_fire(&self, function: &str, event: impl Into<bytes::Bytes>) -> Result<String, FireError> {
-        Ok(triggers::fire(&self.state, crate::Api::Fc3, "", function, event.into())?)
+    pub async fn fc3_fire(&self, function: &str, event: impl Into<bytes::Bytes>) -> Result<String, FireError> {
+        Ok(triggers::fire(&self.state, crate::Api::Fc3, "", function, event.into()).await?)
     }
 
     /// [`fire`](Self::fire) with a typed trigger event, encoded as FC encodes it (JSON; CBOR for Tablestore; the
     /// text itself for an MNS topic message in the STREAM format). Feature `events`.
     #[cfg(feature = "events")]
-    pub fn fire_event<E: fc_events::TriggerEvent>(
+    pub async fn fire_event<E: fc_events::TriggerEvent>(
         &self,
         service: &str,
         function: &str,
         event: &E,
     ) -> Result<String, FireError> {
-        self.fire(service, function, event.to_body())
+        self.fire(service, function, event.to_body().map_err(FireError::encode)?).await
     }
 
     /// [`fire_event`](Self::fire_event) at an FC 3.0 function. Feature `events`.
     #[cfg(feature = "events")]
-    pub fn fc3_fire_event<E: fc_events::TriggerEvent>(&self, function: &str, event: &E) -> Result<String, FireError> {
-        self.fc3_fire(function, event.to_body())
+    pub async fn fc3_fire_event<E: fc_events::TriggerEvent>(
+        &self,
+        function: &str,
+        event: &E,
+    ) -> Result<String, FireError> {
+        self.fc3_fire(function, event.to_body().map_err(FireError::encode)?).await
     }
 
     /// Serves one HTTP/1 connection over any byte stream exactly as if it had arrived on the listening socket

@@ -1,27 +1,61 @@
-//! Async invocations: accepted at once (202), recorded under their id, then run with FC's retries while their
-//! record follows each state.
+//! Async invocations, whichever door they came by: accepted at once, recorded under their id, then run with FC's
+//! retries (each attempt waiting for a slot of the function's concurrency) while their record follows each state.
+//! A function has at most [`FunctionConfig::max_async_in_flight`](super::FunctionConfig::max_async_in_flight)
+//! accepted and unfinished at once.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
-use http::Response;
 
-use super::reply::{Body, Reject, response, set};
+use super::admission::Payload;
+use super::reply::Reject;
 use super::routes::Target;
-use super::state::{Function, State, execute};
+use super::state::{Function, Output, State, execute};
 use super::store::{Record, now_ms};
 use crate::function::ContextBuilder;
 use crate::{InvocationStatus, StatefulInvocation};
 
-/// Accepts an async invocation: records it (when the function keeps records) and starts running it.
+/// One async invocation accepted and not finished: counted while it lives.
+struct InFlight(Arc<Function>);
+
+impl InFlight {
+    /// A place among the function's async invocations in flight, or FC's 429 when it has its cap of them.
+    fn take(function: &Arc<Function>, name: &str) -> Result<Self, Reject> {
+        let cap = function.config.max_async_in_flight;
+        let taken =
+            function.async_in_flight.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < cap).then_some(n + 1));
+        match taken {
+            Ok(_) => Ok(InFlight(function.clone())),
+            Err(_) => Err(Reject::new(
+                429,
+                "ResourceThrottled",
+                format!(
+                    "function {name:?} already has {cap} async invocations accepted and not finished \
+                     (FunctionConfig::max_async_in_flight)"
+                ),
+            )),
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.async_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Accepts an async invocation: records it (when the function keeps records) and starts running it. Returns the
+/// id it runs under.
 pub(crate) fn accept(
     state: &Arc<State>,
     target: &Target,
-    event: Bytes,
+    payload: Payload,
     ctx: ContextBuilder,
     invocation_id: Option<&str>,
     request_id: &str,
-) -> Result<Response<Body>, Reject> {
+) -> Result<String, Reject> {
+    let in_flight = InFlight::take(&target.function, &target.function_name)?;
     let stateful = target.function.config.stateful;
     // Generated ids follow the same rule as callers' ids (a request id may start with a digit).
     let id = invocation_id.map_or_else(|| format!("async_{request_id}"), str::to_owned);
@@ -36,7 +70,7 @@ pub(crate) fn accept(
             request_id: Some(request_id.to_owned()),
             already_retried_times: Some(0),
             instance_id: Some(target.function.instance_id.clone()),
-            invocation_payload: Some(String::from_utf8_lossy(&event).into_owned()),
+            invocation_payload: Some(String::from_utf8_lossy(payload.body()).into_owned()),
             ..StatefulInvocation::default()
         };
         if !state.store.insert(&target.service, &target.function_name, info, target.function.config.max_records) {
@@ -47,24 +81,31 @@ pub(crate) fn accept(
             ));
         }
     }
-    let task = tokio::spawn(run(
+    let run = run(
         state.clone(),
         target.service.clone(),
         target.function_name.clone(),
         target.function.clone(),
-        event,
+        payload,
         ctx,
         id.clone(),
-    ));
+    );
+    let task = tokio::spawn(async move {
+        let _in_flight = in_flight;
+        run.await
+    });
     if stateful {
         state.store.update(&target.service, &target.function_name, &id, |r| r.task = Some(task.abort_handle()));
     }
-    let mut resp = response(202, None, Bytes::new());
-    set(&mut resp, "x-fc-request-id", request_id);
-    if stateful {
-        set(&mut resp, target.words().id_header, &id);
+    Ok(id)
+}
+
+/// An HTTP answer's body as an async record keeps it: read whole, up to the sync response limit.
+async fn http_result(output: Output, limit: usize) -> Bytes {
+    match output {
+        Output::Event(bytes) => bytes,
+        Output::Http(response) => super::state::read_whole(response.into_body(), limit).await.unwrap_or_default(),
     }
-    Ok(resp)
 }
 
 /// Runs an accepted async invocation with FC's retries, keeping its record up to date; each attempt's context
@@ -74,7 +115,7 @@ async fn run(
     service: String,
     function_name: String,
     function: Arc<Function>,
-    event: Bytes,
+    payload: Payload,
     ctx: ContextBuilder,
     id: String,
 ) {
@@ -93,7 +134,13 @@ async fn run(
             }
             r.set_status(InvocationStatus::Running);
         });
-        let exec = execute(&function, event.clone(), ctx.clone().retry_count(attempt - 1)).await;
+        // Like FC's async system, an attempt waits for a free slot of the function's concurrency.
+        let slot = match &function.slots {
+            Some(slots) => slots.clone().acquire_owned().await.ok(),
+            None => None,
+        };
+        let mut exec = execute(&function, payload.work(), ctx.clone().retry_count(attempt - 1)).await;
+        exec.hold(slot);
         let finished = |r: &mut Record, status: InvocationStatus| {
             r.info.already_retried_times = Some(i64::from(attempt - 1));
             r.info.end_time = Some(now_ms());
@@ -102,15 +149,16 @@ async fn run(
             // Nothing left to stop: the handle would keep the finished task's memory alive with the record.
             r.task = None;
         };
-        match &exec.outcome {
-            Ok(out) => {
+        match exec.outcome {
+            Ok(output) => {
+                let out = http_result(output, state.limits.max_sync_payload).await;
                 update(&mut |r| {
-                    r.info.return_payload = Some(String::from_utf8_lossy(out).into_owned());
+                    r.info.return_payload = Some(String::from_utf8_lossy(&out).into_owned());
                     finished(r, InvocationStatus::Succeeded);
                 });
                 return;
             }
-            Err((_, failure)) => {
+            Err((_, ref failure)) => {
                 let message = failure.message.clone();
                 if attempt < attempts {
                     update(&mut |r| {

@@ -10,7 +10,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use super::reply::{Body, Reject};
+use super::reply::{Body, Dropped, Fail};
 use super::routes::{Operation, Route};
 use super::state::State;
 use crate::Api;
@@ -56,32 +56,6 @@ where
             conn.as_mut().graceful_shutdown();
             let _ = conn.await;
         }
-    }
-}
-
-/// Returned to hyper to close the connection without an answer (injected faults, vanished clients).
-#[derive(Debug)]
-pub(crate) struct Dropped;
-
-impl std::fmt::Display for Dropped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped")
-    }
-}
-
-impl std::error::Error for Dropped {}
-
-/// How a request ends when it does not end with an answer of its operation.
-pub(crate) enum Fail {
-    /// A service error, in the API's error shape.
-    Reject(Reject),
-    /// No answer at all.
-    Drop,
-}
-
-impl From<Reject> for Fail {
-    fn from(r: Reject) -> Self {
-        Fail::Reject(r)
     }
 }
 

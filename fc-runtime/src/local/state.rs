@@ -7,13 +7,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use http_body_util::BodyExt as _;
 
 use super::auth;
 use super::config::{Fault, FaultKind, FunctionConfig};
 use super::runtime::RuntimeLink;
 use super::store;
 use crate::function::protocol::{self, Call};
-use crate::function::{ContextBuilder, Failure, Lifecycle, Router};
+use crate::function::{ContextBuilder, Failure, Lifecycle, LogBuffer, Router, WebRequest, WebResponse};
 use crate::{Credentials, FunctionErrorKind, Limits};
 
 /// The code behind a function: the only two ways `LocalFc` hosts one, each one instance.
@@ -79,10 +80,12 @@ impl RouterHost {
 pub(crate) struct Function {
     pub host: Host,
     pub config: FunctionConfig,
-    /// The sync invocations it may run at once, when limited.
+    /// The invocations it may run at once, when limited.
     pub slots: Option<Arc<tokio::sync::Semaphore>>,
     pub executions: AtomicU64,
     pub received: AtomicU64,
+    /// Async invocations accepted and not finished.
+    pub async_in_flight: std::sync::atomic::AtomicUsize,
     pub instance_id: String,
     pub code_checksum: String,
 }
@@ -102,6 +105,7 @@ impl Function {
             slots,
             executions: AtomicU64::new(0),
             received: AtomicU64::new(0),
+            async_in_flight: Default::default(),
             instance_id: format!("c-{:016x}", code ^ seed),
             code_checksum: code.to_string(),
         }
@@ -171,17 +175,85 @@ impl State {
     }
 }
 
+/// What reaches a function, by whichever door it came in.
+pub(crate) enum Work {
+    /// An event: the API's body, a trigger's event.
+    Event(Bytes),
+    /// An HTTP-trigger request, passed to the function as it came (its body streamed).
+    Http(Box<WebRequest>),
+}
+
+/// What a function gave back: an event's result, or the head of its HTTP answer (the body streams after).
+pub(crate) enum Output {
+    Event(Bytes),
+    Http(WebResponse),
+}
+
 /// How one execution ended: the result, or the failure with the kind FC reports it as.
-pub(crate) type Outcome = Result<Bytes, (FunctionErrorKind, Failure)>;
+pub(crate) type Outcome = Result<Output, (FunctionErrorKind, Failure)>;
 
 pub(crate) struct Execution {
     pub outcome: Outcome,
-    pub log: Vec<u8>,
+    /// The invocation's log: whole once an event's execution returns; for an HTTP answer, once its body has ended
+    /// and (from a process) its lines are copied ([`LogsCopied`](super::runtime::LogsCopied)).
+    pub log: Arc<LogBuffer>,
     pub duration: Duration,
 }
 
-/// Runs `function` once on `event`, in the context `ctx` describes (given the function's timeout and a fresh log
-/// here), within the function's timeout.
+impl Execution {
+    /// Keeps `held` (a concurrency slot) until the execution is over: now for an event; for an HTTP answer, until
+    /// its body has ended or been dropped.
+    pub(crate) fn hold(&mut self, held: Option<tokio::sync::OwnedSemaphorePermit>) {
+        let Some(permit) = held else { return };
+        if let Ok(Output::Http(response)) = &mut self.outcome {
+            let body = std::mem::replace(response.body_mut(), crate::function::full(Bytes::new()));
+            *response.body_mut() = Holding { inner: body, _held: permit }.boxed_unsync();
+        }
+    }
+}
+
+/// The whole of `body`, or `None` past `limit` bytes (or when it broke off): never more than `limit` bytes held.
+pub(crate) async fn read_whole(mut body: crate::function::WebBody, limit: usize) -> Option<Bytes> {
+    let mut buf = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame.ok()?.into_data() {
+            if buf.len() + data.len() > limit {
+                return None;
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Some(buf.freeze())
+}
+
+/// A body that holds something until it ends or is dropped.
+struct Holding<T> {
+    inner: crate::function::WebBody,
+    _held: T,
+}
+
+impl<T: Unpin> http_body::Body for Holding<T> {
+    type Data = Bytes;
+    type Error = crate::function::BoxError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Runs `function` once on `work`, in the context `ctx` describes (given the function's timeout and a fresh log
+/// here), within the function's timeout: the whole run for an event, until the answer's head for an HTTP request.
 ///
 /// When the function has an initializer, its instance is initialized first (once; again after a failure, which
 /// fails the invocation as unhandled), within the same timeout.
@@ -189,30 +261,45 @@ pub(crate) struct Execution {
 /// How a failure is reported depends on what can be known, as in FC: in process, the function's own error is
 /// `Handled` and a panic `Unhandled`; a custom runtime can only say that it failed (404 / `x-fc-status: 404`),
 /// so every failure of one is `Unhandled`, with its `errorType` carried in the body either way. A timeout is
-/// `Unhandled`, without an `errorType`.
-pub(crate) async fn execute(function: &Function, event: Bytes, ctx: ContextBuilder) -> Execution {
+/// `Unhandled`, without an `errorType`. An HTTP request can only fail unhandled: the function answers it, or it
+/// failed.
+pub(crate) async fn execute(function: &Function, work: Work, ctx: ContextBuilder) -> Execution {
     function.executions.fetch_add(1, Ordering::SeqCst);
-    let log = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::new(LogBuffer::default());
     let timeout = function.config.timeout;
     let ctx = ctx.timeout(timeout).log_to(log.clone()).build();
     let request_id = ctx.request_id().to_owned();
     let sink = ctx.log_sink();
     let started = Instant::now();
     let initializer = function.config.initializer;
+    let unhandled = |f| (FunctionErrorKind::Unhandled, f);
     let run = async {
-        match &function.host {
-            Host::Router(host) => {
+        match (&function.host, work) {
+            (Host::Router(host), work) => {
                 if initializer {
-                    host.initialize(&ctx).await.map_err(|f| (FunctionErrorKind::Unhandled, f))?;
+                    host.initialize(&ctx).await.map_err(unhandled)?;
                 }
-                host.router.serve(Call::Invoke, event, ctx).await.map_err(|failure| {
-                    let kind =
-                        if failure.is_panic() { FunctionErrorKind::Unhandled } else { FunctionErrorKind::Handled };
-                    (kind, failure)
-                })
+                match work {
+                    Work::Event(event) => {
+                        host.router.serve(Call::Invoke, event, ctx).await.map(Output::Event).map_err(|failure| {
+                            let kind = if failure.is_panic() {
+                                FunctionErrorKind::Unhandled
+                            } else {
+                                FunctionErrorKind::Handled
+                            };
+                            (kind, failure)
+                        })
+                    }
+                    Work::Http(request) => {
+                        host.router.serve_web_outcome(*request, ctx).await.map(Output::Http).map_err(unhandled)
+                    }
+                }
             }
-            Host::Runtime(link) => {
-                link.invoke(event, &ctx, initializer).await.map_err(|f| (FunctionErrorKind::Unhandled, f))
+            (Host::Runtime(link), Work::Event(event)) => {
+                link.invoke(event, &ctx, initializer).await.map(Output::Event).map_err(unhandled)
+            }
+            (Host::Runtime(link), Work::Http(request)) => {
+                link.forward_http(*request, &ctx, initializer).await.map(Output::Http).map_err(unhandled)
             }
         }
     };
@@ -226,7 +313,5 @@ pub(crate) async fn execute(function: &Function, event: Bytes, ctx: ContextBuild
             Err((FunctionErrorKind::Unhandled, failure))
         }
     };
-    let duration = started.elapsed();
-    let log = std::mem::take(&mut *log.lock().unwrap_or_else(|p| p.into_inner()));
-    Execution { outcome, log, duration }
+    Execution { outcome, log, duration: started.elapsed() }
 }

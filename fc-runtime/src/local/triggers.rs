@@ -9,7 +9,8 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use http::HeaderMap;
 
-use super::reply::Reject;
+use super::admission::{self, Invocation, Payload};
+use super::reply::{Fail, Reject};
 use super::routes::{Operation, Route, fc3_service};
 use super::state::State;
 use crate::Api;
@@ -177,7 +178,7 @@ impl Timer {
                 "payload": self.trigger.payload,
             });
             let body = Bytes::from(serde_json::to_vec(&event).expect("a timer event is JSON"));
-            if let Err(e) = fire(&state, self.api, &self.service, &self.function, body) {
+            if let Err(e) = fire(&state, self.api, &self.service, &self.function, body).await {
                 tracing::warn!(trigger = %self.trigger.name, error = %e.message, "a timer trigger could not fire");
             }
         }
@@ -185,26 +186,35 @@ impl Timer {
 }
 
 /// Why [`LocalFc::fire`](super::LocalFc::fire) could not deliver an event: FC's error code and message (a
-/// function that does not exist, an event over the async limit).
+/// function that does not exist, an event over the async limit, a throttling fault), or the event that did not
+/// encode (`InvalidArgument`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: {message}")]
 #[non_exhaustive]
 pub struct FireError {
-    /// FC's error code: `FunctionNotFound`, `ServiceNotFound`, `EntityTooLarge`, ….
-    pub code: String,
+    /// FC's error code: `FunctionNotFound`, `ServiceNotFound`, `EntityTooLarge`, `ResourceThrottled`, ….
+    pub code: crate::ErrorCode,
     /// What went wrong.
     pub message: String,
 }
 
-impl From<Reject> for FireError {
-    fn from(r: Reject) -> Self {
-        FireError { code: r.code.to_owned(), message: r.message }
+impl FireError {
+    /// A typed event whose `Serialize` failed.
+    #[cfg(feature = "events")]
+    pub(crate) fn encode(e: fc_events::EncodeError) -> Self {
+        FireError { code: crate::ErrorCode::InvalidArgument, message: e.to_string() }
     }
 }
 
-/// Fires `event` at a function as a trigger does: an async invocation, accepted now and run (with retries) in
-/// the background. Returns the invocation's request id.
-pub(crate) fn fire(
+impl From<Reject> for FireError {
+    fn from(r: Reject) -> Self {
+        FireError { code: crate::ErrorCode::from(r.code), message: r.message }
+    }
+}
+
+/// Fires `event` at a function as a trigger does: an async invocation through the one admission path, accepted
+/// now and run (with retries) in the background. Returns the invocation's request id.
+pub(crate) async fn fire(
     state: &Arc<State>,
     api: Api,
     service: &str,
@@ -219,17 +229,16 @@ pub(crate) fn fire(
     let target = route.resolve(state)?;
     let limit = state.limits.max_async_payload;
     if event.len() > limit {
-        return Err(Reject::new(
-            400,
-            "EntityTooLarge",
-            format!("the event is {} bytes, over the {limit} byte limit of async invocations", event.len()),
-        ));
+        return Err(admission::too_large(state, crate::InvocationType::Async, event.len()));
     }
-    target.function.received.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let request_id = state.request_id();
-    let ctx = super::invoke::context(state, &target, &request_id, &HeaderMap::new());
-    super::runner::accept(state, &target, event, ctx, None, &request_id)?;
-    Ok(request_id)
+    let ctx = admission::context(state, &target, &request_id, &HeaderMap::new());
+    let invocation = Invocation::Async { payload: Payload::Event(event), id: None };
+    match admission::admit(state, &target, ctx, invocation, &request_id).await {
+        Ok(_) => Ok(request_id),
+        Err(Fail::Reject(reject)) => Err(reject),
+        Err(Fail::Drop) => Err(Reject::new(503, "ServiceUnavailable", "the event was dropped (injected fault)")),
+    }
 }
 
 #[cfg(test)]

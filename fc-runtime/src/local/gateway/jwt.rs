@@ -9,15 +9,34 @@
 //! A `TokenLookup` entry is `PLACE:NAME[:PREFIX]` and a `ClaimPassBy` entry `PLACE:CLAIM:NAME`, where `PLACE` is
 //! `header`, `cookie`, `query` or `form` (a `application/x-www-form-urlencoded` body). The token's `kid` picks the
 //! key; a token without one, or with one no key has, is checked with the key that has no `kid` (FC allows at
-//! most one). `exp` and `nbf` are checked when present, with 60 seconds of leeway; `aud` and `iss` are not.
+//! most one). `exp` and `nbf` are checked when present, with 60 seconds of leeway (`exp` is required when the
+//! trigger says so); `aud` and `iss` are not.
+//!
+//! Only the token can set a claim: every name `ClaimPassBy` passes is removed from what the caller sent in its
+//! place (a header, a query parameter, a cookie, a form field) before the claims are added, whether or not the
+//! token has the claim; hop-by-hop headers are gone before this runs (`Connection: x-name` cannot remove a claim's
+//! header); a claim's value is percent-encoded where it could not travel as it is (a cookie's `;`, a header's
+//! non-ASCII).
 
 use http::HeaderValue;
 use http::request::Parts;
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Map, Value};
 
-use super::reply::Reject;
+use crate::function::WebBody;
+use crate::local::reply::Reject;
+
+/// The most of a form body read to look for a token, before the request is authenticated.
+const MAX_FORM_LOOKUP: usize = 64 * 1024;
+
+/// What a claim's value may not carry as it is in a cookie: controls, non-ASCII, and the cookie syntax's own
+/// characters (space, `"`, `,`, `;`, `\\`), plus `%` so that the encoding can be undone.
+const COOKIE_VALUE: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b',').add(b';').add(b'\\').add(b'%');
+/// What a claim's value may not carry as it is in a header: controls and non-ASCII (a header value must be visible
+/// ASCII to reach every server), plus `%`.
+const HEADER_VALUE: &AsciiSet = &CONTROLS.add(b'%');
 
 /// Where a token is read from or a claim is put.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +84,7 @@ pub(crate) struct JwtAuth {
     keys: Vec<Key>,
     lookup: Vec<Lookup>,
     pass: Vec<Pass>,
+    require_exp: bool,
 }
 
 impl std::fmt::Debug for JwtAuth {
@@ -73,6 +93,7 @@ impl std::fmt::Debug for JwtAuth {
             .field("keys", &self.keys.iter().map(|k| k.id.as_deref().unwrap_or("")).collect::<Vec<_>>())
             .field("lookup", &self.lookup)
             .field("pass", &self.pass)
+            .field("require_exp", &self.require_exp)
             .finish()
     }
 }
@@ -138,17 +159,34 @@ impl JwtAuth {
             }
             pass.push(Pass { place, claim: (*claim).to_owned(), name: (*name).to_owned() });
         }
-        Ok(JwtAuth { keys, lookup, pass })
+        // Explicitly ours: if another crate in the build enables jsonwebtoken's other backend, neither would be
+        // the default, and every verification would panic. An error means a provider is already installed.
+        let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
+        Ok(JwtAuth { keys, lookup, pass, require_exp: false })
     }
 
-    /// Whether the form body must be read: a lookup or a pass uses it.
-    pub(crate) fn uses_form(&self) -> bool {
-        self.lookup.iter().any(|l| l.place == Place::Form) || self.pass.iter().any(|p| p.place == Place::Form)
+    /// Whether a token must carry `exp`.
+    pub(crate) fn require_exp(mut self, required: bool) -> Self {
+        self.require_exp = required;
+        self
     }
 
-    /// Finds the token, checks it, and passes its claims on as configured; a refusal is FC's 401.
-    pub(crate) fn authenticate(&self, parts: &mut Parts, form: Option<&mut Form>) -> Result<(), Reject> {
-        let token = self.token(parts, form.as_deref()).ok_or_else(|| {
+    /// Authenticates a request, FC's 401 otherwise: finds the token (reading a form body first when a lookup
+    /// reads one), checks it, then removes what the caller sent under every passed claim's name and passes the
+    /// claims on. Returns the body to pass on (rebuilt when it is a form the claims changed).
+    pub(crate) async fn admit(&self, parts: &mut Parts, body: WebBody, limit: usize) -> Result<WebBody, Reject> {
+        let form_body = is_form(parts);
+        let mut body = body;
+        let mut form: Option<Form> = None;
+        if form_body && self.lookup.iter().any(|l| l.place == Place::Form) {
+            // Read before authentication: bounded well below the payload limit.
+            let bytes = crate::local::state::read_whole(body, MAX_FORM_LOOKUP).await.ok_or_else(|| {
+                unauthorized(format!("no JWT in the request: a form body over {MAX_FORM_LOOKUP} bytes is not searched"))
+            })?;
+            form = Some(form_urlencoded::parse(&bytes).into_owned().collect());
+            body = crate::function::full(bytes);
+        }
+        let token = self.token(parts, form.as_ref()).ok_or_else(|| {
             unauthorized(format!(
                 "no JWT in the request: looked in {}",
                 self.lookup
@@ -159,8 +197,20 @@ impl JwtAuth {
             ))
         })?;
         let claims = self.verify(&token)?;
-        self.pass_claims(&claims, parts, form);
-        Ok(())
+        if form_body && form.is_none() && self.pass.iter().any(|p| p.place == Place::Form) {
+            let bytes = crate::local::state::read_whole(body, limit).await.ok_or_else(|| {
+                Reject::new(400, "EntityTooLarge", format!("the body exceeds the {limit} byte limit"))
+            })?;
+            form = Some(form_urlencoded::parse(&bytes).into_owned().collect());
+            body = crate::function::full(bytes);
+        }
+        self.pass_claims(&claims, parts, form.as_mut());
+        if let Some(form) = form.filter(|_| self.pass.iter().any(|p| p.place == Place::Form)) {
+            let encoded = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+            parts.headers.remove(http::header::CONTENT_LENGTH);
+            body = crate::function::full(encoded);
+        }
+        Ok(body)
     }
 
     fn token(&self, parts: &Parts, form: Option<&Form>) -> Option<String> {
@@ -201,6 +251,9 @@ impl JwtAuth {
         }
         let mut validation = Validation::new(header.alg);
         validation.required_spec_claims.clear();
+        if self.require_exp {
+            validation.required_spec_claims.insert("exp".to_owned());
+        }
         validation.validate_aud = false;
         validation.validate_nbf = true;
         let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
@@ -208,7 +261,22 @@ impl JwtAuth {
         Ok(data.claims)
     }
 
+    /// Removes every passed name from what the caller sent, then adds the token's claims.
     fn pass_claims(&self, claims: &Map<String, Value>, parts: &mut Parts, mut form: Option<&mut Form>) {
+        for pass in &self.pass {
+            match pass.place {
+                Place::Header => {
+                    parts.headers.remove(pass.name.as_str());
+                }
+                Place::Cookie => remove_cookie(parts, &pass.name),
+                Place::Query => remove_query(parts, &pass.name),
+                Place::Form => {
+                    if let Some(form) = form.as_deref_mut() {
+                        form.retain(|(k, _)| *k != pass.name);
+                    }
+                }
+            }
+        }
         for pass in &self.pass {
             let Some(value) = claims.get(&pass.claim) else { continue };
             let value = match value {
@@ -217,12 +285,15 @@ impl JwtAuth {
             };
             match pass.place {
                 Place::Header => {
-                    if let Ok(v) = HeaderValue::from_str(&value) {
-                        parts.headers.insert(http::HeaderName::from_bytes(pass.name.as_bytes()).expect("checked"), v);
+                    let encoded = utf8_percent_encode(&value, HEADER_VALUE).to_string();
+                    if let (Ok(name), Ok(v)) =
+                        (http::HeaderName::from_bytes(pass.name.as_bytes()), HeaderValue::from_str(&encoded))
+                    {
+                        parts.headers.insert(name, v);
                     }
                 }
                 Place::Cookie => {
-                    let pair = format!("{}={}", pass.name, value);
+                    let pair = format!("{}={}", pass.name, utf8_percent_encode(&value, COOKIE_VALUE));
                     let joined = match parts.headers.get(http::header::COOKIE).and_then(|v| v.to_str().ok()) {
                         Some(existing) if !existing.is_empty() => format!("{existing}; {pair}"),
                         _ => pair,
@@ -239,10 +310,7 @@ impl JwtAuth {
                         query.push('&');
                     }
                     query.push_str(&encoded.finish());
-                    let path_and_query = format!("{}?{query}", parts.uri.path());
-                    if let Ok(uri) = path_and_query.parse() {
-                        parts.uri = uri;
-                    }
+                    set_query(parts, &query);
                 }
                 Place::Form => {
                     if let Some(form) = form.as_deref_mut() {
@@ -251,6 +319,54 @@ impl JwtAuth {
                 }
             }
         }
+    }
+}
+
+/// Replaces the query, the path kept as it came.
+fn set_query(parts: &mut Parts, query: &str) {
+    let path_and_query =
+        if query.is_empty() { parts.uri.path().to_owned() } else { format!("{}?{query}", parts.uri.path()) };
+    if let Ok(uri) = path_and_query.parse() {
+        parts.uri = uri;
+    }
+}
+
+/// Drops every query parameter named `name` (compared decoded); the others are kept exactly as sent.
+fn remove_query(parts: &mut Parts, name: &str) {
+    let Some(query) = parts.uri.query() else { return };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let key = pair.split('=').next().unwrap_or_default();
+            form_urlencoded::parse(key.as_bytes()).next().map_or(key.is_empty() || key != name, |(k, _)| k != name)
+        })
+        .collect();
+    let kept = kept.join("&");
+    set_query(parts, &kept);
+}
+
+/// Drops every cookie named `name` from the `Cookie` headers; the others are kept as sent.
+fn remove_cookie(parts: &mut Parts, name: &str) {
+    let headers: Vec<String> = parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|header| {
+            header
+                .split(';')
+                .map(str::trim)
+                .filter(|pair| !pair.is_empty() && pair.split('=').next().map(str::trim) != Some(name))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .filter(|h| !h.is_empty())
+        .collect();
+    parts.headers.remove(http::header::COOKIE);
+    if !headers.is_empty()
+        && let Ok(v) = HeaderValue::from_str(&headers.join("; "))
+    {
+        parts.headers.insert(http::header::COOKIE, v);
     }
 }
 
@@ -279,7 +395,7 @@ fn query(parts: &Parts, name: &str) -> Option<String> {
 }
 
 /// Whether a request's body is a form (`application/x-www-form-urlencoded`).
-pub(crate) fn is_form(parts: &Parts) -> bool {
+fn is_form(parts: &Parts) -> bool {
     parts.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
         v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
     })
@@ -288,6 +404,7 @@ pub(crate) fn is_form(parts: &Parts) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http_body_util::BodyExt as _;
 
     const SECRET_B64: &str = "c2VjcmV0LWtleS1mb3ItdGVzdHMtb25seS0xMjM0NTY3OA";
 
@@ -316,28 +433,77 @@ mod tests {
         builder.body(()).unwrap().into_parts().0
     }
 
+    /// Admits `p` with an empty body (a form body when `form` is given); the parts as the function gets them.
+    fn admit(auth: &JwtAuth, mut p: Parts, form: Option<&str>) -> Result<(Parts, String), (u16, String)> {
+        let body = crate::function::full(form.unwrap_or_default().to_owned());
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {
+            let body = auth.admit(&mut p, body, 1 << 20).await.map_err(|r| (r.status, r.message))?;
+            let bytes = body.collect().await.unwrap().to_bytes();
+            Ok((p, String::from_utf8(bytes.to_vec()).unwrap()))
+        })
+    }
+
     #[test]
     fn a_valid_token_passes_its_claims_on() {
         let auth =
             JwtAuth::parse(&config("header:Authorization:Bearer,cookie:jwt", "query:uid:uid,header:name:x-name"))
                 .unwrap();
         let t = token(serde_json::json!({"uid": 42, "name": "Ann"}), Some("k1"));
-        let mut p = parts("/a?b=1", &[("authorization", &format!("Bearer {t}"))]);
-        auth.authenticate(&mut p, None).unwrap();
+        let (p, _) = admit(&auth, parts("/a?b=1", &[("authorization", &format!("Bearer {t}"))]), None).unwrap();
         assert_eq!(p.uri.query(), Some("b=1&uid=42"));
         assert_eq!(p.headers["x-name"], "Ann");
-        let mut p = parts("/a", &[("cookie", &format!("other=1; jwt={t}"))]);
-        auth.authenticate(&mut p, None).unwrap();
+        let (p, _) = admit(&auth, parts("/a", &[("cookie", &format!("other=1; jwt={t}"))]), None).unwrap();
         assert_eq!(p.uri.query(), Some("uid=42"));
+    }
+
+    #[test]
+    fn only_the_token_sets_a_passed_claim() {
+        let auth = JwtAuth::parse(&config(
+            "header:Authorization:Bearer",
+            "query:name:text,header:name:x-name,cookie:name:who,form:name:by",
+        ))
+        .unwrap();
+        let bearer = |claims| format!("Bearer {}", token(claims, Some("k1")));
+        // A token without the claim: whatever the caller sent under each name is gone, nothing comes instead.
+        let spoofed = parts(
+            "/echo?text=admin&keep=1&text=root",
+            &[
+                ("authorization", &bearer(serde_json::json!({}))),
+                ("x-name", "admin"),
+                ("cookie", "who=admin; session=s1"),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+        );
+        let (p, form) = admit(&auth, spoofed, Some("by=admin&note=hi")).unwrap();
+        assert_eq!(p.uri.query(), Some("keep=1"));
+        assert!(p.headers.get("x-name").is_none());
+        assert_eq!(p.headers["cookie"], "session=s1");
+        assert_eq!(form, "note=hi");
+        // With the claim: the token's value, encoded where it could not travel as it is.
+        let claimed = parts(
+            "/echo?text=admin",
+            &[
+                ("authorization", &bearer(serde_json::json!({"name": "Zoë; admin=1"}))),
+                ("x-name", "admin"),
+                ("cookie", "who=admin"),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+        );
+        let (p, form) = admit(&auth, claimed, Some("by=admin")).unwrap();
+        let query: Vec<(String, String)> =
+            form_urlencoded::parse(p.uri.query().unwrap().as_bytes()).into_owned().collect();
+        assert_eq!(query, [("text".to_owned(), "Zoë; admin=1".to_owned())]);
+        assert_eq!(p.headers["x-name"], "Zo%C3%AB; admin=1", "a non-ASCII claim is percent-encoded in a header");
+        assert_eq!(p.headers["cookie"], "who=Zo%C3%AB%3B%20admin=1", "a `;` in a claim adds no cookie");
+        let fields: Vec<(String, String)> = form_urlencoded::parse(form.as_bytes()).into_owned().collect();
+        assert_eq!(fields, [("by".to_owned(), "Zoë; admin=1".to_owned())]);
     }
 
     #[test]
     fn refusals() {
         let auth = JwtAuth::parse(&config("header:Authorization:Bearer", "")).unwrap();
-        let check = |value: String| {
-            let mut p = parts("/", &[("authorization", &value)]);
-            auth.authenticate(&mut p, None).map_err(|r| (r.status, r.message))
-        };
+        let check = |value: String| admit(&auth, parts("/", &[("authorization", &value)]), None).map(drop);
         let err = check("Basic abc".into()).unwrap_err();
         assert_eq!(err.0, 401);
         assert!(err.1.contains("no JWT"), "{}", err.1);
@@ -348,7 +514,17 @@ mod tests {
         let mut tampered = token(serde_json::json!({"uid": 1}), Some("k1"));
         tampered.pop();
         assert!(check(format!("Bearer {tampered}")).is_err());
-        assert!(check(format!("Bearer {}", token(serde_json::json!({"uid": 1}), Some("k1")))).is_ok());
+        let no_exp = format!("Bearer {}", token(serde_json::json!({"uid": 1}), Some("k1")));
+        assert!(check(no_exp.clone()).is_ok(), "a token without exp is accepted by default");
+        let strict = JwtAuth::parse(&config("header:Authorization:Bearer", "")).unwrap().require_exp(true);
+        let err = admit(&strict, parts("/", &[("authorization", &no_exp)]), None).unwrap_err();
+        assert!(err.1.contains("exp"), "{}", err.1);
+        // A form too big to search before authentication is not read.
+        let form_auth = JwtAuth::parse(&config("form:jwt", "")).unwrap();
+        let big = format!("pad={}", "x".repeat(MAX_FORM_LOOKUP));
+        let err = admit(&form_auth, parts("/", &[("content-type", "application/x-www-form-urlencoded")]), Some(&big))
+            .unwrap_err();
+        assert!(err.0 == 401 && err.1.contains("not searched"), "{err:?}");
     }
 
     #[test]

@@ -22,6 +22,9 @@ impl LogsCopied {
     }
 }
 
+/// The most of a failure's body read from a runtime.
+const MAX_FAILURE_BODY: usize = 256 * 1024;
+
 struct LogWhenDone {
     inner: crate::function::WebBody,
     done: Option<Box<dyn FnOnce() + Send>>,
@@ -93,6 +96,17 @@ impl RuntimeLink {
             Err(e) => return Err(self.lost_http(e.to_string()).await),
         };
         let (parts, body) = response.into_parts();
+        if protocol::web_failed(&parts.headers) {
+            // The function failed: its failure body (bounded), and its lines now.
+            let body = http_body_util::Limited::new(body, MAX_FAILURE_BODY).collect().await.map(|b| b.to_bytes());
+            for line in self.logs.take(Call::Invoke, ctx.request_id()).await {
+                ctx.log_sink().line(&line);
+            }
+            return Err(match body {
+                Ok(body) => Failure::from_body(&body),
+                Err(e) => Failure::new("", format!("the custom runtime's failure body could not be read: {e}")),
+            });
+        }
         // The lines are taken when the body has ended (or was dropped): a streamed answer is not waited for.
         let (link, sink, request_id) = (self.clone(), ctx.log_sink(), ctx.request_id().to_owned());
         let (copied, logs) = tokio::sync::watch::channel(false);

@@ -14,8 +14,8 @@ const LOG_GRACE: Duration = Duration::from_millis(250);
 
 /// The longest line kept from a runtime's output: the rest of a longer line is cut.
 const MAX_LINE: usize = 16 * 1024;
-/// The most of one invocation's output kept (its last part: a `Tail` shows the last 4 KB).
-const MAX_INVOCATION_LOG: usize = 256 * 1024;
+/// The most of one invocation's output kept: the same cap as an in-process invocation's log.
+use crate::function::MAX_INVOCATION_LOG;
 /// Invocations whose output is kept at once, open or ended but not yet taken.
 const MAX_INVOCATIONS: usize = 1024;
 
