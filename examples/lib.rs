@@ -46,7 +46,7 @@ pub fn demo_functions(builder: LocalFcBuilder) -> LocalFcBuilder {
     builder
         .fc3_router(router.clone())
         .fc3_function("web", router, fc_runtime::local::FunctionConfig::default())
-        .fc3_http_trigger("web", fc_runtime::local::HttpTrigger::function("demo-web"))
+        .fc3_http_trigger("web", fc_runtime::local::HttpTrigger::signed("demo-web"))
 }
 
 /// Event of `demo/sleep`.
@@ -425,14 +425,14 @@ pub struct DecodedEvent {
 }
 
 /// Decodes `body` with the typed event of `source` exactly as the function side decodes an invocation body
-/// (`fc_runtime::function::decode_event`: JSON, else CBOR, else the text as a string). The error names the
+/// (`fc_runtime::function::decode_event`: JSON, else CBOR, else raw text for a type that takes it). The error names the
 /// failing field's path.
 pub fn decode_trigger_event(source: &str, body: &[u8]) -> Result<DecodedEvent, String> {
     use fc_runtime::events::{self, TriggerEvent};
     fn decode<E: TriggerEvent + serde::de::DeserializeOwned>(body: &[u8]) -> Result<DecodedEvent, String> {
         let event: E = fc_runtime::function::decode_event(body).map_err(|f| f.message)?;
         let json = serde_json::to_value(&event).map_err(|e| e.to_string())?;
-        Ok(DecodedEvent { json, body: event.to_body() })
+        Ok(DecodedEvent { json, body: event.to_body().map_err(|e| e.to_string())? })
     }
     match source {
         "timer" => decode::<events::timer::TimerEvent>(body),
@@ -456,8 +456,16 @@ pub fn decode_trigger_event(source: &str, body: &[u8]) -> Result<DecodedEvent, S
 /// The query of the demo web function's `GET /echo`.
 #[derive(Debug, Deserialize)]
 pub struct EchoQuery {
-    /// What to echo.
+    /// What to echo (nothing when absent).
+    #[serde(default)]
     pub text: String,
+}
+
+/// The query of the demo web function's `GET /header`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct HeaderQuery {
+    /// The header to answer with.
+    pub name: String,
 }
 
 /// The query of the demo web function's `GET /stream`.
@@ -498,6 +506,20 @@ pub trait DemoWeb {
     /// `GET /stream?lines=N` → N lines, each sent as it is made.
     #[route(GET, "/stream", idempotent)]
     async fn stream(&self, #[fc(query)] lines: u32) -> Result<TriggerStream, FcError>;
+
+    /// A photo's title: the function answers `404 {"Code": "PhotoNotFound", "Message": …}` for every id, an
+    /// error of its own in Alibaba Cloud's shape, which stays the function's answer (`FcError::Http`).
+    #[route(GET, "/photos/{id}", idempotent)]
+    async fn photo(&self, id: &str) -> Result<String, FcError>;
+
+    /// A route that panics: FC's `502 UnhandledInvocationError`, an unhandled `FcError::Function`.
+    #[route(GET, "/panic")]
+    async fn panic(&self) -> Result<(), FcError>;
+}
+
+/// `GET /panic`.
+async fn panics() -> &'static str {
+    panic!("the demo web function panics on purpose")
 }
 
 /// The demo web function, an axum router served behind an HTTP trigger (by the `function` example's process and
@@ -526,6 +548,20 @@ pub fn demo_web() -> axum::Router {
             "/bytes",
             post(|body: Bytes| async move { ([(header::CONTENT_TYPE, "application/octet-stream")], body) }),
         )
+        .route(
+            "/header",
+            get(|Query(q): Query<HeaderQuery>, headers: axum::http::HeaderMap| async move {
+                headers.get(q.name.as_str()).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+            }),
+        )
+        .route(
+            "/photos/{id}",
+            get(|axum::extract::Path(id): axum::extract::Path<String>| async move {
+                let body = serde_json::json!({"Code": "PhotoNotFound", "Message": format!("no photo {id}")});
+                (StatusCode::NOT_FOUND, Json(body))
+            }),
+        )
+        .route("/panic", get(panics))
         .route(
             "/fail",
             post(|| async {

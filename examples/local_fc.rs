@@ -211,7 +211,7 @@ async fn main() -> ExitCode {
         builder = builder.custom_runtime(&args.function_service, names, CustomRuntime::command(command)).http_trigger(
             &args.function_service,
             "web",
-            HttpTrigger::function("custom-web"),
+            HttpTrigger::signed("custom-web"),
         );
     }
     if let Some(expression) = &args.timer {

@@ -12,7 +12,7 @@ use fc_runtime::credentials::{
     RoleOptions, UriCredentials,
 };
 use fc_runtime::function::{Failure, Router};
-use fc_runtime::http_trigger::HttpTriggerClient;
+use fc_runtime::http_trigger::{HttpTriggerClient, TriggerRequests as _};
 use fc_runtime::local::{FunctionConfig, HttpTrigger, LocalFc};
 
 use fc_runtime::{
@@ -208,7 +208,7 @@ async fn every_bad_input_gets_its_exact_error() {
         .router("demo", Router::new().bytes("echo", |e, _| async move { Ok::<_, Failure>(e) }))
         .router("served", examples::DemoFunctions::default().into_router())
         .fc3_function("web", Router::new().http(examples::demo_web()), FunctionConfig::default())
-        .fc3_http_trigger("web", HttpTrigger::function("web"))
+        .fc3_http_trigger("web", HttpTrigger::signed("web"))
         .start()
         .await
         .unwrap();
@@ -781,12 +781,39 @@ async fn every_bad_input_gets_its_exact_error() {
             sent(trigger(key()).get("/echo").header("x-tag", "a\r\nX-Evil: 1")),
         ),
         case("bearer token with LF", Config("credentials"), "bearer token", {
-            let client = HttpTriggerClient::builder(&trigger_url).bearer("a\nb").build().unwrap();
-            sent(client.get("/echo"))
+            let built = HttpTriggerClient::builder(&trigger_url).bearer("a\nb").build().map(drop);
+            async move { built }
+        }),
+        case(
+            "header name that is not one, to a trigger",
+            Invalid("header value"),
+            "abcdé",
+            sent(trigger(key()).get("/echo").header("abcdé", "v")),
+        ),
+        case(
+            "non-ASCII header value to a trigger",
+            Invalid("header value"),
+            "non-ASCII",
+            sent(trigger(key()).get("/echo").header("x-name", "Zoë")),
+        ),
+        case(
+            "hop-by-hop header to a trigger",
+            Invalid("header value"),
+            "connection",
+            sent(trigger(key()).get("/echo").header("connection", "x-name")),
+        ),
+        case(
+            "`..` as a path segment to a trigger",
+            Invalid("path"),
+            "segment 2",
+            sent(trigger(key()).request_segments(http::Method::GET, ["photos", "..", "raw"])),
+        ),
+        case("trigger URL with a query", Config("endpoint"), "without a query", async {
+            HttpTriggerClient::builder("http://127.0.0.1:1/?a=1").build().map(drop)
         }),
         case(
             "unsigned call to a function-auth trigger",
-            Service(403, ErrorCode::AccessDenied),
+            Service(400, ErrorCode::MissingRequiredHeader),
             "x-acs-date was not specified",
             sent(trigger(None).get("/echo").query("text", "x")),
         ),
@@ -822,12 +849,24 @@ async fn every_bad_input_gets_its_exact_error() {
         ),
         case(
             "method the trigger does not take",
-            Service(405, ErrorCode::MethodNotAllowed),
+            Service(403, ErrorCode::MethodNotAllowed),
             "does not accept",
             sent(trigger(key()).request(http::Method::TRACE, "/echo")),
         ),
         case("the function's 500 through a trigger", Http(500), "greeting refused", sent(trigger(key()).post("/fail"))),
         case("the function's 404 through a trigger", Http(404), "404", sent(trigger(key()).get("/nowhere"))),
+        case(
+            "the function's own Alibaba-style 404 through a trigger",
+            Http(404),
+            "PhotoNotFound",
+            sent(trigger(key()).get("/photos/p1")),
+        ),
+        case(
+            "a panic behind a trigger",
+            Function(FunctionErrorKind::Unhandled),
+            "panics on purpose",
+            sent(trigger(key()).get("/panic")),
+        ),
         case("wrong-shape JSON from a trigger", Decode, "expected a sequence", {
             let call = trigger(key()).post("/greet").json(&serde_json::json!({"name": "x"})).unwrap();
             async move { call.send().await?.json::<Vec<u8>>().map(drop) }
@@ -859,5 +898,5 @@ async fn every_bad_input_gets_its_exact_error() {
         }
     }
     assert_eq!(fc.requests("demo", "echo"), 0, "no refused request reached the server");
-    assert_eq!(fc.fc3_executions("web"), 4, "only the four calls the trigger let through ran the function");
+    assert_eq!(fc.fc3_executions("web"), 6, "only the six calls the trigger let through ran the function");
 }

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use examples::{DemoFunctions, DemoServer, DemoWeb, Greet, Greeting, demo_web};
-use fc_runtime::http_trigger::HttpTriggerClient;
+use fc_runtime::http_trigger::{HttpTriggerClient, TriggerRequests as _};
 use fc_runtime::local::{CustomRuntime, FunctionConfig, HttpAuth, HttpTrigger, LocalFc};
 use fc_runtime::{Credentials, FcError};
 
@@ -30,7 +30,7 @@ async fn web_function(how: Hosting) -> LocalFc {
             LocalFc::builder().fc3_custom_runtime(names, CustomRuntime::command(support::example_binary("function")))
         }
     };
-    builder.fc3_http_trigger("web", HttpTrigger::function("demo-web")).start().await.expect("LocalFc starts")
+    builder.fc3_http_trigger("web", HttpTrigger::signed("demo-web")).start().await.expect("LocalFc starts")
 }
 
 fn signed(fc: &LocalFc) -> HttpTriggerClient {
@@ -107,7 +107,8 @@ async fn one_process_serves_events_and_http() {
     assert_eq!(web.greeting, "Hello, web!");
 }
 
-/// What FC refuses before the function runs, with FC's status and error code.
+/// What FC refuses before the function runs, with FC's status and error code, each marked as FC's own answer
+/// (`X-Fc-Error-Type: FcCommonError`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_trigger_refuses_what_fc_refuses() {
     let fc = web_function(Hosting::InProcess).await;
@@ -115,10 +116,18 @@ async fn the_trigger_refuses_what_fc_refuses() {
     let raw = reqwest::Client::builder().no_proxy().build().unwrap();
     let code =
         |body: &str| serde_json::from_str::<serde_json::Value>(body).unwrap()["Code"].as_str().unwrap().to_owned();
-    // Unsigned.
+    // Unsigned: a bad request, as the HTTP-trigger FAQ's table has it.
     let resp = raw.post(format!("{url}/greet")).body("{}").send().await.unwrap();
-    assert_eq!(resp.status(), 403);
+    assert_eq!(resp.status(), 400);
+    assert_eq!(resp.headers()["x-fc-error-type"], "FcCommonError");
     assert!(resp.text().await.unwrap().contains("x-acs-date was not specified"));
+    // Dated but not signed.
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let resp = raw.get(format!("{url}/echo?text=x")).header("x-acs-date", &now).send().await.unwrap();
+    assert_eq!((resp.status().as_u16(), &resp.headers()["x-fc-error-type"]), (400, &"FcCommonError".parse().unwrap()));
+    // A method the trigger does not accept: 403.
+    let resp = raw.request(reqwest::Method::TRACE, format!("{url}/echo")).send().await.unwrap();
+    assert_eq!((resp.status().as_u16(), &resp.headers()["x-fc-error-type"]), (403, &"FcCommonError".parse().unwrap()));
     // Signed with the wrong secret.
     let wrong =
         HttpTriggerClient::builder(&url).sign_with(Credentials::new("testKeyId", "not-the-secret")).build().unwrap();
@@ -286,7 +295,7 @@ mod typed {
     use axum::extract::{Path, Query, RawQuery};
     use axum::http::HeaderMap;
     use axum::routing::{get, post, put};
-    use fc_runtime::http_trigger::{HttpTriggerClient, Reply, TriggerResponse};
+    use fc_runtime::http_trigger::{HttpTriggerClient, Reply, TriggerRequests as _, TriggerResponse};
     use fc_runtime::local::{FunctionConfig, HttpTrigger, LocalFc};
     use fc_runtime::{Bytes, FcError, fc_http};
     use serde::{Deserialize, Serialize};
@@ -422,7 +431,7 @@ mod typed {
 /// as `ClaimPassBy` says; no token, an expired one, or one signed by another key is FC's 401.
 mod jwt {
     use examples::demo_web;
-    use fc_runtime::http_trigger::HttpTriggerClient;
+    use fc_runtime::http_trigger::{HttpTriggerClient, TriggerRequests as _};
     use fc_runtime::local::{FunctionConfig, HttpAuth, HttpTrigger, LocalFc, StartError};
 
     const JWKS: &str = include_str!("fixtures/jwt/jwks.json");
@@ -519,8 +528,11 @@ async fn the_gateway_holds_answers_to_fcs_response_rules() {
                 }
                 let extra = if head.starts_with(b"GET /huge ") {
                     format!("x-huge: {}\r\n", "h".repeat(9000))
+                } else if head.starts_with(b"GET /failed ") {
+                    // The custom-runtime protocol's failure marker, on a web answer.
+                    "x-fc-status: 404\r\n".to_owned()
                 } else {
-                    "x-fc-status: 404\r\nserver: mine\r\nx-kept: yes\r\nkeep-alive: timeout=5\r\n".to_owned()
+                    "x-fc-invocation-duration: 1\r\nserver: mine\r\nx-kept: yes\r\nkeep-alive: timeout=5\r\n".to_owned()
                 };
                 let answer = format!("HTTP/1.1 200 OK\r\n{extra}content-length: 4\r\nconnection: close\r\n\r\nbody");
                 let _ = stream.write_all(answer.as_bytes()).await;
@@ -552,22 +564,29 @@ async fn the_gateway_holds_answers_to_fcs_response_rules() {
     let answer = exchange("/forbidden").await;
     assert!(answer.starts_with("http/1.1 200") && answer.ends_with("body"), "{answer}");
     assert!(answer.contains("\r\nx-kept: yes\r\n") && answer.contains("\r\nx-fc-request-id: "), "{answer}");
-    for forbidden in ["x-fc-status", "server: mine", "keep-alive"] {
+    for forbidden in ["x-fc-invocation-duration", "server: mine", "keep-alive"] {
         assert!(!answer.contains(&format!("\r\n{forbidden}")), "{forbidden} passed through: {answer}");
     }
+    // Headers over FC's limit: the function failed, as FC marks it.
     let answer = exchange("/huge").await;
     assert!(answer.starts_with("http/1.1 502") && answer.contains("badresponse"), "{answer}");
+    assert!(answer.contains("\r\nx-fc-error-type: unhandledinvocationerror\r\n"), "{answer}");
+    // A runtime that reports a failure (`x-fc-status: 404`): FC's 502, its body the failure.
+    let answer = exchange("/failed").await;
+    assert!(answer.starts_with("http/1.1 502") && answer.ends_with(r#"{"errormessage":"body"}"#), "{answer}");
+    assert!(answer.contains("\r\nx-fc-error-type: unhandledinvocationerror\r\n"), "{answer}");
 }
 
-/// The retry rule of the API client: a request that may have been delivered (the connection closed after the
-/// request was written) is sent once unless its route is marked idempotent; one that was never sent (nothing
-/// listening) is retried; FC's 503 is retried.
+/// The one retry rule, through an HTTP trigger: a request that may have been delivered (the connection closed
+/// after the request was written) is sent once unless its route is marked idempotent; one that was never sent
+/// (nothing listening) is retried; the function's own 503 is sent once (it ran), FC's own 503 (`FcCommonError`)
+/// is retried with its `Retry-After`, and an idempotent route's 503 is retried.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_call_that_may_have_been_delivered_is_not_sent_again_unless_idempotent() {
+async fn a_call_that_may_have_run_is_not_sent_again_unless_idempotent() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    // Reads each request's head, then hangs up (`close`) or answers 503 (`busy`).
+    // Reads each request's head, then hangs up (`close`), or answers 503 as the function (`busy`) or as FC (`fc`).
     async fn server(answer: &'static str) -> (String, Arc<AtomicUsize>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -583,10 +602,15 @@ async fn a_call_that_may_have_been_delivered_is_not_sent_again_unless_idempotent
                         head.push(byte[0]);
                     }
                     count.fetch_add(1, Ordering::SeqCst);
-                    if answer == "busy" {
-                        let busy = "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
-                        let _ = stream.write_all(busy.as_bytes()).await;
-                    }
+                    let marker = match answer {
+                        "busy" => "",
+                        "fc" => "x-fc-error-type: FcCommonError\r\nretry-after: 0\r\n",
+                        _ => return,
+                    };
+                    let busy = format!(
+                        "HTTP/1.1 503 Service Unavailable\r\n{marker}content-length: 0\r\nconnection: close\r\n\r\n"
+                    );
+                    let _ = stream.write_all(busy.as_bytes()).await;
                 });
             }
         });
@@ -610,9 +634,17 @@ async fn a_call_that_may_have_been_delivered_is_not_sent_again_unless_idempotent
     assert_eq!(seen.load(Ordering::SeqCst), 1 + 3, "an idempotent route is re-sent");
 
     let (url, seen) = server("busy").await;
-    let err = retrying(&url).post("/greet").text("busy").send().await.unwrap_err();
+    let err = retrying(&url).post("/charge").text("card").send().await.unwrap_err();
     assert_eq!(err.as_http().map(|e| e.status.as_u16()), Some(503), "{err:?}");
-    assert_eq!(seen.load(Ordering::SeqCst), 3, "FC's 503 is retried");
+    assert_eq!(seen.load(Ordering::SeqCst), 1, "the function's own 503: it ran, and is not run again");
+    let err = retrying(&url).get("/photos").idempotent().send().await.unwrap_err();
+    assert_eq!(err.as_http().map(|e| e.status.as_u16()), Some(503), "{err:?}");
+    assert_eq!(seen.load(Ordering::SeqCst), 1 + 3, "an idempotent route's 503 is retried");
+
+    let (url, seen) = server("fc").await;
+    let err = retrying(&url).post("/charge").text("card").send().await.unwrap_err();
+    assert_eq!(err.as_service().map(|e| e.status.as_u16()), Some(503), "{err:?}");
+    assert_eq!(seen.load(Ordering::SeqCst), 3, "FC's own 503 ran nothing: retried");
 
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let err = retrying(&format!("http://{closed}")).post("/greet").text("never").send().await.unwrap_err();

@@ -63,7 +63,7 @@ async fn typed_events_fired_at_the_function_process_arrive_as_fc_sends_them() {
     let client = fc.client();
     // OSS: JSON.
     let upload = OssEvent::object_created("cn-hangzhou", "photos", "2026/cat.png", 2048);
-    let request_id = fc.fire_event("demo", "on_upload", &upload).unwrap();
+    let request_id = fc.fire_event("demo", "on_upload", &upload).await.unwrap();
     let done = finished(&client, "on_upload", &request_id).await;
     assert_eq!(done.status, Some(InvocationStatus::Succeeded), "{done:?}");
     let uploaded: Uploaded = serde_json::from_str(done.return_payload.as_deref().unwrap()).unwrap();
@@ -71,17 +71,17 @@ async fn typed_events_fired_at_the_function_process_arrive_as_fc_sends_them() {
     // Tablestore: CBOR, as FC sends it; the function's typed event decodes it without the author doing anything.
     let cbor = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fc-events/fixtures/tablestore.cbor")).unwrap();
     assert!(serde_json::from_slice::<serde_json::Value>(&cbor).is_err(), "the fixture is CBOR, not JSON");
-    let request_id = fc.fire("demo", "on_row_change", cbor.clone()).unwrap();
+    let request_id = fc.fire("demo", "on_row_change", cbor.clone()).await.unwrap();
     let done = finished(&client, "on_row_change", &request_id).await;
     assert_eq!(done.status, Some(InvocationStatus::Succeeded), "{done:?}");
     assert_eq!(done.return_payload.as_deref(), Some("2"));
     // The typed event, encoded by fire_event as FC encodes it: CBOR again.
     let event = TablestoreEvent::from_cbor(&cbor).unwrap();
-    let request_id = fc.fire_event("demo", "on_row_change", &event).unwrap();
+    let request_id = fc.fire_event("demo", "on_row_change", &event).await.unwrap();
     assert_eq!(finished(&client, "on_row_change", &request_id).await.return_payload.as_deref(), Some("2"));
     // Nothing there: FC's not-found code.
-    let missing = fc.fire("demo", "nope", "{}").unwrap_err();
-    assert_eq!(missing.code, "FunctionNotFound");
+    let missing = fc.fire("demo", "nope", "{}").await.unwrap_err();
+    assert_eq!(missing.code, fc_runtime::ErrorCode::FunctionNotFound);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

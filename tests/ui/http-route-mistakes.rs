@@ -27,6 +27,9 @@ pub trait Albums {
     async fn async_with_value(&self) -> Result<String, FcError>;
 
     async fn no_route(&self) -> Result<(), FcError>;
+
+    #[route(GET, "/client")]
+    async fn trigger_client(&self) -> Result<(), FcError>;
 }
 
 fn main() {}

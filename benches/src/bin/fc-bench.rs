@@ -154,7 +154,7 @@ fn server(kind: &str) -> Result<(), BoxError> {
                     .fc3_function("open", fc_benches::web_router(), FunctionConfig::default().concurrency(1000))
                     .fc3_function("signed", fc_benches::web_router(), FunctionConfig::default().concurrency(1000))
                     .fc3_http_trigger("open", HttpTrigger::anonymous("open"))
-                    .fc3_http_trigger("signed", HttpTrigger::function("signed"))
+                    .fc3_http_trigger("signed", HttpTrigger::signed("signed"))
                     .start()
                     .await?;
                 let urls = format!(
