@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::{Instance, RuntimeLink, describe};
+use super::RuntimeLink;
 use crate::function::protocol::{self, Call};
 use crate::function::{Context, Failure};
 
@@ -88,6 +88,7 @@ impl RuntimeLink {
             }
         }
         parts.headers.insert(protocol::header::CONTROL_PATH, http::HeaderValue::from_static(protocol::HTTP_INVOKE));
+        self.logs.begin(Call::Invoke, ctx.request_id());
         let client = self.web_client.get_or_init(|| {
             hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()
         });
@@ -128,16 +129,6 @@ impl RuntimeLink {
 
     /// [`lost`](Self::lost) for the HTTP client's error.
     async fn lost_http(&self, error: String) -> Failure {
-        let mut instance = self.instance.lock().await;
-        if let Some(child) = instance.child.as_mut()
-            && let Ok(Some(status)) = child.try_wait()
-        {
-            *instance = Instance::default();
-            return Failure::new(
-                "",
-                format!("Process exited unexpectedly before completing request ({})", describe(status)),
-            );
-        }
-        Failure::new("", format!("Process exited unexpectedly before completing request (the custom runtime: {error})"))
+        self.lost(error).await
     }
 }

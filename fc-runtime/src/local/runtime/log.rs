@@ -83,6 +83,11 @@ struct LogState {
     open: HashMap<String, Lines>,
     done: HashMap<String, Lines>,
     sequence: u64,
+    /// Whether the runtime has printed a Start marker.
+    marks: bool,
+    /// Whether it is known to print none: a call ended (its wait for an End marker ran out) before the runtime had
+    /// printed any. Such a runtime (one not written with this crate) is not waited for again.
+    unmarked: bool,
 }
 
 /// One call's lines, with their size and when its Start marker came.
@@ -123,11 +128,23 @@ fn key(call: &str, request_id: &str) -> String {
 }
 
 impl Logs {
+    /// A call LocalFc is about to send: its lines are gathered from now on, so that a runtime that prints no
+    /// markers still has its lines given to the one call in flight when it printed them (the runtime's own
+    /// Start marker, when it prints one, starts the gathering again).
+    pub(crate) fn begin(&self, call: Call, request_id: &str) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.sequence += 1;
+        let lines = Lines { started: state.sequence, request_id: request_id.to_owned(), ..Lines::default() };
+        state.open.insert(key(call.marker(), request_id), lines);
+        bound(&mut state.open);
+    }
+
     pub(crate) fn line(&self, line: String) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         match Marker::parse(&line) {
             Some(Marker::Start { call, request_id }) => {
                 let key = key(call, request_id);
+                state.marks = true;
                 state.sequence += 1;
                 let mut lines =
                     Lines { started: state.sequence, request_id: request_id.to_owned(), ..Lines::default() };
@@ -147,9 +164,15 @@ impl Logs {
             None => {
                 // A line in FC's log format goes to the call its request id names; another line goes to the one
                 // call running when it was printed, and to none when several were (it cannot be told whose).
+                // A line naming a call that has ended but not been taken (a web handler logging while its answer
+                // streams, after its End marker) is still that call's.
+                let LogState { open, done, .. } = &mut *state;
                 let owner = match protocol::line_request_id(&line) {
-                    Some(id) => state.open.values_mut().find(|l| l.request_id == id),
-                    None if state.open.len() == 1 => state.open.values_mut().next(),
+                    Some(id) => open
+                        .values_mut()
+                        .find(|l| l.request_id == id)
+                        .or_else(|| done.values_mut().find(|l| l.request_id == id)),
+                    None if open.len() == 1 => open.values_mut().next(),
                     None => None,
                 };
                 match owner {
@@ -160,17 +183,28 @@ impl Logs {
         }
     }
 
-    /// The lines of `call` for `request_id`, once its end marker arrived (or after a short wait).
+    /// The lines of `call` for `request_id`, once its end marker arrived (or after a short wait); at once when the
+    /// runtime is known to print no markers (its first call waited, and none came).
     pub(crate) async fn take(&self, call: Call, request_id: &str) -> Vec<String> {
         let key = key(call.marker(), request_id);
         let deadline = tokio::time::Instant::now() + LOG_GRACE;
         loop {
             let ended = self.ended.notified();
-            if let Some(lines) = self.state.lock().unwrap_or_else(|p| p.into_inner()).done.remove(&key) {
-                return lines.lines.into();
+            {
+                let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(lines) = state.done.remove(&key) {
+                    return lines.lines.into();
+                }
+                if state.unmarked {
+                    // No End marker will come: what was gathered while the call was in flight is all there is.
+                    return state.open.remove(&key).map(|l| l.lines.into()).unwrap_or_default();
+                }
             }
             if tokio::time::timeout_at(deadline, ended).await.is_err() {
                 let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+                if !state.marks {
+                    state.unmarked = true;
+                }
                 let lines = state.done.remove(&key).or_else(|| state.open.remove(&key));
                 return lines.map(|l| l.lines.into()).unwrap_or_default();
             }
@@ -220,6 +254,42 @@ mod tests {
         logs.line("2026-12-03T08:15:30.127Z c [INFO] warming up".to_owned());
         logs.line(protocol::end_line(Call::Hook(Lifecycle::Initialize), "c", false));
         assert_eq!(logs.take(Call::Hook(Lifecycle::Initialize), "c").await.len(), 3);
+    }
+
+    /// A runtime known to print no markers is not waited for (time is paused: any wait would show).
+    #[tokio::test(start_paused = true)]
+    async fn a_runtime_without_markers_is_not_waited_for() {
+        let logs = Logs::default();
+        // Its first call waits for an End marker, a little: the runtime's markers may still be in the pipe.
+        logs.begin(Call::Invoke, "first");
+        let before = tokio::time::Instant::now();
+        logs.take(Call::Invoke, "first").await;
+        assert_eq!(tokio::time::Instant::now() - before, LOG_GRACE);
+        // None came: later calls are not waited for.
+        logs.begin(Call::Invoke, "a");
+        logs.line("a line of its own".to_owned());
+        let before = tokio::time::Instant::now();
+        assert_eq!(logs.take(Call::Invoke, "a").await, ["a line of its own"]);
+        assert_eq!(tokio::time::Instant::now(), before, "the take waited");
+        // A runtime that prints markers has its End markers waited for, a little.
+        let marked = Logs::default();
+        marked.line(protocol::start_line(Call::Invoke, "b"));
+        marked.begin(Call::Invoke, "c");
+        let before = tokio::time::Instant::now();
+        marked.take(Call::Invoke, "c").await;
+        assert_eq!(tokio::time::Instant::now() - before, LOG_GRACE);
+    }
+
+    /// A line a web handler logs while its answer streams, after its End marker, is still its invocation's.
+    #[tokio::test]
+    async fn a_line_after_the_end_marker_is_still_the_invocations_until_taken() {
+        let logs = Logs::default();
+        logs.line(protocol::start_line(Call::Invoke, "w"));
+        logs.line(protocol::end_line(Call::Invoke, "w", false));
+        logs.line("2026-12-03T08:15:30.123Z w [INFO] streamed chunk 2".to_owned());
+        let lines = logs.take(Call::Invoke, "w").await;
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[2].ends_with("streamed chunk 2"));
     }
 
     #[test]

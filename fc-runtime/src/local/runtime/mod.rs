@@ -55,7 +55,7 @@ pub struct CustomRuntime {
 
 #[derive(Clone)]
 pub(crate) enum Target {
-    Command { program: PathBuf, args: Vec<OsString>, env: Vec<(OsString, OsString)> },
+    Command { program: PathBuf, args: Vec<OsString>, env: Vec<(OsString, OsString)>, dir: Option<PathBuf> },
     Address(SocketAddr),
 }
 
@@ -63,9 +63,9 @@ impl fmt::Debug for CustomRuntime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("CustomRuntime");
         match &self.target {
-            Target::Command { program, args, env } => {
+            Target::Command { program, args, env, dir } => {
                 let names: Vec<_> = env.iter().map(|(k, _)| k).collect();
-                d.field("program", program).field("args", args).field("env", &names)
+                d.field("program", program).field("args", args).field("env", &names).field("dir", dir)
             }
             Target::Address(addr) => d.field("address", addr),
         };
@@ -74,15 +74,17 @@ impl fmt::Debug for CustomRuntime {
 }
 
 impl CustomRuntime {
-    /// A process `LocalFc` starts when it starts, as FC starts a custom runtime: with `FC_CUSTOM_LISTEN_PORT=0`
-    /// and `RUST_FC_LISTEN_HOST=127.0.0.1` (so it listens on a free loopback port, which it prints),
+    /// A process `LocalFc` starts when it starts, as FC starts a custom runtime: in a process group of its own,
+    /// with a free loopback port in `FC_CUSTOM_LISTEN_PORT` and `FC_SERVER_PORT`, `RUST_FC_LISTEN_HOST=127.0.0.1`,
     /// `FC_ENDPOINT` set to `LocalFc`, `FC_REGION`, `FC_ACCOUNT_ID` and the role's credentials in
-    /// `ALIBABA_CLOUD_*`. A process that exits is started again for the next invocation. Its standard output
+    /// `ALIBABA_CLOUD_*`. It is ready when that port accepts connections, as FC's health check decides (or when it
+    /// prints where it listens, as this crate's runtimes do). A process that exits is started again for the next
+    /// invocation; a stopped one is stopped with its whole group. Its standard output
     /// becomes the invocations' logs: each line in FC's log format goes to the invocation its request id names,
     /// and so do the lines between an invocation's markers while it is the only one running; a line without a
     /// request id printed while several invocations run belongs to none of them (it is traced at `debug`).
     pub fn command(program: impl Into<PathBuf>) -> Self {
-        let target = Target::Command { program: program.into(), args: Vec::new(), env: Vec::new() };
+        let target = Target::Command { program: program.into(), args: Vec::new(), env: Vec::new(), dir: None };
         CustomRuntime { target, startup_timeout: DEFAULT_STARTUP_TIMEOUT, stop_timeout: DEFAULT_STOP_TIMEOUT }
     }
 
@@ -102,6 +104,14 @@ impl CustomRuntime {
         self
     }
 
+    /// The directory the command runs in (default: `LocalFc`'s own).
+    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        if let Target::Command { dir: current, .. } = &mut self.target {
+            *current = Some(dir.into());
+        }
+        self
+    }
+
     /// A server already listening at `addr` (its log is not seen; `LocalFc` neither starts nor stops it).
     pub fn address(addr: SocketAddr) -> Self {
         CustomRuntime {
@@ -111,7 +121,7 @@ impl CustomRuntime {
         }
     }
 
-    /// How long a started command has to print where it listens before starting it counts as failed (default
+    /// How long a started command has to listen before starting it counts as failed (default
     /// [`DEFAULT_STARTUP_TIMEOUT`], 10 s).
     pub fn startup_timeout(mut self, timeout: Duration) -> Self {
         self.startup_timeout = timeout;
@@ -126,28 +136,81 @@ impl CustomRuntime {
     }
 }
 
-/// What `LocalFc` gives every process it starts: where to call it back, the role, the account, the region.
+/// What `LocalFc` gives every process it starts: where to call it back, the role, the account, the region, and
+/// the largest answer it reads from a runtime.
 #[derive(Debug, Clone)]
 pub(crate) struct Launch {
     pub endpoint: String,
     pub role: Option<Credentials>,
     pub account_id: Option<String>,
     pub region: String,
+    pub max_response: usize,
 }
 
-/// The running instance of a runtime: where it listens, its process, whether it was initialized.
+/// A started process, the leader of its own process group (so that a `bootstrap` script and whatever it started
+/// are stopped together), and its exit once a task that owns it has seen it.
+struct Process {
+    pid: u32,
+    exited: tokio::sync::watch::Receiver<Option<ExitStatus>>,
+}
+
+impl Process {
+    /// How it ended, if it has.
+    fn exit_status(&self) -> Option<ExitStatus> {
+        *self.exited.borrow()
+    }
+
+    /// Its exit, waited for at most `within`.
+    async fn wait_exit(&self, within: Duration) -> Option<ExitStatus> {
+        let mut exited = self.exited.clone();
+        let waited = tokio::time::timeout(within, exited.wait_for(Option::is_some)).await;
+        waited.ok().and_then(|seen| seen.ok().and_then(|status| *status))
+    }
+
+    /// Sends `signal` to its whole group.
+    fn signal_group(&self, signal: i32) {
+        signal_group(self.pid, signal);
+    }
+}
+
+/// Sends `signal` to the process group `pid` leads.
+fn signal_group(pid: u32, signal: i32) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(pid) {
+        // SAFETY: `kill` has no memory effects. The group is one this runtime started; its leader is reaped only
+        // by the task that waits for it, and a group id is not reused while any process of the group lives.
+        unsafe {
+            libc::kill(-pid, signal);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (pid, signal);
+}
+
+/// The running instance of a runtime: where it listens, its process, whether it was initialized, and which start
+/// of the runtime it is (a failure seen by a call only resets the instance it happened to).
 #[derive(Default)]
 struct Instance {
     addr: Option<SocketAddr>,
-    child: Option<tokio::process::Child>,
+    process: Option<Arc<Process>>,
     initialized: bool,
+    generation: u64,
 }
 
 /// A runtime as `LocalFc` uses it: its instance (started, restarted, initialized, stopped) and its log.
+///
+/// The instance's lock is only held to read or replace the instance, never across a request to the runtime, so
+/// that a request failing because the process died (which looks at the instance) cannot wait on a request in
+/// flight (an `/initialize` or a `/pre-stop` the process died in).
 pub(crate) struct RuntimeLink {
     runtime: CustomRuntime,
     launch: OnceLock<Launch>,
     instance: tokio::sync::Mutex<Instance>,
+    /// Held while the instance is initialized, so that one `/initialize` runs at a time.
+    initializing: tokio::sync::Mutex<()>,
+    /// The running process's group, for a stop that cannot wait (dropping `LocalFc`).
+    group: std::sync::Mutex<Option<u32>>,
+    starts: std::sync::atomic::AtomicU64,
     logs: Arc<Logs>,
     http: reqwest::Client,
     /// The client HTTP-trigger requests go through (any body, streamed both ways).
@@ -161,25 +224,40 @@ pub(crate) struct RuntimeLink {
 
 impl RuntimeLink {
     pub(crate) fn new(runtime: CustomRuntime) -> Self {
-        let mut instance = Instance::default();
-        if let Target::Address(a) = &runtime.target {
-            instance.addr = Some(*a);
-        }
         let http = reqwest::Client::builder().no_proxy().pool_idle_timeout(None).build().unwrap_or_default();
         RuntimeLink {
             runtime,
             launch: OnceLock::new(),
-            instance: tokio::sync::Mutex::new(instance),
+            instance: tokio::sync::Mutex::new(Instance::default()),
+            initializing: tokio::sync::Mutex::new(()),
+            group: std::sync::Mutex::new(None),
+            starts: Default::default(),
             logs: Arc::default(),
             http,
             web_client: OnceLock::new(),
         }
     }
 
-    /// Remembers how to start the command, starts it and waits for its address.
+    /// An instance not started yet: a runtime given as an address is always there.
+    fn fresh(&self) -> Instance {
+        let addr = match &self.runtime.target {
+            Target::Address(addr) => Some(*addr),
+            Target::Command { .. } => None,
+        };
+        Instance { addr, ..Instance::default() }
+    }
+
+    fn set_group(&self, pid: Option<u32>) {
+        *self.group.lock().unwrap_or_else(|p| p.into_inner()) = pid;
+    }
+
+    /// Remembers how to start the command, starts it and waits until it listens.
     pub(crate) async fn start(&self, launch: Launch) -> Result<(), String> {
         let _ = self.launch.set(launch);
         let mut instance = self.instance.lock().await;
+        if instance.addr.is_none() {
+            *instance = self.fresh();
+        }
         if instance.addr.is_none() {
             self.spawn(&mut instance).await?;
         }
@@ -193,14 +271,19 @@ impl RuntimeLink {
         }
     }
 
-    /// Starts the command, waits for its address, and keeps reading its output into the log.
+    /// Starts the command as FC starts a custom runtime — its own process group, a free loopback port in
+    /// `FC_CUSTOM_LISTEN_PORT` and `FC_SERVER_PORT` — and waits until it is ready as FC's health check decides:
+    /// its port accepts connections (or it printed where it listens, as this crate's runtimes do). Its output
+    /// goes to the log from the first line on.
     async fn spawn(&self, instance: &mut Instance) -> Result<(), String> {
-        let Target::Command { program, args, env } = &self.runtime.target else { return Ok(()) };
+        let Target::Command { program, args, env, dir } = &self.runtime.target else { return Ok(()) };
         let launch = self.launch.get().ok_or("LocalFc has not started")?;
+        let port = free_port().map_err(|e| format!("no free port for {}: {e}", program.display()))?;
         let mut command = tokio::process::Command::new(program);
         command
             .args(args)
-            .env("FC_CUSTOM_LISTEN_PORT", "0")
+            .env("FC_CUSTOM_LISTEN_PORT", port.to_string())
+            .env("FC_SERVER_PORT", port.to_string())
             .env(crate::function::LISTEN_HOST_VAR, "127.0.0.1")
             .env("FC_ENDPOINT", &launch.endpoint)
             .env("FC_REGION", &launch.region)
@@ -209,6 +292,11 @@ impl RuntimeLink {
             .stderr(std::process::Stdio::piped())
             .stdin(std::process::Stdio::null())
             .kill_on_drop(true);
+        #[cfg(unix)]
+        command.process_group(0);
+        if let Some(dir) = dir {
+            command.current_dir(dir);
+        }
         if let Some(account) = &launch.account_id {
             command.env("FC_ACCOUNT_ID", account);
         }
@@ -223,83 +311,130 @@ impl RuntimeLink {
         }
         command.envs(env.iter().map(|(k, v)| (k, v)));
         let mut child = command.spawn().map_err(|e| format!("could not start {}: {e}", program.display()))?;
+        let pid = child.id().ok_or("the process exited at once")?;
         let stdout = child.stdout.take().ok_or("no standard output")?;
         if let Some(stderr) = child.stderr.take() {
             tokio::spawn(async move {
+                use std::io::Write as _;
                 let mut lines = LineReader::new(BufReader::new(stderr));
                 while let Some(line) = lines.next().await {
-                    eprintln!("{line}");
+                    // A closed stderr loses the line, not LocalFc.
+                    let _ = writeln!(std::io::stderr().lock(), "{line}");
                 }
             });
         }
-        let mut lines = LineReader::new(BufReader::new(stdout));
-        let wait = self.runtime.startup_timeout;
-        let listening = tokio::time::timeout(wait, async {
-            while let Some(line) = lines.next().await {
-                if let Some(addr) = protocol::parse_listening(&line) {
-                    return Some(addr);
-                }
-            }
-            None
-        })
-        .await;
-        let addr = match listening {
-            Ok(Some(addr)) => addr,
-            Ok(None) => {
-                let status = child.wait().await.map_or_else(|e| e.to_string(), describe);
-                return Err(format!("{} exited before it said where it listens ({status})", program.display()));
-            }
-            Err(_) => {
-                return Err(format!(
-                    "{} did not print where it listens (`… listening on ADDR`) within {wait:?}; \
-                     CustomRuntime::startup_timeout sets the wait",
-                    program.display()
-                ));
-            }
-        };
+        let (exit_tx, exited) = tokio::sync::watch::channel(None);
+        tokio::spawn(async move {
+            let status = child.wait().await.ok();
+            let _ = exit_tx.send(status);
+        });
+        let process = Arc::new(Process { pid, exited });
+        self.set_group(Some(pid));
+        let (listening_tx, mut listening) = tokio::sync::watch::channel(None);
         let logs = self.logs.clone();
         tokio::spawn(async move {
+            let mut lines = LineReader::new(BufReader::new(stdout));
             while let Some(line) = lines.next().await {
+                if let Some(addr) = protocol::parse_listening(&line) {
+                    let _ = listening_tx.send(Some(addr));
+                }
                 logs.line(line);
             }
         });
-        *instance = Instance { addr: Some(addr), child: Some(child), initialized: false };
+        let wait = self.runtime.startup_timeout;
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut exited = process.exited.clone();
+        let addr = loop {
+            if let Some(addr) = *listening.borrow() {
+                break addr;
+            }
+            if let Some(status) = process.exit_status() {
+                self.set_group(None);
+                return Err(format!("{} exited before it listened ({})", program.display(), describe(status)));
+            }
+            let local = SocketAddr::from(([127, 0, 0, 1], port));
+            if tokio::net::TcpStream::connect(local).await.is_ok() {
+                break local;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                process.signal_group(SIGKILL);
+                self.set_group(None);
+                return Err(format!(
+                    "{} did not listen on port {port} (FC_CUSTOM_LISTEN_PORT, FC_SERVER_PORT) nor print where it \
+                     listens (`… listening on ADDR`) within {wait:?}; CustomRuntime::startup_timeout sets the wait",
+                    program.display()
+                ));
+            }
+            tokio::select! {
+                _ = listening.changed() => {}
+                _ = exited.changed() => {}
+                _ = tokio::time::sleep(READY_POLL) => {}
+            }
+        };
+        let generation = self.starts.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        *instance = Instance { addr: Some(addr), process: Some(process), initialized: false, generation };
         Ok(())
     }
 
     /// The instance's address, started again when its process exited, and initialized first when `initialize`
     /// is asked for (the hook's lines going to `ctx`'s log): what FC does before it forwards an invocation.
     async fn ready(&self, ctx: &Context, initialize: bool) -> Result<SocketAddr, Failure> {
-        let mut instance = self.instance.lock().await;
-        if let Some(child) = instance.child.as_mut()
-            && let Ok(Some(status)) = child.try_wait()
-        {
-            tracing::warn!(runtime = %self.program(), status = %describe(status), "the custom runtime exited; starting it again");
-            *instance = Instance::default();
+        loop {
+            let (addr, generation, initialized) = {
+                let mut instance = self.instance.lock().await;
+                if let Some(status) = instance.process.as_ref().and_then(|p| p.exit_status()) {
+                    tracing::warn!(runtime = %self.program(), status = %describe(status), "the custom runtime exited; starting it again");
+                    *instance = self.fresh();
+                    self.set_group(None);
+                }
+                if instance.addr.is_none() {
+                    self.spawn(&mut instance).await.map_err(|reason| {
+                        Failure::new("", format!("the custom runtime could not be started: {reason}"))
+                    })?;
+                }
+                (instance.addr.expect("started above"), instance.generation, instance.initialized)
+            };
+            if !initialize || initialized {
+                return Ok(addr);
+            }
+            let _one_at_a_time = self.initializing.lock().await;
+            let current = {
+                let instance = self.instance.lock().await;
+                (instance.generation == generation).then_some(instance.initialized)
+            };
+            match current {
+                // Initialized by another call while this one waited.
+                Some(true) => return Ok(addr),
+                Some(false) => {
+                    // No lock on the instance while the runtime runs its initializer (in which it may die).
+                    self.call(addr, Call::Hook(Lifecycle::Initialize), Bytes::new(), ctx)
+                        .await
+                        .map_err(RunFailure::into_failure)?;
+                    let mut instance = self.instance.lock().await;
+                    if instance.generation == generation {
+                        instance.initialized = true;
+                    }
+                    return Ok(addr);
+                }
+                // The instance this call saw is gone (it died, perhaps in another call's initializer): start over.
+                None => continue,
+            }
         }
-        if instance.addr.is_none() {
-            self.spawn(&mut instance)
-                .await
-                .map_err(|reason| Failure::new("", format!("the custom runtime could not be started: {reason}")))?;
-        }
-        let addr = instance.addr.expect("started above");
-        if initialize && !instance.initialized {
-            self.call(addr, Call::Hook(Lifecycle::Initialize), Bytes::new(), ctx).await?;
-            instance.initialized = true;
-        }
-        Ok(addr)
     }
 
     /// Forwards one invocation as FC does: the instance made ready (started, initialized when `initialize`),
     /// `POST /invoke` with the event and the headers that describe `ctx`, the answer read by the protocol's status
     /// rule, and the runtime's lines for this invocation copied into the invocation's log.
-    pub(crate) async fn invoke(&self, event: Bytes, ctx: &Context, initialize: bool) -> Result<Bytes, Failure> {
+    pub(crate) async fn invoke(&self, event: Bytes, ctx: &Context, initialize: bool) -> Result<Bytes, RunFailure> {
         let addr = self.ready(ctx, initialize).await?;
         self.call(addr, Call::Invoke, event, ctx).await
     }
 
-    /// One call to the runtime at `addr`, its lines copied into `ctx`'s log.
-    async fn call(&self, addr: SocketAddr, call: Call, body: Bytes, ctx: &Context) -> Result<Bytes, Failure> {
+    /// One call to the runtime at `addr`, its answer read up to FC's response limit, its lines copied into
+    /// `ctx`'s log.
+    async fn call(&self, addr: SocketAddr, call: Call, body: Bytes, ctx: &Context) -> Result<Bytes, RunFailure> {
+        let max = self.launch.get().map_or(usize::MAX, |l| l.max_response);
+        self.logs.begin(call, ctx.request_id());
         let sent = self
             .http
             .request(call.method(), format!("http://{addr}{}", call.path()))
@@ -308,64 +443,74 @@ impl RuntimeLink {
             .send()
             .await;
         let outcome = match sent {
-            Err(e) => Err(self.lost(e).await),
-            Ok(response) => {
-                let (status, headers) = (response.status(), response.headers().clone());
-                match response.bytes().await {
-                    Err(e) => Err(self.lost(e).await),
-                    Ok(body) => protocol::answer(status, &headers, body),
+            Err(e) => Err(RunFailure::Function(self.lost(e.without_url().to_string()).await)),
+            Ok(mut response) => {
+                let (status, headers) = (response.status(), std::mem::take(response.headers_mut()));
+                match read_bounded(&mut response, max).await {
+                    Err(Read::Broke(e)) => Err(RunFailure::Function(self.lost(e).await)),
+                    Err(Read::TooLarge) => Err(RunFailure::TooLarge(max)),
+                    Ok(body) => protocol::answer(status, &headers, body).map_err(RunFailure::Function),
                 }
             }
         };
         let lines = self.logs.take(call, ctx.request_id()).await;
-        if lines.is_empty() {
-            // A runtime whose output is not seen (an address), or one that died: the platform's own markers.
+        let marked =
+            lines.first().is_some_and(|l| matches!(protocol::Marker::parse(l), Some(protocol::Marker::Start { .. })));
+        if marked {
+            for line in lines {
+                ctx.log_sink().line(&line);
+            }
+        } else {
+            // A runtime that prints no markers, or whose output is not seen (an address), or that died: its lines
+            // (if any) between the platform's own markers.
             ctx.log_sink().line(&protocol::start_line(call, ctx.request_id()));
+            for line in lines {
+                ctx.log_sink().line(&line);
+            }
             if let Err(failure) = &outcome {
                 ctx.log_sink().line(&failure.to_string());
             }
             ctx.log_sink().line(&protocol::end_line(call, ctx.request_id(), outcome.is_err()));
         }
-        for line in lines {
-            ctx.log_sink().line(&line);
-        }
         outcome
     }
 
     /// The failure of a request the runtime did not answer: FC's words, with the exit status when the process
-    /// exited (it is started again for the next invocation).
-    async fn lost(&self, e: reqwest::Error) -> Failure {
-        let e = e.without_url();
-        let mut instance = self.instance.lock().await;
-        let mut exited = None;
-        if let Some(child) = instance.child.as_mut() {
-            let deadline = tokio::time::Instant::now() + EXIT_GRACE;
-            exited = loop {
-                match child.try_wait() {
-                    Ok(Some(status)) => break Some(status),
-                    Ok(None) if tokio::time::Instant::now() < deadline => {
-                        tokio::time::sleep(Duration::from_millis(10)).await
-                    }
-                    _ => break None,
-                }
-            };
-        }
+    /// exited (it is started again for the next invocation). Waits at most [`EXIT_GRACE`] for the exit, holding
+    /// no lock meanwhile.
+    async fn lost(&self, error: String) -> Failure {
+        let process = self.instance.lock().await.process.clone();
+        let exited = match &process {
+            Some(process) => process.wait_exit(EXIT_GRACE).await,
+            None => None,
+        };
         let why = match exited {
             Some(status) => {
                 tracing::warn!(runtime = %self.program(), status = %describe(status), "the custom runtime exited during a request");
-                *instance = Instance::default();
+                let mut instance = self.instance.lock().await;
+                if instance.process.as_ref().is_some_and(|p| process.as_ref().is_some_and(|q| Arc::ptr_eq(p, q))) {
+                    *instance = self.fresh();
+                    self.set_group(None);
+                }
                 describe(status)
             }
-            None => format!("the custom runtime: {e}"),
+            None => format!("the custom runtime: {error}"),
         };
         Failure::new("", format!("Process exited unexpectedly before completing request ({why})"))
     }
 
-    /// Stops the instance as FC does: `/pre-stop` when `pre_stop` names its context, then SIGTERM, then SIGKILL
-    /// after the stop timeout. Returns how the process ended (`None` for an address, or a runtime not running).
+    /// Stops the instance as FC does: `/pre-stop` when `pre_stop` names its context, then SIGTERM to its process
+    /// group, then SIGKILL after the stop timeout. Returns how the process ended (`None` for an address, or a
+    /// runtime not running). No lock is held while the runtime runs its hook.
     pub(crate) async fn stop(&self, pre_stop: Option<Context>) -> Option<ExitStatus> {
-        let mut instance = self.instance.lock().await;
-        if let (Some(ctx), Some(addr)) = (pre_stop, instance.addr) {
+        let (addr, process) = {
+            let mut instance = self.instance.lock().await;
+            let taken = (instance.addr, instance.process.take());
+            *instance = self.fresh();
+            taken
+        };
+        let alive = process.as_ref().is_none_or(|p| p.exit_status().is_none());
+        if let (Some(ctx), Some(addr), true) = (pre_stop, addr, alive) {
             let hook = self.call(addr, Call::Hook(Lifecycle::PreStop), Bytes::new(), &ctx);
             match tokio::time::timeout(self.runtime.stop_timeout, hook).await {
                 Ok(Ok(_)) => {}
@@ -378,45 +523,106 @@ impl RuntimeLink {
                 tracing::info!(line, "pre-stop");
             }
         }
-        let mut child = instance.child.take()?;
-        *instance = Instance::default();
-        let status = terminate(&mut child, self.runtime.stop_timeout).await;
+        let process = process?;
+        self.set_group(None);
+        let status = terminate(&process, self.runtime.stop_timeout).await;
         if let Some(status) = status {
             tracing::info!(runtime = %self.program(), status = %describe(status), "the custom runtime stopped");
         }
         status
     }
-}
 
-impl RuntimeLink {
-    /// Kills the process at once, if it can be reached without waiting (what dropping `LocalFc` does).
+    /// Kills the process group at once, without waiting (what dropping `LocalFc` does).
     pub(crate) fn kill_now(&self) {
-        if let Ok(mut instance) = self.instance.try_lock()
-            && let Some(child) = instance.child.as_mut()
-        {
-            let _ = child.start_kill();
+        if let Some(pid) = self.group.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            signal_group(pid, SIGKILL);
         }
     }
 }
 
-/// SIGTERM, then SIGKILL once `grace` has passed.
-async fn terminate(child: &mut tokio::process::Child, grace: Duration) -> Option<ExitStatus> {
-    if let Ok(Some(status)) = child.try_wait() {
-        return Some(status);
-    }
-    #[cfg(unix)]
-    if let Some(pid) = child.id().and_then(|id| libc::pid_t::try_from(id).ok()) {
-        // SAFETY: `kill` has no memory effects; the pid is this process's own child, not yet reaped (a reaped
-        // child's `id()` is `None`).
-        unsafe {
-            libc::kill(pid, libc::SIGTERM);
+/// Why a call to a runtime failed: the function failed (its failure, or the process died), or its answer is over
+/// FC's response limit (read no further).
+#[derive(Debug)]
+pub(crate) enum RunFailure {
+    Function(Failure),
+    TooLarge(usize),
+}
+
+impl RunFailure {
+    /// The failure as the function's own: an answer over the limit is a failure too.
+    pub(crate) fn into_failure(self) -> Failure {
+        match self {
+            RunFailure::Function(failure) => failure,
+            too_large => Failure::new("BadResponse", too_large.to_string()),
         }
-        if let Ok(Ok(status)) = tokio::time::timeout(grace, child.wait()).await {
-            return Some(status);
+    }
+}
+
+impl From<Failure> for RunFailure {
+    fn from(f: Failure) -> Self {
+        RunFailure::Function(f)
+    }
+}
+
+impl std::fmt::Display for RunFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunFailure::Function(failure) => failure.fmt(f),
+            RunFailure::TooLarge(max) => write!(f, "the function's answer is over FC's {max} byte response limit"),
         }
     }
-    let _ = child.kill().await;
-    child.wait().await.ok()
+}
+
+enum Read {
+    Broke(String),
+    TooLarge,
+}
+
+/// A runtime's whole answer, at most `max` bytes: a longer one stops being read once past it.
+async fn read_bounded(response: &mut reqwest::Response, max: usize) -> Result<Bytes, Read> {
+    if response.content_length().is_some_and(|len| len > max as u64) {
+        return Err(Read::TooLarge);
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| Read::Broke(e.without_url().to_string()))? {
+        if body.len() + chunk.len() > max {
+            return Err(Read::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+#[cfg(unix)]
+const SIGKILL: i32 = libc::SIGKILL;
+#[cfg(not(unix))]
+const SIGKILL: i32 = 9;
+
+/// How often a starting runtime's port is tried.
+const READY_POLL: Duration = Duration::from_millis(20);
+
+/// A free loopback port, for a runtime to listen on.
+fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+}
+
+/// SIGTERM to the process group, then SIGKILL once `grace` has passed (and to whatever of the group outlived its
+/// leader).
+async fn terminate(process: &Process, grace: Duration) -> Option<ExitStatus> {
+    if process.exit_status().is_none() {
+        #[cfg(unix)]
+        process.signal_group(libc::SIGTERM);
+    }
+    let status = match process.wait_exit(grace).await {
+        Some(status) => Some(status),
+        None => {
+            process.signal_group(SIGKILL);
+            process.wait_exit(grace).await
+        }
+    };
+    // A `bootstrap` that started a server without `exec` leaves it in the group: it goes too.
+    process.signal_group(SIGKILL);
+    status
 }
 
 /// An exit status in words: `exit status: 3`, `signal: 9 (SIGKILL)`.
