@@ -56,6 +56,7 @@ pub struct ClientBuilder {
     use_env_proxy: bool,
     /// Where the proxy variables are read.
     proxy_env: Environment,
+    max_response_bytes: usize,
 }
 
 impl Default for ClientBuilder {
@@ -76,6 +77,7 @@ impl Default for ClientBuilder {
             qualifier_override: None,
             use_env_proxy: true,
             proxy_env: Environment::process(),
+            max_response_bytes: HttpSetup::default().max_response_bytes,
         }
     }
 }
@@ -182,6 +184,13 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest answer read (default: 32 MiB, FC's limit on a synchronous answer): a bigger body is a
+    /// [`FcError::Decode`] once this many bytes have arrived, without holding more.
+    pub fn max_response_bytes(mut self, max: usize) -> Self {
+        self.max_response_bytes = max;
+        self
+    }
+
     /// Reads the proxy variables from `env` instead of the process environment.
     pub(crate) fn proxy_environment(mut self, env: Environment) -> Self {
         self.proxy_env = env;
@@ -239,6 +248,7 @@ impl ClientBuilder {
             connect_timeout: self.connect_timeout,
             pool_idle_timeout: self.pool_idle_timeout,
             proxy_env: self.use_env_proxy.then_some(self.proxy_env),
+            max_response_bytes: self.max_response_bytes,
         };
         let http = setup.build(&base_url)?;
         let account_header =

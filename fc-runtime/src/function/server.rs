@@ -116,12 +116,17 @@ impl Server {
         Ok(SocketAddr::new(host, port))
     }
 
-    /// Binds the listening socket and prints `FunctionCompute fc-runtime runtime inited, listening on ADDR`.
-    pub async fn bind(self) -> io::Result<BoundServer> {
+    /// Binds the listening socket and prints `FunctionCompute fc-runtime runtime inited, listening on ADDR`. SIGTERM
+    /// is handled from before that line on: whoever reads it may stop the server at once, and the stop is then a
+    /// graceful one, not the signal's default (the process killed).
+    pub async fn bind(mut self) -> io::Result<BoundServer> {
         let addr = match self.addr {
             Some(addr) => addr,
             None => Self::address_from(&self.env)?,
         };
+        if self.shutdown.is_none() {
+            self.shutdown = Some(termination()?);
+        }
         let listener = TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
         super::context::write_line(&protocol::listening_line(local));
@@ -147,25 +152,25 @@ impl std::fmt::Debug for BoundServer {
     }
 }
 
-async fn termination() {
+/// SIGTERM or Ctrl-C, the handler installed now (not when first polled), so that a SIGTERM that comes before the
+/// server runs is still a graceful stop.
+fn termination() -> io::Result<Shutdown> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
+        let mut term = signal(SignalKind::terminate())?;
+        Ok(Box::pin(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+        }))
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        Ok(Box::pin(async move {
+            let _ = tokio::signal::ctrl_c().await;
+        }))
     }
 }
 
@@ -182,7 +187,10 @@ impl BoundServer {
         let BoundServer { listener, server, .. } = self;
         let defaults = InstanceDefaults::from_environment(&server.env);
         let state = Arc::new(State { router: server.router, defaults });
-        let mut shutdown_signal: Shutdown = server.shutdown.unwrap_or_else(|| Box::pin(termination()));
+        let mut shutdown_signal: Shutdown = match server.shutdown {
+            Some(signal) => signal,
+            None => termination()?,
+        };
         let graceful = GracefulShutdown::new();
         let mut backoff = Backoff::default();
         loop {

@@ -19,6 +19,9 @@ use super::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, LocalFc, auth, ser
 use crate::function::Router;
 use crate::{Credentials, Limits};
 
+/// How long, by default, [`LocalFc::shutdown`] waits for the requests in flight.
+pub const DEFAULT_DRAIN_DEADLINE: Duration = Duration::from_secs(30);
+
 /// Functions to host, as registered: `(service, name)` (FC 3.0 names in their internal service), the code, the
 /// settings.
 struct Pending {
@@ -48,6 +51,7 @@ pub struct LocalFcBuilder {
     timers: Vec<(crate::Api, String, String, TimerTrigger)>,
     /// HTTP triggers: `(api, service, function, trigger)`.
     http_triggers: Vec<(crate::Api, String, String, HttpTrigger)>,
+    drain_deadline: Duration,
 }
 
 impl fmt::Debug for LocalFcBuilder {
@@ -78,7 +82,15 @@ impl LocalFcBuilder {
             configs: Vec::new(),
             timers: Vec::new(),
             http_triggers: Vec::new(),
+            drain_deadline: DEFAULT_DRAIN_DEADLINE,
         }
+    }
+
+    /// How long [`LocalFc::shutdown`] waits for the requests in flight before it stops the functions anyway
+    /// (default [`DEFAULT_DRAIN_DEADLINE`], 30 s).
+    pub fn drain_deadline(mut self, deadline: Duration) -> Self {
+        self.drain_deadline = deadline;
+        self
     }
 
     /// An HTTP trigger on the FC 3.0 function `function`, listening on its own loopback port from `start()` on
@@ -420,9 +432,11 @@ impl LocalFcBuilder {
             nonces: auth::Nonces::default(),
             sequence: AtomicU64::new(0),
             seed,
+            connections: Default::default(),
+            runners: Default::default(),
         });
         let (shutdown, watch) = tokio::sync::watch::channel(false);
-        let task = tokio::spawn(server::serve(listener, state.clone(), watch.clone()));
+        let mut listeners = vec![tokio::spawn(server::serve(listener, state.clone(), watch.clone()))];
         let timers = timers.into_iter().map(|t| tokio::spawn(t.run(state.clone())).abort_handle()).collect();
         let mut http_triggers = Vec::new();
         let mut gateways_by_index = Vec::new();
@@ -442,13 +456,14 @@ impl LocalFcBuilder {
             });
             let gateway = Arc::new(gateway);
             gateways_by_index.push(gateway.clone());
-            tokio::spawn(super::gateway::serve(listener, state.clone(), gateway, watch.clone()));
+            listeners.push(tokio::spawn(super::gateway::serve(listener, state.clone(), gateway, watch.clone())));
         }
         let fc = LocalFc {
             addr,
             state,
             shutdown,
-            task: Some(task),
+            listeners,
+            drain_deadline: self.drain_deadline,
             hosts,
             timers,
             http_triggers,
@@ -459,6 +474,7 @@ impl LocalFcBuilder {
             role: fc.state.role.clone(),
             account_id: fc.state.auth.account_id.clone(),
             region: fc.state.region.clone(),
+            max_response: fc.state.limits.max_sync_payload,
         };
         for link in runtimes {
             link.start(launch.clone()).await.map_err(|reason| StartError::Runtime { reason })?;

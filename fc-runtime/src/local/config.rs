@@ -32,6 +32,9 @@ pub struct FunctionConfig {
     /// The most async invocation records kept for the function (default 10,000): past it, the oldest finished
     /// ones are forgotten, so that a LocalFc running for days holds bounded memory.
     pub max_records: usize,
+    /// The most bytes the function's async records hold (default 32 MiB; each record's event, result and error
+    /// are cut at 128 KiB): past it, the oldest finished ones are forgotten.
+    pub max_record_bytes: usize,
     /// The most async invocations accepted and not yet finished at once, whichever door they came by (default
     /// 1,000): past it, an async invocation is refused with 429 `ResourceThrottled`, so that a flood of them holds
     /// bounded memory and tasks.
@@ -51,6 +54,7 @@ impl Default for FunctionConfig {
             pre_stop: false,
             stateful: true,
             max_records: 10_000,
+            max_record_bytes: 32 * 1024 * 1024,
             max_async_in_flight: 1_000,
         }
     }
@@ -104,6 +108,11 @@ impl FunctionConfig {
     /// Sets how many async invocations may be accepted and unfinished at once (at least 1).
     pub fn max_async_in_flight(mut self, max: usize) -> Self {
         self.max_async_in_flight = max.max(1);
+        self
+    }
+    /// Sets how many bytes the function's async records may hold.
+    pub fn max_record_bytes(mut self, max: usize) -> Self {
+        self.max_record_bytes = max;
         self
     }
     /// Sets how many async invocation records the function keeps (at least 1).

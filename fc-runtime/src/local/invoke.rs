@@ -14,7 +14,7 @@ use hyper::body::Incoming;
 use super::admission::{self, Admitted, Invocation, Payload};
 use super::reply::{Body, Fail, Reject, json_response, response, set};
 use super::routes::Target;
-use super::state::{Execution, Output, State, Work};
+use super::state::{Execution, Failed, Output, State, Work};
 use crate::InvocationType;
 
 /// Bytes of log returned by `X-Fc-Log-Type: Tail`.
@@ -92,10 +92,22 @@ fn sync_response(target: &Target, request_id: &str, exec: Execution, log_tail: b
         Ok(Output::Event(bytes)) => response(200, Some("application/octet-stream"), bytes),
         // An event's execution gives an event's result.
         Ok(Output::Http(_)) => response(200, Some("application/octet-stream"), Bytes::new()),
-        Err((kind, failure)) => {
+        Err(Failed::Function(kind, failure)) => {
             let mut resp = json_response(200, failure.body());
             set(&mut resp, "x-fc-error-type", kind.as_header_value());
             resp
+        }
+        // FC's own answer: the function ran, but what it answered cannot be passed on.
+        Err(Failed::TooLarge(max)) => {
+            let reject = Reject::new(
+                502,
+                "BadResponse",
+                format!("the function's answer is over FC's {max} byte response limit"),
+            );
+            match target.api {
+                crate::Api::Fc3 => reject.into_fc3_response(request_id),
+                _ => reject.into_response(request_id),
+            }
         }
     };
     set(&mut resp, "x-fc-request-id", request_id);

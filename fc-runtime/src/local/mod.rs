@@ -49,7 +49,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-pub use builder::{LocalFcBuilder, StartError};
+pub use builder::{DEFAULT_DRAIN_DEADLINE, LocalFcBuilder, StartError};
 pub use config::{Fault, FaultKind, FunctionConfig};
 pub use gateway::{
     HttpAuth, HttpTrigger, HttpTriggerInfo, MAX_PATH_AND_QUERY, MAX_REQUEST_HEADERS, MAX_RESPONSE_HEADERS,
@@ -86,7 +86,9 @@ pub struct LocalFc {
     addr: SocketAddr,
     state: Arc<State>,
     shutdown: tokio::sync::watch::Sender<bool>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    /// The accept loops: the API's, then each HTTP trigger's.
+    listeners: Vec<tokio::task::JoinHandle<()>>,
+    drain_deadline: std::time::Duration,
     /// Every instance (a router, a custom runtime) and whether it has a pre-stop hook: stopped by `shutdown`,
     /// custom runtimes killed when this is dropped.
     hosts: Vec<(state::Host, bool)>,
@@ -228,7 +230,7 @@ impl LocalFc {
         IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
         let io = hyper_util::rt::TokioIo::new(io);
-        server::serve_connection(io, self.state.clone(), self.shutdown.subscribe()).await;
+        server::serve_connection(io, self.state.clone()).await;
     }
 
     /// Serves one HTTP/1 connection over any byte stream as the HTTP trigger of `function` (as
@@ -241,23 +243,28 @@ impl LocalFc {
     {
         let Some(index) = self.http_triggers.iter().position(|t| t.function == function) else { return };
         let io = hyper_util::rt::TokioIo::new(io);
-        gateway::serve_connection(io, self.state.clone(), self.gateways[index].clone(), self.shutdown.subscribe())
-            .await;
+        gateway::serve_connection(io, self.state.clone(), self.gateways[index].clone()).await;
     }
 
-    /// Stops as FC stops its instances: stops accepting connections and waits for the accept loop to end (open
-    /// connections finish their current request), then runs each instance's pre-stop hook where a function
-    /// configured one ([`FunctionConfig::pre_stop`]) and stops the custom-runtime processes: SIGTERM, then
-    /// SIGKILL after their stop timeout ([`CustomRuntime::stop_timeout`]). Dropping a `LocalFc` instead kills
-    /// its processes at once, without hooks.
+    /// Stops as FC stops its instances: stops accepting connections, lets the requests in flight on every
+    /// listener (the API's and each HTTP trigger's) finish and answer, for at most the drain deadline
+    /// ([`LocalFcBuilder::drain_deadline`], 30 s), aborts the async invocations still running or waiting for a
+    /// retry, then runs each instance's pre-stop hook where a function configured one ([`FunctionConfig::pre_stop`])
+    /// and stops the custom-runtime processes with their process groups: SIGTERM, then SIGKILL after their stop
+    /// timeout ([`CustomRuntime::stop_timeout`]). Dropping a `LocalFc` instead aborts everything and kills its
+    /// processes at once, without hooks.
     pub async fn shutdown(mut self) {
         for timer in &self.timers {
             timer.abort();
         }
         let _ = self.shutdown.send(true);
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+        for listener in std::mem::take(&mut self.listeners) {
+            let _ = listener.await;
         }
+        if !self.state.connections.shutdown(self.drain_deadline).await {
+            tracing::warn!(deadline = ?self.drain_deadline, "requests were still in flight at the drain deadline");
+        }
+        self.state.abort_runners();
         for (host, pre_stop) in std::mem::take(&mut self.hosts) {
             let ctx = pre_stop.then(|| {
                 let mut ctx = crate::function::Context::builder(self.state.request_id(), "")
@@ -283,9 +290,10 @@ impl Drop for LocalFc {
             timer.abort();
         }
         let _ = self.shutdown.send(true);
-        if let Some(task) = &self.task {
-            task.abort();
+        for listener in &self.listeners {
+            listener.abort();
         }
+        self.state.abort_runners();
         for (host, _) in &self.hosts {
             if let state::Host::Runtime(link) = host {
                 link.kill_now();

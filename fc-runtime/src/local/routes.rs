@@ -62,6 +62,11 @@ impl<'a> Route<'a> {
                     Some((s, q)) => (s, Some(q.to_owned())),
                     None => (*svc_q, None),
                 };
+                if service.contains(':') {
+                    // FC 3.0 functions live in internal services whose names no FC 2.0 service can have: an FC 2.0
+                    // path never reaches one.
+                    return Err(Reject::new(404, "ServiceNotFound", format!("service {service:?} does not exist")));
+                }
                 (service.to_owned(), *function, qualifier, rest)
             }
             _ => return Err(not_supported()),
@@ -216,6 +221,10 @@ mod tests {
         .unwrap();
         assert_eq!((fc3.service.as_str(), fc3.qualifier.as_deref()), ("fc3:sleep", Some("prod")));
         assert_eq!(fc3.operation, Operation::Get("job_1"));
+        let fc3_through_fc2 =
+            Route::parse(Api::Fc2, &Method::POST, "/2016-08-15/services/fc3:web/functions/web/invocations", None)
+                .unwrap_err();
+        assert_eq!((fc3_through_fc2.status, fc3_through_fc2.code), (404, "ServiceNotFound"));
         let unknown = Route::parse(Api::Fc2, &Method::GET, "/2016-08-15/nope", None).unwrap_err();
         assert_eq!((unknown.status, unknown.code), (400, "PathNotSupported"));
         let unknown = Route::parse(Api::Fc3, &Method::GET, "/2023-03-30/nope", None).unwrap_err();

@@ -12,7 +12,7 @@ use super::admission::Payload;
 use super::reply::Reject;
 use super::routes::Target;
 use super::state::{Function, Output, State, execute};
-use super::store::{Record, now_ms};
+use super::store::{Caps, Record, now_ms, record_text};
 use crate::function::ContextBuilder;
 use crate::{InvocationStatus, StatefulInvocation};
 
@@ -70,10 +70,12 @@ pub(crate) fn accept(
             request_id: Some(request_id.to_owned()),
             already_retried_times: Some(0),
             instance_id: Some(target.function.instance_id.clone()),
-            invocation_payload: Some(String::from_utf8_lossy(payload.body()).into_owned()),
+            invocation_payload: Some(record_text(payload.body())),
             ..StatefulInvocation::default()
         };
-        if !state.store.insert(&target.service, &target.function_name, info, target.function.config.max_records) {
+        let config = &target.function.config;
+        let caps = Caps { records: config.max_records, bytes: config.max_record_bytes };
+        if !state.store.insert(&target.service, &target.function_name, info, caps) {
             return Err(Reject::new(
                 409,
                 "StatefulAsyncInvocationAlreadyExists",
@@ -90,12 +92,12 @@ pub(crate) fn accept(
         ctx,
         id.clone(),
     );
-    let task = tokio::spawn(async move {
+    let task = state.spawn_runner(async move {
         let _in_flight = in_flight;
         run.await
     });
     if stateful {
-        state.store.update(&target.service, &target.function_name, &id, |r| r.task = Some(task.abort_handle()));
+        state.store.update(&target.service, &target.function_name, &id, |r| r.task = Some(task));
     }
     Ok(id)
 }
@@ -153,13 +155,13 @@ async fn run(
             Ok(output) => {
                 let out = http_result(output, state.limits.max_sync_payload).await;
                 update(&mut |r| {
-                    r.info.return_payload = Some(String::from_utf8_lossy(&out).into_owned());
+                    r.info.return_payload = Some(record_text(&out));
                     finished(r, InvocationStatus::Succeeded);
                 });
                 return;
             }
-            Err((_, ref failure)) => {
-                let message = failure.message.clone();
+            Err(ref failed) => {
+                let message = record_text(failed.failure().message.as_bytes());
                 if attempt < attempts {
                     update(&mut |r| {
                         r.info.already_retried_times = Some(i64::from(attempt));

@@ -7,6 +7,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -24,35 +25,66 @@ pub(crate) async fn serve(listener: TcpListener, state: Arc<State>, mut shutdown
             _ = shutdown.changed() => break,
             stream = net::next_connection(&listener, &mut backoff) => stream,
         };
-        tokio::spawn(serve_connection(TokioIo::new(stream), state.clone(), shutdown.clone()));
+        tokio::spawn(serve_connection(TokioIo::new(stream), state.clone()));
     }
 }
 
 /// Serves one HTTP/1 connection until the peer closes it or the server shuts down.
-pub(crate) async fn serve_connection<IO>(io: TokioIo<IO>, state: Arc<State>, mut shutdown: watch::Receiver<bool>)
+pub(crate) async fn serve_connection<IO>(io: TokioIo<IO>, state: Arc<State>)
 where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let connections = state.clone();
     let service = service_fn(move |req| handle(state.clone(), req));
-    serve_http1(io, service, &mut shutdown).await;
+    serve_http1(io, service, &connections.connections).await;
+}
+
+/// The connections of every listener of one `LocalFc` (the API's and each HTTP trigger's), watched by hyper-util's
+/// `GracefulShutdown` so that [`LocalFc::shutdown`](super::LocalFc::shutdown) can wait for the requests in
+/// flight: each connection answers its current request, then closes.
+pub(crate) struct Connections(std::sync::Mutex<Option<GracefulShutdown>>);
+
+impl Default for Connections {
+    fn default() -> Self {
+        Connections(std::sync::Mutex::new(Some(GracefulShutdown::new())))
+    }
+}
+
+impl Connections {
+    /// Asks every connection to finish its current request and close, and waits until they have, at most
+    /// `deadline`. Connections that come later are closed after their first request. Returns whether every
+    /// connection closed in time.
+    pub(crate) async fn shutdown(&self, deadline: std::time::Duration) -> bool {
+        let graceful = self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+        match graceful {
+            Some(graceful) => tokio::time::timeout(deadline, graceful.shutdown()).await.is_ok(),
+            None => true,
+        }
+    }
 }
 
 /// Serves `service` on one HTTP/1 connection (a peer's half-close still gets its answers) until the peer closes
 /// it, or, when LocalFc stops, until the request in progress is answered. Every listener of LocalFc (the API and
 /// each HTTP trigger) serves its connections through this.
-pub(crate) async fn serve_http1<IO, S, B>(io: TokioIo<IO>, service: S, shutdown: &mut watch::Receiver<bool>)
+pub(crate) async fn serve_http1<IO, S, B>(io: TokioIo<IO>, service: S, connections: &Connections)
 where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    S: hyper::service::Service<Request<Incoming>, Response = Response<B>>,
-    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S: hyper::service::HttpService<Incoming, ResBody = B>,
     B: http_body::Body + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let conn = http1::Builder::new().half_close(true).serve_connection(io, service);
-    tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        _ = shutdown.changed() => {
+    let watched = match connections.0.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        Some(graceful) => Ok(graceful.watch(conn)),
+        None => Err(conn),
+    };
+    match watched {
+        Ok(watched) => {
+            let _ = watched.await;
+        }
+        Err(conn) => {
+            // Already stopping: this connection answers its first request and closes.
+            let mut conn = std::pin::pin!(conn);
             conn.as_mut().graceful_shutdown();
             let _ = conn.await;
         }

@@ -11,7 +11,7 @@ use http_body_util::BodyExt as _;
 
 use super::auth;
 use super::config::{Fault, FaultKind, FunctionConfig};
-use super::runtime::RuntimeLink;
+use super::runtime::{RunFailure, RuntimeLink};
 use super::store;
 use crate::function::protocol::{self, Call};
 use crate::function::{ContextBuilder, Failure, Lifecycle, LogBuffer, Router, WebRequest, WebResponse};
@@ -134,6 +134,29 @@ pub(crate) struct State {
     pub nonces: auth::Nonces,
     pub sequence: AtomicU64,
     pub seed: u64,
+    /// Every listener's connections, for a clean stop.
+    pub connections: super::server::Connections,
+    /// The async invocations running in the background, aborted when `LocalFc` stops or is dropped (so that a
+    /// pending retry never starts a runtime again).
+    pub runners: Mutex<tokio::task::JoinSet<()>>,
+}
+
+impl State {
+    /// Runs `task` in the background among the async runners; finished ones are reaped as new ones come, so the
+    /// set holds only what runs.
+    pub(crate) fn spawn_runner(
+        &self,
+        task: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> tokio::task::AbortHandle {
+        let mut runners = self.runners.lock().unwrap_or_else(|p| p.into_inner());
+        while runners.try_join_next().is_some() {}
+        runners.spawn(task)
+    }
+
+    /// Aborts every async runner.
+    pub(crate) fn abort_runners(&self) {
+        self.runners.lock().unwrap_or_else(|p| p.into_inner()).abort_all();
+    }
 }
 
 impl State {
@@ -189,8 +212,29 @@ pub(crate) enum Output {
     Http(WebResponse),
 }
 
-/// How one execution ended: the result, or the failure with the kind FC reports it as.
-pub(crate) type Outcome = Result<Output, (FunctionErrorKind, Failure)>;
+/// How one execution ended: the result, or why not.
+pub(crate) type Outcome = Result<Output, Failed>;
+
+/// Why an execution gave no result.
+#[derive(Debug)]
+pub(crate) enum Failed {
+    /// The function failed, reported as FC reports it: `Handled` or `Unhandled`.
+    Function(FunctionErrorKind, Failure),
+    /// Its answer is over FC's response limit of this many bytes (and was read no further).
+    TooLarge(usize),
+}
+
+impl Failed {
+    /// The failure a record or a log shows.
+    pub(crate) fn failure(&self) -> Failure {
+        match self {
+            Failed::Function(_, failure) => failure.clone(),
+            Failed::TooLarge(max) => {
+                Failure::new("BadResponse", format!("the function's answer is over FC's {max} byte response limit"))
+            }
+        }
+    }
+}
 
 pub(crate) struct Execution {
     pub outcome: Outcome,
@@ -272,7 +316,7 @@ pub(crate) async fn execute(function: &Function, work: Work, ctx: ContextBuilder
     let sink = ctx.log_sink();
     let started = Instant::now();
     let initializer = function.config.initializer;
-    let unhandled = |f| (FunctionErrorKind::Unhandled, f);
+    let unhandled = |f| Failed::Function(FunctionErrorKind::Unhandled, f);
     let run = async {
         match (&function.host, work) {
             (Host::Router(host), work) => {
@@ -287,7 +331,7 @@ pub(crate) async fn execute(function: &Function, work: Work, ctx: ContextBuilder
                             } else {
                                 FunctionErrorKind::Handled
                             };
-                            (kind, failure)
+                            Failed::Function(kind, failure)
                         })
                     }
                     Work::Http(request) => {
@@ -296,7 +340,10 @@ pub(crate) async fn execute(function: &Function, work: Work, ctx: ContextBuilder
                 }
             }
             (Host::Runtime(link), Work::Event(event)) => {
-                link.invoke(event, &ctx, initializer).await.map(Output::Event).map_err(unhandled)
+                link.invoke(event, &ctx, initializer).await.map(Output::Event).map_err(|failed| match failed {
+                    RunFailure::Function(failure) => unhandled(failure),
+                    RunFailure::TooLarge(max) => Failed::TooLarge(max),
+                })
             }
             (Host::Runtime(link), Work::Http(request)) => {
                 link.forward_http(*request, &ctx, initializer).await.map(Output::Http).map_err(unhandled)
@@ -310,7 +357,7 @@ pub(crate) async fn execute(function: &Function, work: Work, ctx: ContextBuilder
             // The function never wrote its end: the platform does.
             sink.line(&failure.to_string());
             sink.line(&protocol::end_line(Call::Invoke, &request_id, true));
-            Err((FunctionErrorKind::Unhandled, failure))
+            Err(Failed::Function(FunctionErrorKind::Unhandled, failure))
         }
     };
     Execution { outcome, log, duration: started.elapsed() }

@@ -1,6 +1,6 @@
 //! The HTTP client under every client of this crate (the API's and the HTTP trigger's), set up one way: the user
-//! agent, the connect timeout, how long idle pooled connections live, no redirects, and the one proxy decision for
-//! the client's one endpoint.
+//! agent, the connect timeout, how long idle pooled connections live, no redirects, the one proxy decision for
+//! the client's one endpoint, and the largest answer read.
 
 use std::time::Duration;
 
@@ -15,6 +15,8 @@ pub(crate) struct HttpSetup {
     pub pool_idle_timeout: Duration,
     /// Where the proxy variables are read; `None`: never through a proxy.
     pub proxy_env: Option<Environment>,
+    /// The largest answer read (FC's limit on a synchronous answer by default).
+    pub max_response_bytes: usize,
 }
 
 impl Default for HttpSetup {
@@ -24,14 +26,16 @@ impl Default for HttpSetup {
             connect_timeout: crate::DEFAULT_CONNECT_TIMEOUT,
             pool_idle_timeout: crate::DEFAULT_POOL_IDLE_TIMEOUT,
             proxy_env: Some(Environment::process()),
+            max_response_bytes: crate::Limits::default().max_sync_payload,
         }
     }
 }
 
-/// A built HTTP client and the proxy its requests go through, as errors name it.
+/// A built HTTP client, the proxy its requests go through (as errors name it), and the largest answer it reads.
 pub(crate) struct Http {
     pub client: reqwest::Client,
     pub proxy: Option<String>,
+    pub max_response_bytes: usize,
 }
 
 impl HttpSetup {
@@ -55,6 +59,6 @@ impl HttpSetup {
             None => http.no_proxy(),
         };
         let client = http.build().map_err(|e| FcError::config(Setting::HttpClient, e.to_string()))?;
-        Ok(Http { client, proxy: proxy.map(|p| p.describe()) })
+        Ok(Http { client, proxy: proxy.map(|p| p.describe()), max_response_bytes: self.max_response_bytes })
     }
 }

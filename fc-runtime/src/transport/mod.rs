@@ -9,7 +9,7 @@ mod signing;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::header::RETRY_AFTER;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 
@@ -111,6 +111,8 @@ pub(crate) struct Transport {
     attempt_timeout: Option<Duration>,
     /// The proxy every request goes through, as errors name it.
     proxy: Option<String>,
+    /// The largest answer read.
+    max_response_bytes: usize,
 }
 
 impl std::fmt::Debug for Transport {
@@ -146,7 +148,7 @@ impl Transport {
         attempt_timeout: Option<Duration>,
     ) -> Result<Self, FcError> {
         let host = host_header(&base_url)?;
-        let Http { client: http, proxy } = http;
+        let Http { client: http, proxy, max_response_bytes } = http;
         Ok(Transport {
             http,
             base_url,
@@ -157,6 +159,7 @@ impl Transport {
             retry,
             attempt_timeout,
             proxy,
+            max_response_bytes,
         })
     }
 
@@ -248,7 +251,7 @@ impl Transport {
         let mut response = self.http.execute(request).await.map_err(lost)?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
-        let body = response.bytes().await.map_err(lost)?;
+        let body = read_body(&mut response, self.max_response_bytes, request_id(&headers), lost).await?;
         Ok(Answer { status, headers, body })
     }
 }
@@ -293,6 +296,51 @@ pub(crate) fn transport_error(e: reqwest::Error, timeout: Duration, proxy: Optio
     }
     let delivery = if e.is_connect() { Delivery::NotSent } else { Delivery::MaybeDelivered };
     FcError::transport(delivery, e).through_proxy(proxy)
+}
+
+/// What a failed read of an answer's body is: the connection broke after the request was delivered.
+pub(crate) fn body_broke(e: reqwest::Error) -> FcError {
+    FcError::transport(Delivery::MaybeDelivered, e.without_url())
+}
+
+/// An answer over the client's `max_response_bytes`.
+pub(crate) fn too_large(max: usize, request_id: Option<&str>) -> FcError {
+    FcError::decode(
+        format!("the answer is over the client's max_response_bytes ({max} bytes); the rest was not read"),
+        b"",
+        request_id.map(str::to_owned),
+    )
+}
+
+/// An answer's whole body, at most `max` bytes (the client's `max_response_bytes`): a longer one is an error once `max` bytes have arrived, without reading
+/// or holding the rest.
+pub(crate) async fn read_body(
+    response: &mut reqwest::Response,
+    max: usize,
+    request_id: Option<&str>,
+    lost: impl Fn(reqwest::Error) -> FcError,
+) -> Result<Bytes, FcError> {
+    if response.content_length().is_some_and(|len| len > max as u64) {
+        return Err(too_large(max, request_id));
+    }
+    // A body that arrives in one chunk (the common case) is kept as it came, without a copy.
+    let mut first: Option<Bytes> = None;
+    let mut body = BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(&lost)? {
+        let held = first.as_ref().map_or(body.len(), Bytes::len);
+        if held + chunk.len() > max {
+            return Err(too_large(max, request_id));
+        }
+        match first.take() {
+            None if body.is_empty() => first = Some(chunk),
+            Some(earlier) => {
+                body.extend_from_slice(&earlier);
+                body.extend_from_slice(&chunk);
+            }
+            None => body.extend_from_slice(&chunk),
+        }
+    }
+    Ok(first.unwrap_or_else(|| body.freeze()))
 }
 
 /// The request-id header of an answer, when it has a readable one.

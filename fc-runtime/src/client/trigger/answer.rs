@@ -1,11 +1,11 @@
 //! An HTTP trigger's answer: whole ([`TriggerResponse`]), streamed ([`TriggerStream`]), decoded with its metadata
 //! ([`Reply`]), and a non-2xx answer told apart by FC's marker, never by the shape of its body.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
-use super::call::body_broke;
 use crate::error::HttpError;
+use crate::transport::body_broke;
 use crate::wire::{error_type, headers};
 use crate::{FcError, FunctionError, FunctionErrorKind, InvocationMeta};
 
@@ -101,7 +101,9 @@ impl TriggerStream {
         if status.is_success() {
             return Ok(TriggerStream { status, headers, request_id, response, read: 0, max });
         }
-        let body = read_body(&mut response, max, request_id.as_deref()).await.unwrap_or_default();
+        let body = crate::transport::read_body(&mut response, max, request_id.as_deref(), body_broke)
+            .await
+            .unwrap_or_default();
         Err(refusal(status, &headers, body, request_id))
     }
 
@@ -112,49 +114,11 @@ impl TriggerStream {
         if let Some(chunk) = &chunk {
             self.read += chunk.len();
             if self.read > self.max {
-                return Err(too_large(self.max, self.request_id.as_deref()));
+                return Err(crate::transport::too_large(self.max, self.request_id.as_deref()));
             }
         }
         Ok(chunk)
     }
-}
-
-fn too_large(max: usize, request_id: Option<&str>) -> FcError {
-    FcError::decode(
-        format!("the answer is over the client's max_response_bytes ({max} bytes); the rest was not read"),
-        b"",
-        request_id.map(str::to_owned),
-    )
-}
-
-/// The whole body, at most `max` bytes: a longer one is an error once `max` bytes have arrived, without reading
-/// or holding the rest.
-pub(super) async fn read_body(
-    response: &mut reqwest::Response,
-    max: usize,
-    request_id: Option<&str>,
-) -> Result<Bytes, FcError> {
-    if response.content_length().is_some_and(|len| len > max as u64) {
-        return Err(too_large(max, request_id));
-    }
-    // A body that arrives in one chunk (the common case) is kept as it came, without a copy.
-    let mut first: Option<Bytes> = None;
-    let mut body = BytesMut::new();
-    while let Some(chunk) = response.chunk().await.map_err(body_broke)? {
-        let held = first.as_ref().map_or(body.len(), Bytes::len);
-        if held + chunk.len() > max {
-            return Err(too_large(max, request_id));
-        }
-        match first.take() {
-            None if body.is_empty() => first = Some(chunk),
-            Some(earlier) => {
-                body.extend_from_slice(&earlier);
-                body.extend_from_slice(&chunk);
-            }
-            None => body.extend_from_slice(&chunk),
-        }
-    }
-    Ok(first.unwrap_or_else(|| body.freeze()))
 }
 
 /// A non-2xx answer, by FC's marker (`X-Fc-Error-Type`): `FcCommonError` is FC's own answer, a

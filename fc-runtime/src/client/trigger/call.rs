@@ -5,9 +5,9 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use tracing::Instrument as _;
 
-use super::answer::{self, TriggerResponse, TriggerStream};
+use super::answer::{TriggerResponse, TriggerStream};
 use super::{Auth, HttpTriggerClient};
-use crate::error::{Delivery, Setting};
+use crate::error::Setting;
 use crate::sign::acs3;
 use crate::transport::{self, Attempt, Idempotency, Retried};
 use crate::{FcError, InputField};
@@ -164,7 +164,8 @@ impl TriggerCall {
     pub async fn send(self) -> Result<TriggerResponse, FcError> {
         let max = self.client.inner.max_response_bytes;
         let mut stream = self.send_streaming().await?;
-        let body = answer::read_body(&mut stream.response, max, stream.request_id.as_deref()).await?;
+        let body = transport::read_body(&mut stream.response, max, stream.request_id.as_deref(), transport::body_broke)
+            .await?;
         Ok(TriggerResponse {
             status: stream.status,
             headers: std::mem::take(&mut stream.headers),
@@ -296,11 +297,6 @@ fn encode_path(prefix: &str, segments: &[String]) -> Result<String, FcError> {
         path.push('/');
     }
     Ok(path)
-}
-
-/// What a failed read of an answer's body is: the connection broke after the request was delivered.
-pub(super) fn body_broke(e: reqwest::Error) -> FcError {
-    FcError::transport(Delivery::MaybeDelivered, e.without_url())
 }
 
 #[cfg(test)]

@@ -79,7 +79,6 @@ pub struct HttpTriggerClientBuilder {
     timeout: Duration,
     attempt_timeout: Option<Duration>,
     retry: RetryPolicy,
-    max_response_bytes: usize,
     env: Environment,
     setup: HttpSetup,
     use_env_proxy: bool,
@@ -136,7 +135,7 @@ impl HttpTriggerClientBuilder {
     /// The largest answer read (default: 32 MiB, FC's limit on a synchronous answer): a bigger body, whole or
     /// streamed, is an error once this many bytes have arrived, without holding more.
     pub fn max_response_bytes(mut self, max: usize) -> Self {
-        self.max_response_bytes = max;
+        self.setup.max_response_bytes = max;
         self
     }
 
@@ -214,7 +213,7 @@ impl HttpTriggerClientBuilder {
                 timeout: self.timeout,
                 attempt_timeout: self.attempt_timeout,
                 retry: self.retry,
-                max_response_bytes: self.max_response_bytes,
+                max_response_bytes: http.max_response_bytes,
                 proxy: http.proxy,
                 prepared: Default::default(),
             }),
@@ -258,7 +257,6 @@ impl HttpTriggerClient {
             timeout: crate::DEFAULT_TIMEOUT,
             attempt_timeout: None,
             retry: RetryPolicy::default(),
-            max_response_bytes: crate::Limits::default().max_sync_payload,
             env: Environment::process(),
             setup: HttpSetup::default(),
             use_env_proxy: true,

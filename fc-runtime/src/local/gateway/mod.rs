@@ -108,25 +108,21 @@ pub(crate) async fn serve(
             _ = shutdown.changed() => break,
             stream = crate::net::next_connection(&listener, &mut backoff) => stream,
         };
-        let (state, gateway, shutdown) = (state.clone(), gateway.clone(), shutdown.clone());
-        tokio::spawn(serve_connection(TokioIo::new(stream), state, gateway, shutdown));
+        tokio::spawn(serve_connection(TokioIo::new(stream), state.clone(), gateway.clone()));
     }
 }
 
 /// One connection to a trigger, served until the peer closes it or `LocalFc` stops.
-pub(crate) async fn serve_connection<IO>(
-    io: TokioIo<IO>,
-    state: Arc<State>,
-    gateway: Arc<Gateway>,
-    mut shutdown: watch::Receiver<bool>,
-) where
+pub(crate) async fn serve_connection<IO>(io: TokioIo<IO>, state: Arc<State>, gateway: Arc<Gateway>)
+where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let connections = state.clone();
     let service = service_fn(move |req| {
         let (state, gateway) = (state.clone(), gateway.clone());
         async move { handle(&state, &gateway, req).await }
     });
-    super::server::serve_http1(io, service, &mut shutdown).await;
+    super::server::serve_http1(io, service, &connections.connections).await;
 }
 
 /// FC's own answer, in FC 3.0's error shape, marked `FcCommonError`, with the request id.
@@ -283,7 +279,7 @@ async fn respond(state: &State, exec: Execution, tail: bool) -> WebResponse {
     let limit = state.limits.max_sync_payload;
     let failed = |failure: Failure| (failed_response(&failure), None);
     let (mut response, logs_copied) = match outcome {
-        Err((_, failure)) => failed(failure),
+        Err(failure) => failed(failure.failure()),
         Ok(Output::Event(_)) => {
             failed(Failure::new("", "the function answered an HTTP request with an event's result"))
         }
