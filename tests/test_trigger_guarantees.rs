@@ -278,3 +278,23 @@ mod routes_named_as_users_name_them {
         assert_eq!(client.url().await.unwrap(), "GET /url");
     }
 }
+
+/// The trigger client reads an answer up to its `max_response_bytes` and no further, whole or streamed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trigger_client_reads_no_more_than_its_limit() {
+    let fc = web(true, FunctionConfig::default(), HttpTrigger::anonymous("open")).await;
+    let small =
+        HttpTriggerClient::builder(fc.http_trigger_url("web").unwrap()).max_response_bytes(1024).build().unwrap();
+    let err = small.bytes(&[7u8; 4096]).await.unwrap_err();
+    assert!(matches!(err, FcError::Decode(_)) && err.to_string().contains("max_response_bytes"), "{err}");
+    assert_eq!(small.bytes(&[7u8; 512]).await.unwrap().len(), 512);
+    let mut stream = small.stream(100).await.unwrap();
+    let err = loop {
+        match stream.chunk().await {
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("the whole stream was read past the limit"),
+            Err(e) => break e,
+        }
+    };
+    assert!(err.to_string().contains("max_response_bytes"), "{err}");
+}

@@ -28,9 +28,11 @@ struct Server {
     fc: LocalFc,
 }
 
-/// The web function: the path decides — `/fail` answers 500, `/panic` panics, `/stream` streams the body back in
-/// pieces, anything else echoes the request's body with a forbidden header the gateway must drop.
-async fn web(request: WebRequest) -> Result<http::Response<fc_runtime::function::WebBody>, std::convert::Infallible> {
+/// The web function: the path decides — `/fail` answers 500, `/error` fails (the service's error: FC's 502; not a
+/// panic, which libFuzzer's hook would abort on, caught or not: the panic guard has ordinary tests), `/stream`
+/// streams the body back in pieces, anything else echoes the request's body with a forbidden header the gateway
+/// must drop.
+async fn web(request: WebRequest) -> Result<http::Response<fc_runtime::function::WebBody>, std::io::Error> {
     use http_body_util::BodyExt as _;
     let path = request.uri().path().to_owned();
     let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
@@ -38,7 +40,7 @@ async fn web(request: WebRequest) -> Result<http::Response<fc_runtime::function:
         "/fail" => {
             http::Response::builder().status(500).body(full(r#"{"errorMessage":"no","errorType":"E"}"#)).unwrap()
         }
-        "/panic" => panic!("the web function panics"),
+        "/error" => return Err(std::io::Error::other("the web function failed")),
         "/stream" => {
             let pieces = body
                 .chunks(7)
@@ -67,7 +69,7 @@ fn server() -> &'static Server {
                 .fc3_function("signed", router(), FunctionConfig::default())
                 .fc3_function("jwt", router(), FunctionConfig::default())
                 .fc3_http_trigger("open", HttpTrigger::anonymous("open"))
-                .fc3_http_trigger("signed", HttpTrigger::function("signed"))
+                .fc3_http_trigger("signed", HttpTrigger::signed("signed"))
                 .fc3_http_trigger("jwt", HttpTrigger::jwt("jwt", jwt.to_string()))
                 .limits(fc_runtime::Limits::new(4096, 1024))
                 .start()
