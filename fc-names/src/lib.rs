@@ -14,6 +14,7 @@ pub const MAX_NAME_LEN: usize = 128;
 
 /// Why a name was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NameError {
     /// The name is empty.
     Empty,

@@ -10,6 +10,11 @@ pub(crate) const API_VERSION: &str = "2016-08-15";
 /// The API version of FC 3.0 (`x-acs-version`, and the prefix of its paths).
 pub(crate) const FC3_API_VERSION: &str = "2023-03-30";
 
+/// FC's limit on a synchronous invocation's event, and on its answer.
+pub(crate) const MAX_SYNC_PAYLOAD: usize = 32 * 1024 * 1024;
+/// FC's limit on an asynchronous invocation's event.
+pub(crate) const MAX_ASYNC_PAYLOAD: usize = 128 * 1024;
+
 /// Response header names, lower-case.
 pub(crate) mod headers {
     /// Request id assigned by FC.

@@ -7,8 +7,8 @@ use http::{HeaderName, HeaderValue, Method};
 use tracing::Instrument as _;
 
 use super::validate;
-use crate::credentials::BoxFuture;
 use crate::transport::{Exchange, Idempotency, Signing};
+use crate::util::BoxFuture;
 use crate::{Api, Client, FcError, InvocationMeta, InvokeRequest, InvokeResponse};
 
 /// Performs one InvokeFunction call.

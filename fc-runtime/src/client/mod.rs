@@ -25,12 +25,7 @@ use crate::credentials::DefaultCredentialsChain;
 use crate::transport::{Answer, Exchange, Transport};
 use crate::{Environment, FcError, Limits};
 
-/// Default per-call timeout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
-/// Default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Idle pooled connections are closed after this long, below FC's ~90 s server-side idle timeout.
-pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+pub use crate::transport::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT};
 
 /// A Function Compute client. Cheap to clone: clones share one connection pool.
 ///

@@ -18,7 +18,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_sync_payload: 32 * 1024 * 1024, max_async_payload: 128 * 1024 }
+        Limits { max_sync_payload: crate::wire::MAX_SYNC_PAYLOAD, max_async_payload: crate::wire::MAX_ASYNC_PAYLOAD }
     }
 }
 

@@ -28,8 +28,6 @@ mod sts;
 pub(crate) mod types;
 mod uri;
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
@@ -50,8 +48,7 @@ pub use uri::UriCredentials;
 
 pub(crate) use types::{Credentials, CredentialsProvider};
 
-/// A boxed future, as providers return them.
-pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub(crate) use crate::util::BoxFuture;
 
 /// Parses an `Expiration` as the credential sources send it: `2024-10-26T03:46:38Z`, optionally with fractional
 /// seconds.

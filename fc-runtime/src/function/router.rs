@@ -17,7 +17,7 @@ use super::failure::BoxError;
 use super::protocol::{self, Call};
 use super::web::{HttpService, WebRequest, WebResponse, WebService};
 use super::{CURRENT, Context, Failure, error_types};
-use crate::credentials::BoxFuture;
+use crate::util::BoxFuture;
 
 /// One function: its event and context in, its result or failure out.
 type Route = Arc<dyn Fn(Bytes, Context) -> BoxFuture<'static, Result<Bytes, Failure>> + Send + Sync>;
@@ -71,7 +71,7 @@ pub enum Lifecycle {
 
 impl Lifecycle {
     /// The word in the log markers: `FC Initialize Start RequestId: …`.
-    pub fn marker(self) -> &'static str {
+    pub(crate) fn marker(self) -> &'static str {
         match self {
             Lifecycle::Initialize => "Initialize",
             Lifecycle::PreStop => "PreStop",

@@ -99,7 +99,7 @@ impl Server {
 
     /// The address the environment gives: `RUST_FC_LISTEN_HOST` or `0.0.0.0`, and the port from
     /// `FC_CUSTOM_LISTEN_PORT`, `FC_SERVER_PORT` or 9000.
-    pub fn address_from(env: &Environment) -> io::Result<SocketAddr> {
+    pub(crate) fn address_from(env: &Environment) -> io::Result<SocketAddr> {
         let bad = |what: String| io::Error::new(io::ErrorKind::InvalidInput, what);
         let host: IpAddr = match env.get(LISTEN_HOST_VAR) {
             Some(h) => h.parse().map_err(|_| bad(format!("{LISTEN_HOST_VAR}={h:?} is not an IP address")))?,

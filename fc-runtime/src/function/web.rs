@@ -13,7 +13,7 @@ use http::HeaderMap;
 use http_body_util::BodyExt as _;
 
 use super::failure::BoxError;
-use crate::credentials::BoxFuture;
+use crate::util::BoxFuture;
 
 /// The body of a request to, and a response from, a function's web service: any body, boxed.
 pub type WebBody = http_body_util::combinators::UnsyncBoxBody<Bytes, BoxError>;

@@ -112,7 +112,7 @@ pub fn signed_headers(headers: &[(&str, &str)]) -> String {
 }
 
 /// Appends the canonical request to `out` and returns the `SignedHeaders` value.
-pub fn write_canonical_request(request: &Acs3Request<'_>, out: &mut String) -> String {
+pub(crate) fn write_canonical_request(request: &Acs3Request<'_>, out: &mut String) -> String {
     out.extend(request.method.chars().map(|c| c.to_ascii_uppercase()));
     out.push('\n');
     out.push_str(if request.path.is_empty() { "/" } else { request.path });

@@ -67,7 +67,7 @@ fn cmp_lowercase(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 /// Appends the string to sign for `request` to `out`.
-pub fn write_string_to_sign(request: &SignableRequest<'_>, out: &mut String) {
+pub(crate) fn write_string_to_sign(request: &SignableRequest<'_>, out: &mut String) {
     let headers = request.headers;
     // A typical request has a handful of `x-fc-*` headers: sort references, not copies, on the stack.
     let mut fc_headers: smallvec::SmallVec<[&(&str, &str); 16]> =

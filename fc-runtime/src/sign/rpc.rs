@@ -19,7 +19,9 @@ use sha1::Sha1;
 /// The bytes the RPC signature leaves as they are: RFC 3986's unreserved characters.
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
-/// RFC 3986 percent-encoding, as the RPC signature and its requests use it.
+/// RFC 3986 percent-encoding, as the RPC signature and its requests use it. Public on purpose, and stable: a
+/// request signed with [`signature`] must carry its parameters encoded exactly this way (the signature covers the
+/// encoded form), so a caller building such a request needs the same function.
 ///
 /// ```
 /// use fc_runtime::sign::rpc::percent_encode;

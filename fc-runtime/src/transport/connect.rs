@@ -7,6 +7,13 @@ use std::time::Duration;
 use crate::error::Setting;
 use crate::{Environment, FcError};
 
+/// Default per-call timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Idle pooled connections are closed after this long, below FC's ~90 s server-side idle timeout.
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// How a client's HTTP connections are made.
 #[derive(Debug, Clone)]
 pub(crate) struct HttpSetup {
@@ -23,10 +30,10 @@ impl Default for HttpSetup {
     fn default() -> Self {
         HttpSetup {
             user_agent: concat!("fc-runtime-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
-            connect_timeout: crate::DEFAULT_CONNECT_TIMEOUT,
-            pool_idle_timeout: crate::DEFAULT_POOL_IDLE_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
             proxy_env: Some(Environment::process()),
-            max_response_bytes: crate::Limits::default().max_sync_payload,
+            max_response_bytes: crate::wire::MAX_SYNC_PAYLOAD,
         }
     }
 }

@@ -13,6 +13,7 @@ use bytes::{Bytes, BytesMut};
 use http::header::RETRY_AFTER;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 
+pub use connect::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT};
 pub(crate) use connect::{Http, HttpSetup};
 pub use retry::RetryPolicy;
 pub(crate) use retry::{Attempt, Idempotency, Outcome, Retried, retrying, trigger_outcome};
@@ -52,7 +53,7 @@ pub(crate) struct Exchange<'a> {
     pub fc_headers: &'a [(HeaderName, HeaderValue)],
     pub content_type: HeaderValue,
     pub body: Bytes,
-    /// The call's own deadline, every attempt and pause included; [`Client::call`](crate::Client) fills in the
+    /// The call's own deadline, every attempt and pause included; `Client::call` fills in the
     /// client's when it has none.
     pub timeout: Option<Duration>,
     pub idempotency: Idempotency,
@@ -177,7 +178,7 @@ impl Transport {
             Signing::Acs3 { .. } => Some(acs3::payload_hash(&ex.body)),
             Signing::Fc => None,
         };
-        let call_timeout = ex.timeout.unwrap_or(crate::DEFAULT_TIMEOUT);
+        let call_timeout = ex.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let deadline = tokio::time::Instant::now() + call_timeout;
         let attempt = |_| async {
             // Each attempt gets its own timeout, within what is left of the call's deadline.
