@@ -29,9 +29,11 @@ pub(crate) mod web;
 use std::future::Future;
 
 pub use codec::decode_event;
-pub use context::{Context, ContextBuilder, LogLevel};
 #[cfg(feature = "function")]
-pub(crate) use context::{InstanceDefaults, LogBuffer, MAX_INVOCATION_LOG};
+pub(crate) use context::InstanceDefaults;
+pub use context::{Context, ContextBuilder, LogLevel};
+#[cfg(feature = "local")]
+pub(crate) use context::{LogBuffer, MAX_INVOCATION_LOG};
 pub use failure::{BoxError, Failure, error_types};
 pub use router::{Lifecycle, Router};
 #[cfg(feature = "function")]

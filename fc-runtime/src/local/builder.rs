@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::config::FunctionConfig;
 use super::gateway::{Gateway, HttpTrigger, HttpTriggerInfo};
-use super::routes::fc3_service;
+use super::id::{FunctionId, Namespace};
 use super::runtime::{CustomRuntime, Launch, RuntimeLink};
 use super::state::{Function, Host, RouterHost, Service, State};
 use super::triggers::{Timer, TimerTrigger};
@@ -22,11 +22,9 @@ use crate::{Credentials, Limits};
 /// How long, by default, [`LocalFc::shutdown`] waits for the requests in flight.
 pub const DEFAULT_DRAIN_DEADLINE: Duration = Duration::from_secs(30);
 
-/// Functions to host, as registered: `(service, name)` (FC 3.0 names in their internal service), the code, the
-/// settings.
+/// Functions to host, as registered: where they go, their names, the code, the settings.
 struct Pending {
-    service: String,
-    fc3: bool,
+    namespace: Namespace,
     names: Vec<String>,
     host: Host,
     config: FunctionConfig,
@@ -41,23 +39,25 @@ pub struct LocalFcBuilder {
     max_skew: Duration,
     limits: Limits,
     pending: Vec<Pending>,
-    versions: HashMap<String, u32>,
-    aliases: Vec<(String, String, String)>,
+    /// Versions published, by the function that names their owner.
+    versions: Vec<(FunctionId, u32)>,
+    /// Aliases: `(function, alias, version)`.
+    aliases: Vec<(FunctionId, String, String)>,
     region: String,
-    /// Settings of one function, over its host's: `(service, function)` (FC 3.0 names in their internal
-    /// service).
-    configs: Vec<(String, String, FunctionConfig)>,
-    /// Timer triggers: `(api, service, function, trigger)`.
-    timers: Vec<(crate::Api, String, String, TimerTrigger)>,
-    /// HTTP triggers: `(api, service, function, trigger)`.
-    http_triggers: Vec<(crate::Api, String, String, HttpTrigger)>,
+    /// Settings of one function, over its host's.
+    configs: Vec<(FunctionId, FunctionConfig)>,
+    timers: Vec<(FunctionId, TimerTrigger)>,
+    http_triggers: Vec<(FunctionId, HttpTrigger)>,
     drain_deadline: Duration,
 }
 
 impl fmt::Debug for LocalFcBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let functions: Vec<String> =
-            self.pending.iter().flat_map(|p| p.names.iter().map(move |n| format!("{}/{n}", p.service))).collect();
+        let functions: Vec<String> = self
+            .pending
+            .iter()
+            .flat_map(|p| p.names.iter().map(move |n| p.namespace.function(n).to_string()))
+            .collect();
         f.debug_struct("LocalFcBuilder")
             .field("addr", &self.addr)
             .field("keys", &self.keys.iter().map(|k| &k.id).collect::<Vec<_>>())
@@ -76,7 +76,7 @@ impl LocalFcBuilder {
             max_skew: Duration::from_secs(15 * 60),
             limits: Limits::default(),
             pending: Vec::new(),
-            versions: HashMap::new(),
+            versions: Vec::new(),
             aliases: Vec::new(),
             region: "cn-hangzhou".to_owned(),
             configs: Vec::new(),
@@ -93,48 +93,27 @@ impl LocalFcBuilder {
         self
     }
 
-    /// An HTTP trigger on the FC 3.0 function `function`, listening on its own loopback port from `start()` on
+    /// An HTTP trigger on `function`, listening on its own loopback port from `start()` on
     /// ([`LocalFc::http_triggers`] lists the URLs): each request is checked by FC's rules (no `x-fc-*` headers
     /// but `X-Fc-Invocation-Type` and `X-Fc-Log-Type`, headers within 8 KB, path and query within 4 KB, the body
-    /// within the invocation type's limit, the trigger's methods) and its `authType` (a signature verified as FC
-    /// does for `function`), then passed to the function's web service ([`Router::http`]) in process, or to its
-    /// custom-runtime process, and the answer streamed back with `X-Fc-Request-Id`. `X-Fc-Invocation-Type:
-    /// Async` answers 202 at once and runs the request in the background; `X-Fc-Log-Type: Tail` waits for the
-    /// whole answer and adds `X-Fc-Log-Result`.
+    /// within the invocation type's limit, the trigger's methods) and its `authType`, then handed to the function
+    /// as an API invocation is (its concurrency, injected faults, async records) and passed to its web service
+    /// ([`Router::http`]) in process, or to its custom-runtime process, the answer streamed back with
+    /// `X-Fc-Request-Id`. `X-Fc-Invocation-Type: Async` answers 202 at once and runs the request in the background
+    /// with the function's async retries; `X-Fc-Log-Type: Tail` waits for the whole answer and adds
+    /// `X-Fc-Log-Result`.
     ///
     /// [`LocalFc::http_triggers`]: super::LocalFc::http_triggers
-    pub fn fc3_http_trigger(mut self, function: impl Into<String>, trigger: HttpTrigger) -> Self {
-        self.http_triggers.push((crate::Api::Fc3, String::new(), function.into(), trigger));
+    pub fn http_trigger(mut self, function: impl Into<FunctionId>, trigger: HttpTrigger) -> Self {
+        self.http_triggers.push((function.into(), trigger));
         self
     }
 
-    /// [`fc3_http_trigger`](Self::fc3_http_trigger) on the FC 2.0 function `service/function`.
-    pub fn http_trigger(
-        mut self,
-        service: impl Into<String>,
-        function: impl Into<String>,
-        trigger: HttpTrigger,
-    ) -> Self {
-        self.http_triggers.push((crate::Api::Fc2, service.into(), function.into(), trigger));
-        self
-    }
-
-    /// A timer trigger on the FC 2.0 function `service/function`: from `start()` on, each time its schedule
-    /// says, the function gets FC's timer event (`{"triggerTime", "triggerName", "payload"}`) as an async
-    /// invocation. A schedule `start()` cannot parse is a [`StartError::InvalidTrigger`].
-    pub fn timer_trigger(
-        mut self,
-        service: impl Into<String>,
-        function: impl Into<String>,
-        trigger: TimerTrigger,
-    ) -> Self {
-        self.timers.push((crate::Api::Fc2, service.into(), function.into(), trigger));
-        self
-    }
-
-    /// [`timer_trigger`](Self::timer_trigger) on an FC 3.0 function.
-    pub fn fc3_timer_trigger(mut self, function: impl Into<String>, trigger: TimerTrigger) -> Self {
-        self.timers.push((crate::Api::Fc3, String::new(), function.into(), trigger));
+    /// A timer trigger on `function`: from `start()` on, each time its schedule says, the function gets FC's
+    /// timer event (`{"triggerTime", "triggerName", "payload"}`) as an async invocation. A schedule `start()`
+    /// cannot parse is a [`StartError::InvalidTrigger`].
+    pub fn timer_trigger(mut self, function: impl Into<FunctionId>, trigger: TimerTrigger) -> Self {
+        self.timers.push((function.into(), trigger));
         self
     }
 
@@ -144,22 +123,9 @@ impl LocalFcBuilder {
         self
     }
 
-    /// Settings for one function of the FC 2.0 service `service`, whichever way it is hosted, over the settings
-    /// it was registered with.
-    pub fn configure(
-        mut self,
-        service: impl Into<String>,
-        function: impl Into<String>,
-        config: FunctionConfig,
-    ) -> Self {
-        self.configs.push((service.into(), function.into(), config));
-        self
-    }
-
-    /// [`configure`](Self::configure) for an FC 3.0 function.
-    pub fn fc3_configure(mut self, function: impl Into<String>, config: FunctionConfig) -> Self {
-        let function = function.into();
-        self.configs.push((fc3_service(&function), function, config));
+    /// Settings for one function, whichever way it is hosted, over the settings it was registered with.
+    pub fn configure(mut self, function: impl Into<FunctionId>, config: FunctionConfig) -> Self {
+        self.configs.push((function.into(), config));
         self
     }
 
@@ -199,125 +165,89 @@ impl LocalFcBuilder {
         self
     }
 
-    /// Hosts every function of `router` in the FC 2.0 service `service` (created when needed), run in process
-    /// with default settings: the function side of an `#[fc_service(…, server)]` trait
-    /// (`implementation.into_router()`), or closures registered with [`Router::json`] / [`Router::bytes`]. Inside
-    /// a function, `fc_runtime::function::context()` is the invocation's context: its `log` lines go to the
-    /// invocation's log, its credentials are this `LocalFc`'s first key and its `client()` calls this `LocalFc`.
-    pub fn router(self, service: impl Into<String>, router: Router) -> Self {
-        self.router_with(service, router, FunctionConfig::default())
+    /// Hosts every function of `router` in `namespace` — as FC 3.0 functions of the same names
+    /// ([`Namespace::Fc3`]), or in an FC 2.0 service (`"demo"`) — run in process with default settings: the
+    /// function side of an `#[fc_service(…, server)]` trait (`implementation.into_router()`), or closures
+    /// registered with [`Router::json`] / [`Router::bytes`]. Inside a function, `fc_runtime::function::context()`
+    /// is the invocation's context: its `log` lines go to the invocation's log, its credentials are this
+    /// `LocalFc`'s first key and its `client()` calls this `LocalFc`.
+    pub fn router(self, namespace: impl Into<Namespace>, router: Router) -> Self {
+        self.router_with(namespace, router, FunctionConfig::default())
     }
 
-    /// [`router`](Self::router) with explicit settings for each of its functions.
-    pub fn router_with(self, service: impl Into<String>, router: Router, config: FunctionConfig) -> Self {
+    /// [`router`](Self::router) with explicit settings for each of its functions (`stateful(true)`, the default,
+    /// enables async records).
+    pub fn router_with(self, namespace: impl Into<Namespace>, router: Router, config: FunctionConfig) -> Self {
         let names: Vec<String> = router.functions().map(str::to_owned).collect();
-        self.host(service.into(), false, names, Host::Router(Arc::new(RouterHost::new(router))), config)
+        self.host(namespace.into(), names, Host::Router(Arc::new(RouterHost::new(router))), config)
     }
 
-    /// Hosts every function of `router` as FC 3.0 functions of the same names (API 2023-03-30, no service), run
-    /// in process with default settings.
-    pub fn fc3_router(self, router: Router) -> Self {
-        self.fc3_router_with(router, FunctionConfig::default())
+    /// Hosts `router` in process as the one function `function`, whatever functions it routes: a web function
+    /// whose router serves HTTP-trigger requests ([`Router::http`]) and perhaps none by name, of FC 3.0 or of an
+    /// FC 2.0 service.
+    pub fn function(self, function: impl Into<FunctionId>, router: Router, config: FunctionConfig) -> Self {
+        let id = function.into();
+        let namespace = match id.service() {
+            Some(service) => Namespace::service(service),
+            None => Namespace::Fc3,
+        };
+        self.host(namespace, [id.name().to_owned()], Host::Router(Arc::new(RouterHost::new(router))), config)
     }
 
-    /// [`fc3_router`](Self::fc3_router) with explicit settings (`stateful(true)`, the default, enables async
-    /// tasks).
-    pub fn fc3_router_with(self, router: Router, config: FunctionConfig) -> Self {
-        let names: Vec<String> = router.functions().map(str::to_owned).collect();
-        self.host(String::new(), true, names, Host::Router(Arc::new(RouterHost::new(router))), config)
-    }
-
-    /// Hosts `router` in process as the one FC 3.0 function `name`, whatever functions it routes: a web function
-    /// whose router serves HTTP-trigger requests ([`Router::http`]) and perhaps none by name.
-    pub fn fc3_function(self, name: impl Into<String>, router: Router, config: FunctionConfig) -> Self {
-        self.host(String::new(), true, [name.into()], Host::Router(Arc::new(RouterHost::new(router))), config)
-    }
-
-    /// Hosts `functions` of the FC 2.0 service `service` in a custom runtime, as FC does: each invocation is
-    /// forwarded to the runtime's `POST /invoke` with the headers FC sends (request id, function and service
-    /// names, qualifier, version, account, the role's temporary credentials); a failure it reports
-    /// (`404`/`x-fc-status: 404`) is an unhandled function error, as FC reports every custom runtime's failure,
-    /// with the runtime's `errorType`; and the runtime's output from the invocation's Start marker to its End
-    /// marker becomes its log.
+    /// Hosts `functions` of `namespace` in a custom runtime, as FC does: each invocation is forwarded to the
+    /// runtime's `POST /invoke` with the headers FC sends (request id, function and service names, qualifier,
+    /// version, account, the role's temporary credentials); a failure it reports (`404`/`x-fc-status: 404`) is
+    /// an unhandled function error, as FC reports every custom runtime's failure, with the runtime's
+    /// `errorType`; and the runtime's output from the invocation's Start marker to its End marker becomes its log.
     pub fn custom_runtime(
         self,
-        service: impl Into<String>,
+        namespace: impl Into<Namespace>,
         functions: impl IntoIterator<Item = impl AsRef<str>>,
         runtime: CustomRuntime,
     ) -> Self {
-        self.custom_runtime_with(service, functions, runtime, FunctionConfig::default())
+        self.custom_runtime_with(namespace, functions, runtime, FunctionConfig::default())
     }
 
     /// [`custom_runtime`](Self::custom_runtime) with explicit settings for each of its functions.
     pub fn custom_runtime_with(
         self,
-        service: impl Into<String>,
+        namespace: impl Into<Namespace>,
         functions: impl IntoIterator<Item = impl AsRef<str>>,
         runtime: CustomRuntime,
         config: FunctionConfig,
     ) -> Self {
-        self.host(service.into(), false, functions, Host::Runtime(Arc::new(RuntimeLink::new(runtime))), config)
+        self.host(namespace.into(), functions, Host::Runtime(Arc::new(RuntimeLink::new(runtime))), config)
     }
 
-    /// [`custom_runtime`](Self::custom_runtime) for FC 3.0 functions.
-    pub fn fc3_custom_runtime(
-        self,
-        functions: impl IntoIterator<Item = impl AsRef<str>>,
-        runtime: CustomRuntime,
-    ) -> Self {
-        self.fc3_custom_runtime_with(functions, runtime, FunctionConfig::default())
-    }
-
-    /// [`fc3_custom_runtime`](Self::fc3_custom_runtime) with explicit settings.
-    pub fn fc3_custom_runtime_with(
-        self,
-        functions: impl IntoIterator<Item = impl AsRef<str>>,
-        runtime: CustomRuntime,
-        config: FunctionConfig,
-    ) -> Self {
-        self.host(String::new(), true, functions, Host::Runtime(Arc::new(RuntimeLink::new(runtime))), config)
-    }
-
-    /// Hosts `functions` with `host` (FC 3.0 functions when `fc3`, else in the service `service`).
+    /// Hosts `functions` of `namespace` with `host`.
     fn host(
         mut self,
-        service: String,
-        fc3: bool,
+        namespace: Namespace,
         functions: impl IntoIterator<Item = impl AsRef<str>>,
         host: Host,
         config: FunctionConfig,
     ) -> Self {
         let names = functions.into_iter().map(|name| name.as_ref().to_owned()).collect();
-        self.pending.push(Pending { service, fc3, names, host, config });
+        self.pending.push(Pending { namespace, names, host, config });
         self
     }
 
-    /// Publishes versions `1..=count` of `service` (each serves the same functions).
-    pub fn versions(mut self, service: impl Into<String>, count: u32) -> Self {
-        self.versions.insert(service.into(), count);
+    /// Publishes versions `1..=count` of what owns `function`'s versions: an FC 3.0 function's own, an FC 2.0
+    /// function's service's (each serves the same code).
+    pub fn versions(mut self, function: impl Into<FunctionId>, count: u32) -> Self {
+        self.versions.push((function.into(), count));
         self
     }
 
-    /// Adds an alias of `service` pointing at `version` (a published version number, or `LATEST`).
-    pub fn alias(mut self, service: impl Into<String>, alias: impl Into<String>, version: impl Into<String>) -> Self {
-        self.aliases.push((service.into(), alias.into(), version.into()));
-        self
-    }
-
-    /// Publishes versions `1..=count` of the FC 3.0 function `function`.
-    pub fn fc3_versions(mut self, function: impl Into<String>, count: u32) -> Self {
-        self.versions.insert(fc3_service(&function.into()), count);
-        self
-    }
-
-    /// Adds an alias of the FC 3.0 function `function` pointing at `version` (a published number or `LATEST`).
-    pub fn fc3_alias(
+    /// Adds an alias of what owns `function`'s versions (an FC 3.0 function, an FC 2.0 function's service)
+    /// pointing at `version` (a published version number, or `LATEST`).
+    pub fn alias(
         mut self,
-        function: impl Into<String>,
+        function: impl Into<FunctionId>,
         alias: impl Into<String>,
         version: impl Into<String>,
     ) -> Self {
-        self.aliases.push((fc3_service(&function.into()), alias.into(), version.into()));
+        self.aliases.push((function.into(), alias.into(), version.into()));
         self
     }
 
@@ -336,68 +266,81 @@ impl LocalFcBuilder {
             if !hosts.iter().any(|(h, _)| h.same(&pending.host)) {
                 hosts.push((pending.host.clone(), false));
             }
-            if !pending.fc3 {
-                check(fc_names::check_service(&pending.service), "service name", &pending.service)?;
+            if let Namespace::Service(service) = &pending.namespace {
+                check(fc_names::check_service(service), "service name", service)?;
             }
             for name in pending.names {
-                let service = if pending.fc3 {
-                    check(fc_names::check_fc3_function(&name), "FC 3.0 function name", &name)?;
-                    fc3_service(&name)
-                } else {
-                    check(fc_names::check_function(&name), "function name", &name)?;
-                    pending.service.clone()
-                };
+                let id = pending.namespace.function(&name);
+                match id.api() {
+                    crate::Api::Fc3 => check(fc_names::check_fc3_function(&name), "FC 3.0 function name", &name)?,
+                    _ => check(fc_names::check_function(&name), "function name", &name)?,
+                }
                 let config = self
                     .configs
                     .iter()
                     .rev()
-                    .find(|(s, f, _)| *s == service && *f == name)
-                    .map_or_else(|| pending.config.clone(), |(_, _, c)| c.clone());
+                    .find(|(f, _)| *f == id)
+                    .map_or_else(|| pending.config.clone(), |(_, c)| c.clone());
                 if config.pre_stop
                     && let Some(entry) = hosts.iter_mut().find(|(h, _)| h.same(&pending.host))
                 {
                     entry.1 = true;
                 }
+                let service = id.owner();
                 let f = Function::new(&service, &name, config, pending.host.clone(), seed);
                 services.entry(service).or_default().functions.insert(name, Arc::new(f));
             }
         }
-        for (service, function, _) in &self.configs {
-            if !services.get(service).is_some_and(|s| s.functions.contains_key(function)) {
-                return Err(StartError::UnknownFunction { service: service.clone(), function: function.clone() });
+        let hosted_functions: std::collections::HashSet<FunctionId> = services
+            .iter()
+            .flat_map(|(owner, service)| {
+                service.functions.keys().map(move |name| match owner.strip_prefix("fc3:") {
+                    Some(_) => FunctionId::fc3(name),
+                    None => FunctionId::fc2(owner, name),
+                })
+            })
+            .collect();
+        let hosted = |id: &FunctionId| hosted_functions.contains(id);
+        for (function, _) in &self.configs {
+            if !hosted(function) {
+                return Err(StartError::UnknownFunction { function: function.clone() });
             }
         }
         let mut timers = Vec::new();
-        for (api, service, function, trigger) in self.timers {
-            let internal = if api == crate::Api::Fc3 { fc3_service(&function) } else { service.clone() };
-            if !services.get(&internal).is_some_and(|s| s.functions.contains_key(&function)) {
-                return Err(StartError::UnknownFunction { service: internal, function });
+        for (function, trigger) in self.timers {
+            if !hosted(&function) {
+                return Err(StartError::UnknownFunction { function });
             }
             let name = trigger.name().to_owned();
-            let timer = Timer::new(api, service, function, trigger)
-                .map_err(|reason| StartError::InvalidTrigger { trigger: name, reason })?;
+            let timer =
+                Timer::new(function, trigger).map_err(|reason| StartError::InvalidTrigger { trigger: name, reason })?;
             timers.push(timer);
         }
         let mut gateways = Vec::new();
-        for (api, service, function, trigger) in self.http_triggers {
-            let internal = if api == crate::Api::Fc3 { fc3_service(&function) } else { service.clone() };
-            if !services.get(&internal).is_some_and(|s| s.functions.contains_key(&function)) {
-                return Err(StartError::UnknownFunction { service: internal, function });
+        for (function, trigger) in self.http_triggers {
+            if !hosted(&function) {
+                return Err(StartError::UnknownFunction { function });
             }
             let name = trigger.name().to_owned();
-            let gateway = Gateway::new(trigger, api, service, function)
+            let gateway = Gateway::new(trigger, function)
                 .map_err(|reason| StartError::InvalidTrigger { trigger: name, reason })?;
             gateways.push(gateway);
         }
-        for (service, count) in self.versions {
-            services.entry(service).or_default().versions = count;
+        for (function, count) in self.versions {
+            if !hosted(&function) {
+                return Err(StartError::UnknownFunction { function });
+            }
+            services.entry(function.owner()).or_default().versions = count;
         }
-        for (service, alias, version) in self.aliases {
+        for (function, alias, version) in self.aliases {
+            if !hosted(&function) {
+                return Err(StartError::UnknownFunction { function });
+            }
             check(fc_names::check_service(&alias), "alias", &alias)?;
-            let s = services.entry(service.clone()).or_default();
+            let s = services.entry(function.owner()).or_default();
             let ok = version == "LATEST" || version.parse::<u32>().is_ok_and(|v| v >= 1 && v <= s.versions);
             if !ok {
-                return Err(StartError::UnpublishedVersion { service, alias, version });
+                return Err(StartError::UnpublishedVersion { function, alias, version });
             }
             s.aliases.insert(alias, version);
         }
@@ -444,13 +387,9 @@ impl LocalFcBuilder {
             let bind = |source| StartError::Bind { addr: SocketAddr::from(([127, 0, 0, 1], 0)), source };
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.map_err(bind)?;
             let url = format!("http://{}", listener.local_addr().map_err(bind)?);
-            let function = match gateway.api {
-                crate::Api::Fc3 => gateway.function.clone(),
-                _ => format!("{}/{}", gateway.service, gateway.function),
-            };
             http_triggers.push(HttpTriggerInfo {
                 name: gateway.trigger.name().to_owned(),
-                function,
+                function: gateway.function.clone(),
                 url,
                 auth: gateway.trigger.auth(),
             });
@@ -513,11 +452,11 @@ pub enum StartError {
         reason: String,
     },
     /// An alias pointing at a version that was not published with [`LocalFcBuilder::versions`].
-    #[error("alias {alias:?} of {service:?} points at unpublished version {version:?}")]
+    #[error("alias {alias:?} of {function} points at unpublished version {version:?}")]
     #[non_exhaustive]
     UnpublishedVersion {
-        /// The service.
-        service: String,
+        /// The function whose versions (its own, or its service's) the alias names.
+        function: FunctionId,
         /// The alias.
         alias: String,
         /// The version it names.
@@ -532,14 +471,12 @@ pub enum StartError {
         /// What is wrong with it.
         reason: String,
     },
-    /// [`LocalFcBuilder::configure`] or a trigger named a function that is not hosted.
-    #[error("{function:?} of {service:?} is configured, but no router or custom runtime hosts it")]
+    /// [`LocalFcBuilder::configure`], a trigger, a version or an alias named a function that is not hosted.
+    #[error("{function} is configured, but no router or custom runtime hosts it")]
     #[non_exhaustive]
     UnknownFunction {
-        /// The service (FC 3.0 functions: their internal one, `fc3:{name}`).
-        service: String,
         /// The function.
-        function: String,
+        function: FunctionId,
     },
     /// A custom runtime could not be started (or did not say where it listens).
     #[error("custom runtime: {reason}")]

@@ -146,15 +146,14 @@ pub enum FaultKind {
 ///
 /// ```
 /// use fc_runtime::local::Fault;
-/// let burst = Fault::throttle(3, fc_runtime::StatusCode::TOO_MANY_REQUESTS).for_function("demo", "echo");
+/// let burst = Fault::throttle(3, fc_runtime::StatusCode::TOO_MANY_REQUESTS).for_function(("demo", "echo"));
 /// let slow = Fault::latency(1, std::time::Duration::from_millis(200));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fault {
     pub(crate) kind: FaultKind,
     pub(crate) count: u32,
-    /// `(service, function)`; FC 3.0 functions under their internal service.
-    pub(crate) target: Option<(String, String)>,
+    pub(crate) target: Option<super::FunctionId>,
 }
 
 impl Fault {
@@ -181,9 +180,9 @@ impl Fault {
     pub fn drop_after_handler(count: u32) -> Self {
         Fault { kind: FaultKind::DropAfterHandler, count, target: None }
     }
-    /// Applies only to one function.
-    pub fn for_function(mut self, service: impl Into<String>, function: impl Into<String>) -> Self {
-        self.target = Some((service.into(), function.into()));
+    /// Applies only to one function (`"web"`, FC 3.0; `("demo", "echo")`, FC 2.0).
+    pub fn for_function(mut self, function: impl Into<super::FunctionId>) -> Self {
+        self.target = Some(function.into());
         self
     }
     /// What the fault does.

@@ -17,8 +17,7 @@ use super::routes::Target;
 use super::state::{Execution, Failed, Output, State, Work};
 use crate::InvocationType;
 
-/// Bytes of log returned by `X-Fc-Log-Type: Tail`.
-pub(crate) const LOG_TAIL: usize = 4096;
+use super::state::LOG_TAIL;
 
 pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())

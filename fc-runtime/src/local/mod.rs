@@ -1,8 +1,7 @@
 //! `LocalFc`: an embedded Function Compute endpoint on 127.0.0.1, FC 2.0 and FC 3.0 on one port.
 //!
-//! It hosts functions the two ways FC does, and only those, as FC 2.0 functions of a service
-//! ([`router`](LocalFcBuilder::router), [`custom_runtime`](LocalFcBuilder::custom_runtime)) or FC 3.0 functions
-//! ([`fc3_router`](LocalFcBuilder::fc3_router), [`fc3_custom_runtime`](LocalFcBuilder::fc3_custom_runtime)): a
+//! It hosts functions the two ways FC does, and only those, as FC 3.0 functions or FC 2.0 functions of a service
+//! (a [`Namespace`]; one function is named by a [`FunctionId`], `"web"` or `("demo", "echo")`): a
 //! [`Router`](crate::function::Router) run in process (the function side of a `server` trait, or closures
 //! registered with `Router::json` / `Router::bytes`), and a custom runtime reached over HTTP by FC's custom-runtime
 //! protocol ([`CustomRuntime`]), each one instance with FC's lifecycle (`/initialize` before the first invocation
@@ -24,7 +23,7 @@
 //!     .await?;
 //! let answer = fc.client().invoke(InvokeRequest::new("demo", "add").json_bytes("[2, 3]")).await?;
 //! assert_eq!(&answer.body[..], b"5");
-//! assert_eq!(fc.executions("demo", "add"), 1);
+//! assert_eq!(fc.executions(("demo", "add")), 1);
 //! # Ok(()) }
 //! ```
 
@@ -33,6 +32,7 @@ mod auth;
 mod builder;
 mod config;
 mod gateway;
+mod id;
 mod invoke;
 mod listing;
 mod reply;
@@ -54,6 +54,7 @@ pub use config::{Fault, FaultKind, FunctionConfig};
 pub use gateway::{
     HttpAuth, HttpTrigger, HttpTriggerInfo, MAX_PATH_AND_QUERY, MAX_REQUEST_HEADERS, MAX_RESPONSE_HEADERS,
 };
+pub use id::{FunctionId, Namespace};
 pub use runtime::{CustomRuntime, DEFAULT_STARTUP_TIMEOUT, DEFAULT_STOP_TIMEOUT};
 pub use triggers::{FireError, TimerTrigger};
 
@@ -61,12 +62,12 @@ pub use triggers::{FireError, TimerTrigger};
 #[doc(hidden)]
 pub mod fuzzing {
     /// Parses an HTTP trigger's JWT `authConfig` as `start()` does.
+    #[cfg(feature = "jwt")]
     pub fn jwt_auth_config(config: &str) -> Result<(), String> {
         super::gateway::jwt::JwtAuth::parse(config).map(drop)
     }
 }
 
-use routes::fc3_service;
 use state::State;
 
 use crate::{Client, ClientBuilder, Credentials};
@@ -127,8 +128,9 @@ impl LocalFc {
         &self.http_triggers
     }
 
-    /// The URL of the HTTP trigger of `function` (FC 2.0: `service/function`), if it has one.
-    pub fn http_trigger_url(&self, function: &str) -> Option<&str> {
+    /// The URL of the HTTP trigger of `function` (`"web"`, `("demo", "web")`), if it has one.
+    pub fn http_trigger_url(&self, function: impl Into<FunctionId>) -> Option<&str> {
+        let function = function.into();
         self.http_triggers.iter().find(|t| t.function == function).map(|t| t.url.as_str())
     }
 
@@ -161,43 +163,30 @@ impl LocalFc {
         self.state.faults.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
-    /// How many times the function's handler has started (sync calls plus every async attempt).
-    pub fn executions(&self, service: &str, function: &str) -> u64 {
-        self.state.function(service, function).map_or(0, |f| f.executions.load(Ordering::SeqCst))
+    /// How many times `function`'s handler has started (sync calls plus every async attempt).
+    pub fn executions(&self, function: impl Into<FunctionId>) -> u64 {
+        let id = function.into();
+        self.state.function(&id.owner(), id.name()).map_or(0, |f| f.executions.load(Ordering::SeqCst))
     }
 
-    /// How many authenticated invoke requests reached the function (throttled and dropped ones included).
-    pub fn requests(&self, service: &str, function: &str) -> u64 {
-        self.state.function(service, function).map_or(0, |f| f.received.load(Ordering::SeqCst))
+    /// How many invocations reached `function` past authentication, by any door (throttled and dropped ones
+    /// included).
+    pub fn requests(&self, function: impl Into<FunctionId>) -> u64 {
+        let id = function.into();
+        self.state.function(&id.owner(), id.name()).map_or(0, |f| f.received.load(Ordering::SeqCst))
     }
 
-    /// [`executions`](Self::executions) of an FC 3.0 function.
-    pub fn fc3_executions(&self, function: &str) -> u64 {
-        self.executions(&fc3_service(function), function)
-    }
-
-    /// [`requests`](Self::requests) of an FC 3.0 function.
-    pub fn fc3_requests(&self, function: &str) -> u64 {
-        self.requests(&fc3_service(function), function)
-    }
-
-    /// Fires an event at the FC 2.0 function `service/function` as its trigger would (an OSS upload, a message):
-    /// an async invocation with `event` as the body through the one admission path (limits, faults, the function's
-    /// async cap), accepted at once and run in the background with the function's async retries, recorded like any
-    /// async invocation (`get_stateful_invocation`, [`executions`](Self::executions)). Returns the invocation's
+    /// Fires an event at `function` as its trigger would (an OSS upload, a message): an async invocation with
+    /// `event` as the body through the one admission path (limits, faults, the function's async cap), accepted at
+    /// once and run in the background with the function's async retries, recorded like any async invocation
+    /// (`get_stateful_invocation` / `get_async_task`, [`executions`](Self::executions)). Returns the invocation's
     /// request id. For a typed event, see [`fire_event`](Self::fire_event).
     pub async fn fire(
         &self,
-        service: &str,
-        function: &str,
+        function: impl Into<FunctionId>,
         event: impl Into<bytes::Bytes>,
     ) -> Result<String, FireError> {
-        Ok(triggers::fire(&self.state, crate::Api::Fc2, service, function, event.into()).await?)
-    }
-
-    /// [`fire`](Self::fire) at an FC 3.0 function (recorded as an async task).
-    pub async fn fc3_fire(&self, function: &str, event: impl Into<bytes::Bytes>) -> Result<String, FireError> {
-        Ok(triggers::fire(&self.state, crate::Api::Fc3, "", function, event.into()).await?)
+        Ok(triggers::fire(&self.state, &function.into(), event.into()).await?)
     }
 
     /// [`fire`](Self::fire) with a typed trigger event, encoded as FC encodes it (JSON; CBOR for Tablestore; the
@@ -205,21 +194,10 @@ impl LocalFc {
     #[cfg(feature = "events")]
     pub async fn fire_event<E: fc_events::TriggerEvent>(
         &self,
-        service: &str,
-        function: &str,
+        function: impl Into<FunctionId>,
         event: &E,
     ) -> Result<String, FireError> {
-        self.fire(service, function, event.to_body().map_err(FireError::encode)?).await
-    }
-
-    /// [`fire_event`](Self::fire_event) at an FC 3.0 function. Feature `events`.
-    #[cfg(feature = "events")]
-    pub async fn fc3_fire_event<E: fc_events::TriggerEvent>(
-        &self,
-        function: &str,
-        event: &E,
-    ) -> Result<String, FireError> {
-        self.fc3_fire(function, event.to_body().map_err(FireError::encode)?).await
+        self.fire(function, event.to_body().map_err(FireError::encode)?).await
     }
 
     /// Serves one HTTP/1 connection over any byte stream exactly as if it had arrived on the listening socket
@@ -233,14 +211,14 @@ impl LocalFc {
         server::serve_connection(io, self.state.clone()).await;
     }
 
-    /// Serves one HTTP/1 connection over any byte stream as the HTTP trigger of `function` (as
-    /// [`http_triggers`](Self::http_triggers) names it) would serve it on its port: FC's request rules, the
-    /// trigger's auth, the function. For in-memory tests and for fuzzing; returns at once when `function` has no
-    /// trigger, else when the peer closes the stream or the server shuts down.
-    pub async fn serve_trigger_connection<IO>(&self, function: &str, io: IO)
+    /// Serves one HTTP/1 connection over any byte stream as the HTTP trigger of `function` would serve it on its
+    /// port: FC's request rules, the trigger's auth, the function. For in-memory tests and for fuzzing; returns at
+    /// once when `function` has no trigger, else when the peer closes the stream or the server shuts down.
+    pub async fn serve_trigger_connection<IO>(&self, function: impl Into<FunctionId>, io: IO)
     where
         IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
+        let function = function.into();
         let Some(index) = self.http_triggers.iter().position(|t| t.function == function) else { return };
         let io = hyper_util::rt::TokioIo::new(io);
         gateway::serve_connection(io, self.state.clone(), self.gateways[index].clone()).await;

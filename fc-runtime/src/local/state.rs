@@ -187,7 +187,9 @@ impl State {
     ) -> Option<FaultKind> {
         let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
         let at = faults.iter().position(|f| {
-            f.count > 0 && accept(&f.kind) && f.target.as_ref().is_none_or(|(s, fun)| s == service && fun == function)
+            f.count > 0
+                && accept(&f.kind)
+                && f.target.as_ref().is_none_or(|id| id.owner() == service && id.name() == function)
         })?;
         faults[at].count -= 1;
         let kind = faults[at].kind.clone();
@@ -197,6 +199,9 @@ impl State {
         Some(kind)
     }
 }
+
+/// Bytes of log returned by `X-Fc-Log-Type: Tail`, by either door.
+pub(crate) const LOG_TAIL: usize = 4096;
 
 /// What reaches a function, by whichever door it came in.
 pub(crate) enum Work {

@@ -10,10 +10,10 @@ use bytes::Bytes;
 use http::HeaderMap;
 
 use super::admission::{self, Invocation, Payload};
+use super::id::FunctionId;
 use super::reply::{Fail, Reject};
-use super::routes::{Operation, Route, fc3_service};
+use super::routes::{Operation, Route};
 use super::state::State;
-use crate::Api;
 
 /// A timer trigger: its name, when it fires, and the message it sends.
 ///
@@ -147,19 +147,17 @@ fn zone_offset(zone: &str) -> Result<chrono::FixedOffset, String> {
 
 /// A timer trigger as `LocalFc` runs it.
 pub(crate) struct Timer {
-    pub api: Api,
-    pub service: String,
-    pub function: String,
+    pub function: FunctionId,
     pub trigger: TimerTrigger,
     pub schedule: Schedule,
 }
 
 impl Timer {
-    /// A checked timer trigger of `function` (in `service`, or FC 3.0 when `api` says so).
-    pub(crate) fn new(api: Api, service: String, function: String, trigger: TimerTrigger) -> Result<Timer, String> {
+    /// A checked timer trigger of `function`.
+    pub(crate) fn new(function: FunctionId, trigger: TimerTrigger) -> Result<Timer, String> {
         let schedule =
             Schedule::parse(&trigger.expression).map_err(|e| format!("timer trigger {:?}: {e}", trigger.name))?;
-        Ok(Timer { api, service, function, trigger, schedule })
+        Ok(Timer { function, trigger, schedule })
     }
 
     /// Fires on schedule until the task is aborted.
@@ -178,7 +176,7 @@ impl Timer {
                 "payload": self.trigger.payload,
             });
             let body = Bytes::from(serde_json::to_vec(&event).expect("a timer event is JSON"));
-            if let Err(e) = fire(&state, self.api, &self.service, &self.function, body).await {
+            if let Err(e) = fire(&state, &self.function, body).await {
                 tracing::warn!(trigger = %self.trigger.name, error = %e.message, "a timer trigger could not fire");
             }
         }
@@ -214,18 +212,14 @@ impl From<Reject> for FireError {
 
 /// Fires `event` at a function as a trigger does: an async invocation through the one admission path, accepted
 /// now and run (with retries) in the background. Returns the invocation's request id.
-pub(crate) async fn fire(
-    state: &Arc<State>,
-    api: Api,
-    service: &str,
-    function: &str,
-    event: Bytes,
-) -> Result<String, Reject> {
-    let service = match api {
-        Api::Fc3 => fc3_service(function),
-        _ => service.to_owned(),
+pub(crate) async fn fire(state: &Arc<State>, function: &FunctionId, event: Bytes) -> Result<String, Reject> {
+    let route = Route {
+        api: function.api(),
+        service: function.owner(),
+        function: function.name(),
+        qualifier: None,
+        operation: Operation::Invoke,
     };
-    let route = Route { api, service, function, qualifier: None, operation: Operation::Invoke };
     let target = route.resolve(state)?;
     let limit = state.limits.max_async_payload;
     if event.len() > limit {

@@ -4,6 +4,7 @@
 //! its own (`X-Fc-Error-Type`, the HTTP-trigger FAQ's table).
 
 mod bearer;
+#[cfg(feature = "jwt")]
 pub(crate) mod jwt;
 mod trigger;
 
@@ -22,13 +23,15 @@ use tokio::sync::watch;
 pub use trigger::{HttpAuth, HttpTrigger};
 
 use super::admission::{self, Admitted, BufferedRequest, Invocation, Payload};
+use super::id::FunctionId;
 use super::reply::{Dropped, Fail, Reject};
-use super::routes::{Operation, Route, fc3_service};
+use super::routes::{Operation, Route};
 use super::state::{Execution, Output, State, Work};
+use crate::InvocationType;
 use crate::function::{Failure, WebBody, WebResponse};
 use crate::wire::error_type;
-use crate::{Api, InvocationType};
 use bearer::BearerAuth;
+#[cfg(feature = "jwt")]
 use jwt::JwtAuth;
 
 /// Headers of an HTTP-trigger request, at most (FC: 8 KB).
@@ -44,8 +47,8 @@ pub const MAX_PATH_AND_QUERY: usize = 4 * 1024;
 pub struct HttpTriggerInfo {
     /// The trigger's name.
     pub name: String,
-    /// The function (FC 2.0: `service/function`).
-    pub function: String,
+    /// The function.
+    pub function: FunctionId,
     /// Where it listens: `http://127.0.0.1:{port}`.
     pub url: String,
     /// Its `authType`.
@@ -56,6 +59,7 @@ pub struct HttpTriggerInfo {
 enum Auth {
     Anonymous,
     Function,
+    #[cfg(feature = "jwt")]
     Jwt(JwtAuth),
     Bearer(BearerAuth),
 }
@@ -63,15 +67,13 @@ enum Auth {
 /// What a trigger's listener serves.
 pub(crate) struct Gateway {
     pub trigger: HttpTrigger,
-    pub api: Api,
-    pub service: String,
-    pub function: String,
+    pub function: FunctionId,
     auth: Auth,
 }
 
 impl Gateway {
     /// A trigger's gateway, its auth config parsed.
-    pub(crate) fn new(trigger: HttpTrigger, api: Api, service: String, function: String) -> Result<Self, String> {
+    pub(crate) fn new(trigger: HttpTrigger, function: FunctionId) -> Result<Self, String> {
         let config = || {
             trigger
                 .auth_config
@@ -81,18 +83,16 @@ impl Gateway {
         let auth = match trigger.auth {
             HttpAuth::Anonymous => Auth::Anonymous,
             HttpAuth::Function => Auth::Function,
+            #[cfg(feature = "jwt")]
             HttpAuth::Jwt => Auth::Jwt(JwtAuth::parse(config()?)?.require_exp(trigger.require_exp)),
+            #[cfg(not(feature = "jwt"))]
+            HttpAuth::Jwt => {
+                let _ = config()?;
+                return Err("JWT triggers need fc-runtime's `jwt` feature (the JWKS's key algorithms)".to_owned());
+            }
             HttpAuth::Bearer => Auth::Bearer(BearerAuth::parse(config()?)?),
         };
-        Ok(Gateway { trigger, api, service, function, auth })
-    }
-
-    /// The function's internal service (FC 3.0) or its service.
-    fn service(&self) -> String {
-        match self.api {
-            Api::Fc3 => fc3_service(&self.function),
-            _ => self.service.clone(),
-        }
+        Ok(Gateway { trigger, function, auth })
     }
 }
 
@@ -226,6 +226,7 @@ async fn answer(
     {
         return Err(admission::too_large(state, ty, len).into());
     }
+    #[cfg_attr(not(feature = "jwt"), allow(unused_mut))]
     let mut body: WebBody = body.map_err(|e: hyper::Error| -> crate::function::BoxError { Box::new(e) }).boxed_unsync();
     match &gateway.auth {
         Auth::Anonymous => {}
@@ -237,12 +238,13 @@ async fn answer(
             &parts.headers,
         )?,
         Auth::Bearer(bearer) => bearer.check(&parts.headers)?,
+        #[cfg(feature = "jwt")]
         Auth::Jwt(jwt) => body = jwt.admit(&mut parts, body, limit).await?,
     }
     let route = Route {
-        api: gateway.api,
-        service: gateway.service(),
-        function: &gateway.function,
+        api: gateway.function.api(),
+        service: gateway.function.owner(),
+        function: gateway.function.name(),
         qualifier: None,
         operation: Operation::Invoke,
     };
@@ -317,7 +319,7 @@ async fn respond(state: &State, exec: Execution, tail: bool) -> WebResponse {
         copied.wait().await;
     }
     let log = log.contents();
-    let tail = &log[log.len().saturating_sub(super::invoke::LOG_TAIL)..];
+    let tail = &log[log.len().saturating_sub(super::state::LOG_TAIL)..];
     if let Ok(value) = HeaderValue::from_str(&base64::engine::general_purpose::STANDARD.encode(tail)) {
         response.headers_mut().insert("x-fc-log-result", value);
     }

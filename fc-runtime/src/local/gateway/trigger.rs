@@ -58,7 +58,8 @@ impl HttpTrigger {
     /// unless [`require_exp`](Self::require_exp)); the claims named in `ClaimPassBy` reach the function as query
     /// parameters, headers, cookies or form fields, and whatever the caller itself sent under those names is
     /// removed first, so that only the token can set them. A refusal is `401 InvalidJWT`. A config `start()`
-    /// cannot parse is a [`StartError::InvalidTrigger`](crate::local::StartError::InvalidTrigger).
+    /// cannot parse is a [`StartError::InvalidTrigger`](crate::local::StartError::InvalidTrigger), and so is a JWT
+    /// trigger without fc-runtime's `jwt` feature (the key algorithms' crypto, left out of `local` alone).
     pub fn jwt(name: impl Into<String>, auth_config: impl Into<String>) -> Self {
         let mut trigger = HttpTrigger::new(name, HttpAuth::Jwt);
         trigger.auth_config = Some(auth_config.into());
