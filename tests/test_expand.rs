@@ -18,6 +18,17 @@ fn attr_args(attr: &syn::Attribute) -> proc_macro2::TokenStream {
     }
 }
 
+/// The function side's items as the runtime's `__fc_function_side!` passes them on (with the `function`
+/// feature), so that the demos show them as code; any other item as it is.
+fn function_side(item: Item) -> Vec<Item> {
+    match item {
+        Item::Macro(m) if m.mac.path.segments.last().is_some_and(|s| s.ident == "__fc_function_side") => {
+            syn::parse2::<syn::File>(m.mac.tokens).expect("the function side parses").items
+        }
+        other => vec![other],
+    }
+}
+
 /// Expands every `#[fc_service]` trait and every `#[fc_function]` method of a source file.
 fn expand_file(source: &str) -> String {
     let file: syn::File = syn::parse_str(source).expect("demo parses");
@@ -30,7 +41,7 @@ fn expand_file(source: &str) -> String {
                 let attr = tr.attrs.remove(at);
                 let expanded = fc_codegen::fc_service(attr_args(&attr), tr.into_token_stream());
                 let parsed: syn::File = syn::parse2(expanded).expect("expansion parses");
-                out.items.extend(parsed.items);
+                out.items.extend(parsed.items.into_iter().flat_map(function_side));
             }
             Item::Trait(mut tr) => {
                 for trait_item in tr.items.iter_mut() {

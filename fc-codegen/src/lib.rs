@@ -111,7 +111,13 @@ pub fn fc_service(args: TokenStream, item: TokenStream) -> TokenStream {
     valid::check_service(&ctx, &mut service);
     let client = render_client::service(&service);
     let server = match service.defaults.server {
-        Some(_) => render_server::service(&service),
+        Some(span) => {
+            // Through a macro of the runtime that passes the items on only when its `function` feature is on, and
+            // otherwise is one compile error saying which feature to enable (at `server`).
+            let side = render_server::service(&service);
+            let rt = service.runtime_path();
+            quote::quote_spanned!(span=> #rt::__fc_function_side! { #side })
+        }
         None => TokenStream::new(),
     };
     let errors = ctx.check();

@@ -177,6 +177,29 @@ impl<T: ?Sized> SameEvent<T> for T {}
 pub trait SameResult<T: ?Sized> {}
 impl<T: ?Sized> SameResult<T> for T {}
 
+/// What a route's path parameter, query value or header is made of: anything `Display`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a path parameter, a query value or a header of a route: it is not `Display`",
+    label = "not `Display`",
+    note = "give the argument a type that is `Display` (a number, a string); a repeated query parameter (`?tag=a&tag=b`) is a `Vec<T>` or `&[T]` of them, an optional one an `Option<T>`; anything else belongs in the #[fc(body)]"
+)]
+pub trait UrlValue {
+    /// The value as text.
+    fn url_value(&self) -> String;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: std::fmt::Display + ?Sized> UrlValue for T {
+    fn url_value(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// `value` as a route's path parameter, query value or header.
+pub fn url_value<T: UrlValue + ?Sized>(value: &T) -> String {
+    value.url_value()
+}
+
 /// The body of an HTTP-trigger answer as `Vec<u8>` or `Bytes`.
 pub fn trigger_body<T: From<Bytes>>(response: &TriggerResponse) -> T {
     T::from(response.body.clone())

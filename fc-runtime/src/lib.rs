@@ -47,6 +47,7 @@ pub mod function;
 mod net;
 pub mod sign;
 mod transport;
+mod util;
 mod wire;
 
 #[cfg(feature = "local")]
@@ -85,6 +86,39 @@ pub use http::StatusCode;
 #[cfg(all(doctest, feature = "local", feature = "events"))]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// What `#[fc_service(…, server)]` wraps the function side in: the items, when the `function` feature (or `local`)
+/// is on. Not a public API.
+#[cfg(any(feature = "function", feature = "local"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __fc_function_side {
+    ($($items:tt)*) => { $($items)* };
+}
+
+/// What `#[fc_service(…, server)]` wraps the function side in: without the `function` feature, one error saying so.
+/// Not a public API.
+#[cfg(not(any(feature = "function", feature = "local")))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __fc_function_side {
+    ($($items:tt)*) => {
+        $crate::__fc_function_side_needs_the_feature!();
+    };
+}
+
+/// The error of `#[fc_service(…, server)]` without the `function` feature (named on its own so that a test can
+/// call it whatever the features). Not a public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __fc_function_side_needs_the_feature {
+    ($($items:tt)*) => {
+        ::core::compile_error!(
+            "#[fc_service(…, server)] generates the function side, which needs fc-runtime's `function` feature: \
+             `fc-runtime = { version = \"…\", features = [\"function\"] }` (`local` includes it)"
+        );
+    };
+}
 
 /// Support for the code `#[fc_function]` and `#[fc_service]` generate. Not a public API: it changes without notice.
 #[doc(hidden)]

@@ -126,8 +126,9 @@ fn render_route(route: &Route<'_>, p: &TokenStream) -> TokenStream {
     let segments = route.segments.iter().map(|pieces| match pieces.as_slice() {
         [Piece::Text(t)] => quote!(#p::String::from(#t)),
         [Piece::Param(name, _)] => {
-            let ident = arg_of(name).ident;
-            quote!(#p::ToString::to_string(&#ident))
+            let arg = arg_of(name);
+            let (ident, ty) = (arg.ident, arg.ty);
+            quote_spanned!(ty.span()=> #p::url_value(&#ident))
         }
         several => {
             let mut format = String::new();
@@ -137,7 +138,9 @@ fn render_route(route: &Route<'_>, p: &TokenStream) -> TokenStream {
                     Piece::Text(t) => format.push_str(&t.replace('{', "{{").replace('}', "}}")),
                     Piece::Param(name, _) => {
                         format.push_str("{}");
-                        values.push(arg_of(name).ident);
+                        let arg = arg_of(name);
+                        let (ident, ty) = (arg.ident, arg.ty);
+                        values.push(quote_spanned!(ty.span()=> #p::url_value(&#ident)));
                     }
                 }
             }
@@ -150,14 +153,21 @@ fn render_route(route: &Route<'_>, p: &TokenStream) -> TokenStream {
         let (ident, ty) = (arg.ident, arg.ty);
         steps.push(match &arg.place {
             Place::Path => continue,
-            Place::Query { name, optional: false } => quote!(__fc_call = __fc_call.query(#name, &#ident);),
-            Place::Query { name, optional: true } => quote! {
+            Place::Query { name, optional: false, repeated: false } => {
+                quote_spanned!(ty.span()=> __fc_call = __fc_call.query(#name, #p::url_value(&#ident));)
+            }
+            Place::Query { name, optional: false, repeated: true } => quote_spanned! {ty.span()=>
+                for __fc_value in #ident.iter() {
+                    __fc_call = __fc_call.query(#name, #p::url_value(__fc_value));
+                }
+            },
+            Place::Query { name, optional: true, .. } => quote_spanned! {ty.span()=>
                 if let #p::Some(__fc_value) = &#ident {
-                    __fc_call = __fc_call.query(#name, __fc_value);
+                    __fc_call = __fc_call.query(#name, #p::url_value(__fc_value));
                 }
             },
             Place::Header(name) => {
-                quote!(__fc_call = __fc_call.header(#name, &#p::ToString::to_string(&#ident));)
+                quote_spanned!(ty.span()=> __fc_call = __fc_call.header(#name, &#p::url_value(&#ident));)
             }
             Place::Body(BodyKind::Json) => {
                 quote_spanned!(ty.span()=> __fc_call = __fc_call.json::<#ty>(&#ident)?;)

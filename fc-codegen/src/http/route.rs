@@ -38,7 +38,12 @@ pub(super) enum BodyKind {
 #[derive(Debug, Clone)]
 pub(super) enum Place {
     Path,
-    Query { name: String, optional: bool },
+    /// `repeated`: a `Vec<T>` or `&[T]`, one `name=value` a value (`?tag=a&tag=b`).
+    Query {
+        name: String,
+        optional: bool,
+        repeated: bool,
+    },
     Header(String),
     Body(BodyKind),
 }
@@ -441,9 +446,11 @@ fn arg_place(ctx: &Ctxt, pt: &syn::PatType, name: &str) -> Result<Option<Place>,
             let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
             let value = if meta.input.peek(syn::Token![=]) { Some(meta.value()?.parse::<LitStr>()?) } else { None };
             let new = match (key.as_str(), &value) {
-                ("query", None) => Place::Query { name: name.to_owned(), optional: is_option(&pt.ty) },
+                ("query", None) => {
+                    Place::Query { name: name.to_owned(), optional: is_option(&pt.ty), repeated: is_repeated(&pt.ty) }
+                }
                 ("query", Some(v)) if !v.value().is_empty() => {
-                    Place::Query { name: v.value(), optional: is_option(&pt.ty) }
+                    Place::Query { name: v.value(), optional: is_option(&pt.ty), repeated: is_repeated(&pt.ty) }
                 }
                 ("query", Some(v)) => {
                     ctx.error_spanned_by(v, "a query parameter's name is not empty");
@@ -498,6 +505,15 @@ fn arg_place(ctx: &Ctxt, pt: &syn::PatType, name: &str) -> Result<Option<Place>,
 
 fn is_option(ty: &Type) -> bool {
     last_segment(ty).is_some_and(|s| s.ident == "Option" && single_generic(s).is_some())
+}
+
+/// A repeated query parameter's type: `Vec<T>`, `&[T]`, `&Vec<T>` (bytes are a body, not a query).
+fn is_repeated(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) => matches!(&*r.elem, Type::Slice(_)) || is_repeated(&r.elem),
+        Type::Slice(_) => true,
+        _ => last_segment(ty).is_some_and(|s| s.ident == "Vec" && single_generic(s).is_some()),
+    }
 }
 
 #[cfg(test)]
