@@ -58,12 +58,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     show("missing (no such function)", client.missing().await);
 
     if let Some(fc) = &target.local {
-        fc.inject(Fault::throttle(2, fc_runtime::StatusCode::TOO_MANY_REQUESTS).for_function("demo", "echo"));
+        fc.inject(Fault::throttle(2, fc_runtime::StatusCode::TOO_MANY_REQUESTS).for_function(("demo", "echo")));
         show("echo under a throttling burst", client.echo(7).await);
         println!(
             "  the server saw {} requests and ran the function {} time(s)",
-            fc.requests("demo", "echo"),
-            fc.executions("demo", "echo")
+            fc.requests(("demo", "echo")),
+            fc.executions(("demo", "echo"))
         );
     } else {
         println!("echo under a throttling burst: skipped (fault injection needs the embedded LocalFc)");
@@ -76,7 +76,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     if let Some(fc) = &target.local {
         tokio::time::sleep(Duration::from_millis(900)).await;
-        println!("  the function ran {} time(s)", fc.executions("demo", "sleep"));
+        println!("  the function ran {} time(s)", fc.executions(("demo", "sleep")));
     }
 
     show("an invocation id that starts with a digit", client.later("1st job").await);

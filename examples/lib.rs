@@ -6,9 +6,8 @@ use std::time::Duration;
 use fc_runtime::events::oss::OssEvent;
 use fc_runtime::events::tablestore::TablestoreEvent;
 use fc_runtime::events::timer::TimerEvent;
-use fc_runtime::http_trigger::{Reply, TriggerStream};
-use fc_runtime::local::{LocalFc, LocalFcBuilder};
-use fc_runtime::{Accepted, Bytes, Client, ClientBuilder, FcError, Invocation, fc_function, fc_http, fc_service};
+use fc_runtime::local::{LocalFc, LocalFcBuilder, Namespace};
+use fc_runtime::{Accepted, Bytes, Client, ClientBuilder, FcError, Invocation, fc_function, fc_service};
 use serde::{Deserialize, Serialize};
 
 /// The service the demo functions live in.
@@ -30,23 +29,21 @@ pub struct Greeting {
 
 /// Hosts the demo functions ([`DemoFunctions`], in process) under the FC 2.0 service `demo` (also reachable as
 /// `demo.LATEST`, version `demo.1` and the alias `demo.prod`) and as FC 3.0 functions of the same names (each with
-/// version 1 and alias `prod`; async tasks enabled): every function of [`Demo`] (`DemoServer::FUNCTIONS`); and the
-/// demo web function ([`demo_web`]) as the FC 3.0 function `web` behind an HTTP trigger `demo-web` with
-/// `authType = function`.
+/// version 1 and alias `prod`; async tasks enabled): every function of [`Demo`] (`DemoServer::FUNCTIONS`). The
+/// demo web function is `examples_web`'s, beside it (`examples/web/`).
 pub fn demo_functions(builder: LocalFcBuilder) -> LocalFcBuilder {
-    let router = DemoFunctions::default().into_router().http(demo_web());
+    let router = DemoFunctions::default().into_router();
     // The same functions under FC 2.0 (service `demo`, version 1, alias `prod`) and FC 3.0 (no service; each
     // function with version 1 and alias `prod`, as FC 3.0 versions functions one by one).
-    let mut builder =
-        builder.router(DEMO_SERVICE, router.clone()).versions(DEMO_SERVICE, 1).alias(DEMO_SERVICE, "prod", "1");
+    let mut builder = builder.router(DEMO_SERVICE, router.clone()).versions((DEMO_SERVICE, "greet"), 1).alias(
+        (DEMO_SERVICE, "greet"),
+        "prod",
+        "1",
+    );
     for name in router.functions() {
-        builder = builder.fc3_versions(name, 1).fc3_alias(name, "prod", "1");
+        builder = builder.versions(name, 1).alias(name, "prod", "1");
     }
-    // The web function: the same router as the FC 3.0 function `web`, behind an HTTP trigger whose callers sign.
-    builder
-        .fc3_router(router.clone())
-        .fc3_function("web", router, fc_runtime::local::FunctionConfig::default())
-        .fc3_http_trigger("web", fc_runtime::local::HttpTrigger::signed("demo-web"))
+    builder.router(Namespace::Fc3, router)
 }
 
 /// Event of `demo/sleep`.
@@ -261,7 +258,8 @@ impl DemoFunctions {
     }
 }
 
-fn log_line(line: String) {
+/// A line in the invocation's log (`ctx.log`), or on standard output outside one.
+pub fn log_line(line: String) {
     match fc_runtime::function::context() {
         Some(ctx) => ctx.log(line),
         None => println!("{line}"),
@@ -451,135 +449,4 @@ pub fn decode_trigger_event(source: &str, body: &[u8]) -> Result<DecodedEvent, S
         "tablestore" => decode::<events::tablestore::TablestoreEvent>(body),
         other => Err(format!("unknown source {other:?}: one of {}", TRIGGER_SOURCES.join(" "))),
     }
-}
-
-/// The query of the demo web function's `GET /echo`.
-#[derive(Debug, Deserialize)]
-pub struct EchoQuery {
-    /// What to echo (nothing when absent).
-    #[serde(default)]
-    pub text: String,
-}
-
-/// The query of the demo web function's `GET /header`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct HeaderQuery {
-    /// The header to answer with.
-    pub name: String,
-}
-
-/// The query of the demo web function's `GET /stream`.
-#[derive(Debug, Deserialize)]
-pub struct StreamQuery {
-    /// How many lines to stream.
-    pub lines: u32,
-}
-
-/// The demo web function's routes as a typed client: `#[fc_http]` writes each call, and the trait is implemented
-/// for `HttpTriggerClient`, which signs for `authType = function` (or sends a JWT, or nothing).
-#[fc_http]
-pub trait DemoWeb {
-    /// `POST /greet` with `{"name": …}` → `{"greeting": "Hello, …!"}`.
-    #[route(POST, "/greet")]
-    async fn greet(&self, #[fc(body)] greet: &Greet) -> Result<Greeting, FcError>;
-
-    /// The same route, with the invocation's last 4 KB of log (`X-Fc-Log-Type: Tail`).
-    #[route(POST, "/greet", log = "tail")]
-    async fn greet_traced(&self, #[fc(body)] greet: &Greet) -> Result<Reply<Greeting>, FcError>;
-
-    /// The same route, run asynchronously (`X-Fc-Invocation-Type: Async`): FC answers 202 at once.
-    #[route(POST, "/greet", invocation = "async")]
-    async fn greet_later(&self, #[fc(body)] greet: &Greet) -> Result<Reply<()>, FcError>;
-
-    /// `GET /echo?text=…` → the text.
-    #[route(GET, "/echo", idempotent)]
-    async fn echo(&self, #[fc(query)] text: &str) -> Result<String, FcError>;
-
-    /// `POST /bytes` → the body, echoed.
-    #[route(POST, "/bytes")]
-    async fn bytes(&self, #[fc(body)] data: &[u8]) -> Result<Bytes, FcError>;
-
-    /// `POST /fail` → always 500 `{"errorMessage": "greeting refused", "errorType": "DemoError"}`.
-    #[route(POST, "/fail")]
-    async fn fail(&self) -> Result<(), FcError>;
-
-    /// `GET /stream?lines=N` → N lines, each sent as it is made.
-    #[route(GET, "/stream", idempotent)]
-    async fn stream(&self, #[fc(query)] lines: u32) -> Result<TriggerStream, FcError>;
-
-    /// A photo's title: the function answers `404 {"Code": "PhotoNotFound", "Message": …}` for every id, an
-    /// error of its own in Alibaba Cloud's shape, which stays the function's answer (`FcError::Http`).
-    #[route(GET, "/photos/{id}", idempotent)]
-    async fn photo(&self, id: &str) -> Result<String, FcError>;
-
-    /// A route that panics: FC's `502 UnhandledInvocationError`, an unhandled `FcError::Function`.
-    #[route(GET, "/panic")]
-    async fn panic(&self) -> Result<(), FcError>;
-}
-
-/// `GET /panic`.
-async fn panics() -> &'static str {
-    panic!("the demo web function panics on purpose")
-}
-
-/// The demo web function, an axum router served behind an HTTP trigger (by the `function` example's process and
-/// by `LocalFc` in process): `POST /greet` `{"name"}` → `{"greeting"}`; `GET /echo?text=T` → `T` as text;
-/// `POST /bytes` → the body echoed as `application/octet-stream`; `POST /fail` → 500
-/// `{"errorMessage": "greeting refused", "errorType": "DemoError"}`; `GET /stream?lines=N` → N lines, streamed
-/// (chunked) as they are produced. [`DemoWeb`] calls it.
-pub fn demo_web() -> axum::Router {
-    use axum::Json;
-    use axum::extract::Query;
-    use axum::http::{StatusCode, header};
-    use axum::routing::{get, post};
-    axum::Router::new()
-        .route(
-            "/greet",
-            post(|Json(greet): Json<Greet>| async move {
-                log_line(format!("greeting {} over HTTP", greet.name));
-                Json(Greeting { greeting: format!("Hello, {}!", greet.name) })
-            }),
-        )
-        .route(
-            "/echo",
-            get(|Query(q): Query<EchoQuery>| async move { ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], q.text) }),
-        )
-        .route(
-            "/bytes",
-            post(|body: Bytes| async move { ([(header::CONTENT_TYPE, "application/octet-stream")], body) }),
-        )
-        .route(
-            "/header",
-            get(|Query(q): Query<HeaderQuery>, headers: axum::http::HeaderMap| async move {
-                headers.get(q.name.as_str()).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
-            }),
-        )
-        .route(
-            "/photos/{id}",
-            get(|axum::extract::Path(id): axum::extract::Path<String>| async move {
-                let body = serde_json::json!({"Code": "PhotoNotFound", "Message": format!("no photo {id}")});
-                (StatusCode::NOT_FOUND, Json(body))
-            }),
-        )
-        .route("/panic", get(panics))
-        .route(
-            "/fail",
-            post(|| async {
-                let body = serde_json::json!({"errorMessage": "greeting refused", "errorType": "DemoError"});
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body))
-            }),
-        )
-        .route(
-            "/stream",
-            get(|Query(q): Query<StreamQuery>| async move {
-                let lines = futures_util::stream::unfold(0u32, move |i| async move {
-                    if i >= q.lines {
-                        return None;
-                    }
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                    Some((Ok::<_, std::convert::Infallible>(Bytes::from(format!("line {} of {}\n", i + 1, q.lines))), i + 1))
-                });
-                ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], axum::body::Body::from_stream(lines))
-            }),
-        )
 }

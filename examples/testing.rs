@@ -60,7 +60,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let local = welcome(&fc.client(), "LocalFc").await;
     println!("with LocalFc:        {local}");
     assert_eq!(local, "Hello, LocalFc!");
-    assert_eq!(fc.executions("demo", "greet"), 1);
+    assert_eq!(fc.executions(("demo", "greet")), 1);
 
     let canned = welcome(&CannedInvoke, "anyone").await;
     println!("with a fake Invoke:  {canned}");

@@ -9,7 +9,8 @@
 //! Deployed as is on FC (see `examples/deploy/`), or run by `LocalFc` from a command
 //! (`cargo run --example local_fc -- --function-command target/debug/examples/function`).
 
-use examples::{DemoFunctions, DemoServer, demo_web};
+use examples::{DemoFunctions, DemoServer};
+use examples_web::demo_web;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {

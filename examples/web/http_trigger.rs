@@ -14,7 +14,8 @@
 
 use std::process::ExitCode;
 
-use examples::{DemoWeb, Greet};
+use examples::Greet;
+use examples_web::DemoWeb;
 use fc_runtime::http_trigger::HttpTriggerClient;
 use fc_runtime::local::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, LocalFc};
 use fc_runtime::{Credentials, FcError};
@@ -41,7 +42,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             (None, HttpTriggerClient::builder(url).sign_with_default_chain().build()?)
         }
         None => {
-            let fc = examples::demo_functions(LocalFc::builder()).start().await?;
+            let fc = examples_web::demo_functions(LocalFc::builder()).start().await?;
             let url = fc.http_trigger_url("web").ok_or("the embedded LocalFc has no HTTP trigger")?.to_owned();
             println!("using an embedded LocalFc's HTTP trigger at {url}");
             let key = Credentials::new(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET);

@@ -198,7 +198,7 @@ async fn main() -> ExitCode {
         }
     };
     let mut builder =
-        examples::demo_functions(LocalFc::builder().addr(args.addr).access_key(&args.key_id, &args.key_secret));
+        examples_web::demo_functions(LocalFc::builder().addr(args.addr).access_key(&args.key_id, &args.key_secret));
     if let Some(account) = &args.account_id {
         builder = builder.account_id(account);
     }
@@ -208,17 +208,15 @@ async fn main() -> ExitCode {
         if !names.contains(&"web") {
             names.push("web");
         }
-        builder = builder.custom_runtime(&args.function_service, names, CustomRuntime::command(command)).http_trigger(
-            &args.function_service,
-            "web",
-            HttpTrigger::signed("custom-web"),
-        );
+        builder = builder
+            .custom_runtime(&args.function_service, names, CustomRuntime::command(command))
+            .http_trigger((&args.function_service, "web"), HttpTrigger::signed("custom-web"));
     }
     if let Some(expression) = &args.timer {
         let timer = || TimerTrigger::new("demo-timer", expression).payload("from local_fc");
-        builder = builder.timer_trigger("demo", "on_timer", timer()).fc3_timer_trigger("on_timer", timer());
+        builder = builder.timer_trigger(("demo", "on_timer"), timer()).timer_trigger("on_timer", timer());
         if args.function_command.is_some() && args.functions.split(',').any(|n| n.trim() == "on_timer") {
-            builder = builder.timer_trigger(&args.function_service, "on_timer", timer());
+            builder = builder.timer_trigger((args.function_service.as_str(), "on_timer"), timer());
         }
     }
     let fc = match builder.start().await {
