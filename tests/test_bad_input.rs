@@ -207,8 +207,8 @@ async fn every_bad_input_gets_its_exact_error() {
     let fc = LocalFc::builder()
         .router("demo", Router::new().bytes("echo", |e, _| async move { Ok::<_, Failure>(e) }))
         .router("served", examples::DemoFunctions::default().into_router())
-        .fc3_function("web", Router::new().http(examples::demo_web()), FunctionConfig::default())
-        .fc3_http_trigger("web", HttpTrigger::signed("web"))
+        .function("web", Router::new().http(examples_web::demo_web()), FunctionConfig::default())
+        .http_trigger("web", HttpTrigger::signed("web"))
         .start()
         .await
         .unwrap();
@@ -897,6 +897,6 @@ async fn every_bad_input_gets_its_exact_error() {
             }
         }
     }
-    assert_eq!(fc.requests("demo", "echo"), 0, "no refused request reached the server");
-    assert_eq!(fc.fc3_executions("web"), 6, "only the six calls the trigger let through ran the function");
+    assert_eq!(fc.requests(("demo", "echo")), 0, "no refused request reached the server");
+    assert_eq!(fc.executions("web"), 6, "only the six calls the trigger let through ran the function");
 }

@@ -39,8 +39,8 @@ async fn demo() -> LocalFc {
                 Ok::<_, Failure>(ms)
             }),
         )
-        .versions("demo", 2)
-        .alias("demo", "prod", "2")
+        .versions(("demo", "echo"), 2)
+        .alias(("demo", "echo"), "prod", "2")
         .start()
         .await
         .unwrap()
@@ -152,7 +152,7 @@ async fn invalid_input_is_refused_before_sending() {
             other => panic!("expected InvalidInput for {field}, got {other:?}"),
         }
     }
-    assert_eq!(fc.requests("demo", "echo"), 0, "nothing reached the server");
+    assert_eq!(fc.requests(("demo", "echo")), 0, "nothing reached the server");
     // Exactly at the limit is allowed (and the server agrees).
     let at_limit =
         InvokeRequest::new("demo", "echo").invocation_type(InvocationType::Async).json_bytes(vec![b'1'; 128 * 1024]);
@@ -180,19 +180,19 @@ async fn throttling_is_retried_and_counted_on_the_server() {
         .retry(RetryPolicy::attempts(4).with_backoff(Duration::from_millis(5), Duration::from_millis(50)))
         .build()
         .unwrap();
-    fc.inject(Fault::throttle(2, fc_runtime::StatusCode::TOO_MANY_REQUESTS).for_function("demo", "echo"));
-    fc.inject(Fault::throttle(1, fc_runtime::StatusCode::SERVICE_UNAVAILABLE).for_function("demo", "echo"));
+    fc.inject(Fault::throttle(2, fc_runtime::StatusCode::TOO_MANY_REQUESTS).for_function(("demo", "echo")));
+    fc.inject(Fault::throttle(1, fc_runtime::StatusCode::SERVICE_UNAVAILABLE).for_function(("demo", "echo")));
     let resp = client.invoke(InvokeRequest::new("demo", "echo").json_bytes("1")).await.unwrap();
     assert_eq!(&resp.body[..], b"1");
-    assert_eq!(fc.requests("demo", "echo"), 4, "three throttled attempts and one success");
-    assert_eq!(fc.executions("demo", "echo"), 1);
+    assert_eq!(fc.requests(("demo", "echo")), 4, "three throttled attempts and one success");
+    assert_eq!(fc.executions(("demo", "echo")), 1);
 
     // The budget is respected: 5 throttles against 4 attempts ends in the service error.
-    fc.inject(Fault::throttle(5, fc_runtime::StatusCode::TOO_MANY_REQUESTS).for_function("demo", "echo"));
+    fc.inject(Fault::throttle(5, fc_runtime::StatusCode::TOO_MANY_REQUESTS).for_function(("demo", "echo")));
     let err = client.invoke(InvokeRequest::new("demo", "echo").json_bytes("1")).await.unwrap_err();
     assert!(err.is_throttling() && err.is_retryable(), "{err}");
-    assert_eq!(fc.requests("demo", "echo"), 8);
-    assert_eq!(fc.executions("demo", "echo"), 1);
+    assert_eq!(fc.requests(("demo", "echo")), 8);
+    assert_eq!(fc.executions(("demo", "echo")), 1);
 }
 
 #[tokio::test]
@@ -207,7 +207,7 @@ async fn retry_after_longer_than_the_policy_allows_is_returned() {
     let err = client.invoke(InvokeRequest::new("demo", "echo").json_bytes("1")).await.unwrap_err();
     let FcError::Service(s) = &err else { panic!("{err:?}") };
     assert_eq!(s.retry_after, Some(Duration::from_secs(30)));
-    assert_eq!(fc.requests("demo", "echo"), 1, "not retried before the server's Retry-After");
+    assert_eq!(fc.requests(("demo", "echo")), 1, "not retried before the server's Retry-After");
 }
 
 #[tokio::test]
@@ -220,8 +220,8 @@ async fn a_sync_call_that_times_out_is_not_resent() {
     assert!(err.is_timeout());
     assert!(!err.is_retryable());
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(fc.requests("demo", "sleep"), 1);
-    assert_eq!(fc.executions("demo", "sleep"), 1);
+    assert_eq!(fc.requests(("demo", "sleep")), 1);
+    assert_eq!(fc.executions(("demo", "sleep")), 1);
 }
 
 #[tokio::test]
@@ -235,13 +235,13 @@ async fn a_connection_dropped_after_the_handler_ran_is_reported_not_retried() {
     // The cause is the source, not repeated in the message: a reporter walking the chain prints it once.
     let source = std::error::Error::source(&err).expect("the HTTP client's error is kept").to_string();
     assert!(!err.to_string().contains(&source), "{err} / {source}");
-    assert_eq!(fc.executions("demo", "echo"), 1);
-    assert_eq!(fc.requests("demo", "echo"), 1);
+    assert_eq!(fc.executions(("demo", "echo")), 1);
+    assert_eq!(fc.requests(("demo", "echo")), 1);
 
     fc.inject(Fault::drop_before_handler(1));
     let err = client.invoke(InvokeRequest::new("demo", "echo").json_bytes("1")).await.unwrap_err();
     assert!(matches!(err, FcError::Transport { .. }), "{err:?}");
-    assert_eq!(fc.executions("demo", "echo"), 1, "the handler did not run");
+    assert_eq!(fc.executions(("demo", "echo")), 1, "the handler did not run");
 }
 
 #[tokio::test]
@@ -268,7 +268,7 @@ async fn refused_connections_are_retried_until_the_server_is_up() {
     let resp = client.invoke(InvokeRequest::new("demo", "echo").json_bytes("7")).await.unwrap();
     assert_eq!(&resp.body[..], b"7");
     let fc = server.await.unwrap();
-    assert_eq!(fc.executions("demo", "echo"), 1);
+    assert_eq!(fc.executions(("demo", "echo")), 1);
 
     // Without retries the refusal is a transport error that says nothing was sent.
     let once = Client::builder()
@@ -386,7 +386,7 @@ async fn skewed_dates_and_signatures_for_other_paths_are_refused() {
     assert_eq!((status, body["ErrorCode"].as_str()), (403, Some("RequestTimeTooSkewed")));
     let (status, body) = send_signed(&fc.endpoint(), "POST", path, other, &now).await;
     assert_eq!((status, body["ErrorCode"].as_str()), (403, Some("SignatureNotMatch")));
-    assert_eq!(fc.executions("demo", "fail"), 0);
+    assert_eq!(fc.executions(("demo", "fail")), 0);
 }
 
 #[tokio::test]

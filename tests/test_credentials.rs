@@ -615,7 +615,7 @@ async fn client_calls_survive_metadata_faults_and_expiry_is_typed() {
         client.invoke(echo()).await.unwrap();
     }
     assert_eq!(metadata.credential_gets(), 1);
-    assert_eq!(fc.executions("demo", "echo"), 21);
+    assert_eq!(fc.executions(("demo", "echo")), 21);
 
     // 100 concurrent calls at expiry, metadata back: exactly one fetch.
     metadata.set_down(false);
@@ -634,11 +634,11 @@ async fn client_calls_survive_metadata_faults_and_expiry_is_typed() {
     // Expired and the source down: the typed error naming the provider; nothing reaches FC.
     metadata.set_down(true);
     offset.store(3600 + 3600, Ordering::SeqCst);
-    let before = fc.requests("demo", "echo");
+    let before = fc.requests(("demo", "echo"));
     let err = client.invoke(echo()).await.unwrap_err();
     let c = err.as_credentials().unwrap_or_else(|| panic!("{err:?}"));
     assert_eq!((c.provider, c.kind), ("ecs_ram_role", CredentialsErrorKind::Expired));
-    assert_eq!(fc.requests("demo", "echo"), before);
+    assert_eq!(fc.requests(("demo", "echo")), before);
     assert!(!err.is_retryable());
 }
 

@@ -20,7 +20,7 @@ mod orders_expanded;
 /// The expanded function side, implemented and hosted: both ends of the checked-in expansion talk to each other.
 #[tokio::test]
 async fn the_expanded_server_trait_serves_its_own_stubs() {
-    use fc_runtime::local::LocalFc;
+    use fc_runtime::local::{LocalFc, Namespace};
     use orders_expanded::{Order, Orders, OrdersServer, Receipt};
 
     struct Shop;
@@ -40,7 +40,7 @@ async fn the_expanded_server_trait_serves_its_own_stubs() {
         }
     }
     assert_eq!(<Shop as OrdersServer>::FUNCTIONS, ["place", "cancel", "invoice_pdf"]);
-    let fc = LocalFc::builder().fc3_router(Shop.into_router()).start().await.unwrap();
+    let fc = LocalFc::builder().router(Namespace::Fc3, Shop.into_router()).start().await.unwrap();
     let client = fc.client();
     let order = Order { sku: "tea".into(), quantity: 2 };
     assert_eq!(client.place(&order).await.unwrap().id, "2xtea");
@@ -65,8 +65,8 @@ async fn same_expansion_compiles_and_calls() {
                 )
             }),
         )
-        .versions("images", 1)
-        .alias("images", "prod", "1")
+        .versions(("images", "resize"), 1)
+        .alias(("images", "resize"), "prod", "1")
         .start()
         .await
         .unwrap();

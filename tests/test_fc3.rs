@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use fc_runtime::function::{Context, Failure, Router};
-use fc_runtime::local::{Fault, LocalFc};
+use fc_runtime::local::{Fault, LocalFc, Namespace};
 use fc_runtime::{
     Api, Credentials, ErrorCode, Fc3FunctionRef, FcError, FunctionErrorKind, InputField, InvocationStatus,
     InvokeRequest, ListFilter, LogType, RetryPolicy, SortOrder,
@@ -13,27 +13,39 @@ use fc_runtime::{
 
 async fn fc3() -> LocalFc {
     LocalFc::builder()
-        .fc3_router(Router::new().bytes("echo", |e: Bytes, _| async move { Ok::<_, Failure>(e) }))
-        .fc3_router(Router::new().bytes("echo_raw", |e: Bytes, _| async move { Ok::<_, Failure>(e) }))
-        .fc3_router(Router::new().json("greet", |name: String, ctx: Context| async move {
-            ctx.log(format!("greeting {name}"));
-            Ok::<_, Failure>(format!("Hello, {name}! ({})", ctx.version().unwrap_or_default()))
-        }))
-        .fc3_versions("greet", 2)
-        .fc3_alias("greet", "prod", "2")
-        .fc3_router(Router::new().json("fail", |_: serde_json::Value, _| async move {
-            Err::<(), _>(Failure::new("OrderError", "no such order"))
-        }))
-        .fc3_router(Router::new().json("crash", |_: serde_json::Value, _| async move {
-            if std::hint::black_box(true) {
-                panic!("boom");
-            }
-            Ok::<(), Failure>(())
-        }))
-        .fc3_router(Router::new().json("sleep", |ms: u64, _| async move {
-            tokio::time::sleep(Duration::from_millis(ms)).await;
-            Ok::<_, Failure>(ms)
-        }))
+        .router(Namespace::Fc3, Router::new().bytes("echo", |e: Bytes, _| async move { Ok::<_, Failure>(e) }))
+        .router(Namespace::Fc3, Router::new().bytes("echo_raw", |e: Bytes, _| async move { Ok::<_, Failure>(e) }))
+        .router(
+            Namespace::Fc3,
+            Router::new().json("greet", |name: String, ctx: Context| async move {
+                ctx.log(format!("greeting {name}"));
+                Ok::<_, Failure>(format!("Hello, {name}! ({})", ctx.version().unwrap_or_default()))
+            }),
+        )
+        .versions("greet", 2)
+        .alias("greet", "prod", "2")
+        .router(
+            Namespace::Fc3,
+            Router::new().json("fail", |_: serde_json::Value, _| async move {
+                Err::<(), _>(Failure::new("OrderError", "no such order"))
+            }),
+        )
+        .router(
+            Namespace::Fc3,
+            Router::new().json("crash", |_: serde_json::Value, _| async move {
+                if std::hint::black_box(true) {
+                    panic!("boom");
+                }
+                Ok::<(), Failure>(())
+            }),
+        )
+        .router(
+            Namespace::Fc3,
+            Router::new().json("sleep", |ms: u64, _| async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Ok::<_, Failure>(ms)
+            }),
+        )
         .sts_key("STS.fc3", "sts-secret", "sts-token")
         .access_key("testKeyId", "testKeySecret")
         .start()
@@ -58,7 +70,7 @@ async fn sync_calls_with_qualifiers_and_tail_logs() {
     assert_eq!(&answer.body[..], br#""Hello, Rust! (2)""#);
     assert_eq!(answer.meta.service_version.as_deref(), Some("2"));
     assert!(answer.meta.log_tail.as_deref().is_some_and(|l| l.contains("greeting Rust")), "{:?}", answer.meta);
-    assert_eq!(fc.fc3_executions("greet"), 1);
+    assert_eq!(fc.executions("greet"), 1);
     // The FC 2.0 routes do not see FC 3.0 functions, and the other way round.
     let err = client.invoke(InvokeRequest::new("fc3", "echo")).await.unwrap_err();
     assert_eq!(err.code(), Some(&ErrorCode::ServiceNotFound));
@@ -86,7 +98,7 @@ async fn function_and_service_errors_in_fc3_shape() {
     let wrong = fc.client_builder().credentials(Credentials::new("testKeyId", "wrong")).build().unwrap();
     let err = wrong.invoke(InvokeRequest::fc3("echo")).await.unwrap_err();
     assert_eq!(err.code(), Some(&ErrorCode::SignatureNotMatch), "{err}");
-    assert_eq!(fc.fc3_requests("echo"), 0, "nothing reached the function");
+    assert_eq!(fc.requests("echo"), 0, "nothing reached the function");
 }
 
 #[tokio::test]
@@ -117,10 +129,10 @@ async fn sts_credentials_async_tasks_and_re_signed_retries() {
         .retry(RetryPolicy::attempts(4).with_backoff(Duration::from_millis(1), Duration::from_millis(5)))
         .build()
         .unwrap();
-    fc.inject(Fault::throttle(2, fc_runtime::StatusCode::TOO_MANY_REQUESTS).for_function("fc3:echo", "echo"));
+    fc.inject(Fault::throttle(2, fc_runtime::StatusCode::TOO_MANY_REQUESTS).for_function("echo"));
     let answer = retrying.invoke(InvokeRequest::fc3("echo").json_bytes("3")).await.unwrap();
     assert_eq!(&answer.body[..], b"3");
-    assert_eq!(fc.fc3_requests("echo"), 3 + 2, "two throttled attempts, then the call; plus the two before");
+    assert_eq!(fc.requests("echo"), 3 + 2, "two throttled attempts, then the call; plus the two before");
 }
 
 #[tokio::test]
@@ -139,7 +151,7 @@ async fn fc3_names_and_ids_are_refused_before_sending() {
         let err = client.invoke(req).await.unwrap_err();
         assert!(matches!(&err, FcError::InvalidInput(e) if e.field == field), "{field:?}: {err}");
     }
-    assert_eq!(fc.fc3_requests("echo"), 0);
+    assert_eq!(fc.requests("echo"), 0);
 }
 
 mod typed {
@@ -368,7 +380,7 @@ async fn local_fc_refuses_what_acs3_does_not_allow() {
     unknown.key = ("nobody", "x");
     let (status, body) = unknown.send(&fc, false).await;
     assert!(status == 403 && body.contains("InvalidAccessKeyID"), "{body}");
-    assert_eq!(fc.fc3_executions("echo"), 2, "only the two valid requests ran");
+    assert_eq!(fc.executions("echo"), 2, "only the two valid requests ran");
 }
 
 /// An FC 3.0 task re-sent after its answer was lost is refused as a duplicate; the error's hint names the FC 3.0
@@ -381,7 +393,7 @@ async fn a_task_resent_after_a_lost_answer_gets_the_fc3_hint() {
         .retry(RetryPolicy::attempts(3).with_backoff(Duration::from_millis(1), Duration::from_millis(5)))
         .build()
         .unwrap();
-    fc.inject(Fault::drop_after_handler(1).for_function("fc3:echo", "echo"));
+    fc.inject(Fault::drop_after_handler(1).for_function("echo"));
     let err = client.invoke(InvokeRequest::fc3("echo").invocation_id("task_1").json_bytes("1")).await.unwrap_err();
     let s = err.as_service().unwrap_or_else(|| panic!("{err:?}"));
     assert_eq!(s.code, fc_runtime::ErrorCode::StatefulAsyncInvocationAlreadyExists);

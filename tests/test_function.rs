@@ -84,7 +84,7 @@ async fn every_stub_form(fc: &LocalFc, fail_kind: FunctionErrorKind) {
     let relayed = client.relay(Greet { name: "Bo".into() }).await.unwrap();
     assert_eq!(relayed.greeting, "Hello, Bo! (relayed)");
     // Async, with an invocation id: runs exactly once.
-    let before = fc.executions("demo", "sleep");
+    let before = fc.executions(("demo", "sleep"));
     let accepted = client.sleep_later("nap_once", Sleep { ms: 20 }).await.unwrap();
     assert!(accepted.request_id().is_some());
     let function = FunctionRef::new("demo", "sleep");
@@ -94,11 +94,11 @@ async fn every_stub_form(fc: &LocalFc, fail_kind: FunctionErrorKind) {
     })
     .await;
     assert_eq!(done.status, Some(InvocationStatus::Succeeded));
-    assert_eq!(fc.executions("demo", "sleep") - before, 1);
+    assert_eq!(fc.executions(("demo", "sleep")) - before, 1);
     // The same id again is refused, and nothing runs.
     assert!(client.sleep_later("nap_once", Sleep { ms: 1 }).await.is_err());
     tokio::time::sleep(Duration::from_millis(50)).await;
-    assert_eq!(fc.executions("demo", "sleep") - before, 1);
+    assert_eq!(fc.executions(("demo", "sleep")) - before, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

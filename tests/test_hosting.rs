@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use examples::{Demo, DemoFunctions, DemoServer, Lines, Sleep, Whoami};
 use fc_runtime::function::{Context, Failure, Router};
-use fc_runtime::local::{CustomRuntime, FunctionConfig, LocalFc, LocalFcBuilder, StartError};
+use fc_runtime::local::{CustomRuntime, FunctionConfig, LocalFc, LocalFcBuilder, Namespace, StartError};
 use fc_runtime::{
     Client, Fc3FunctionRef, FcError, FunctionRef, InvocationStatus, InvokeRequest, LogType, fc_function, fc_service,
 };
@@ -38,18 +38,20 @@ async fn app_with(
     builder = match how {
         Hosting::InProcess => {
             let router = functions.into_router();
-            builder.router("demo", router.clone()).fc3_router(router)
+            builder.router("demo", router.clone()).router(Namespace::Fc3, router)
         }
-        Hosting::Process => {
-            builder.custom_runtime("demo", FUNCTIONS, runtime.clone()).fc3_custom_runtime(FUNCTIONS, runtime)
-        }
+        Hosting::Process => builder.custom_runtime("demo", FUNCTIONS, runtime.clone()).custom_runtime(
+            Namespace::Fc3,
+            FUNCTIONS,
+            runtime,
+        ),
     };
-    builder = builder.versions("demo", 1).alias("demo", "prod", "1");
+    builder = builder.versions(("demo", FUNCTIONS[0]), 1).alias(("demo", FUNCTIONS[0]), "prod", "1");
     for name in FUNCTIONS {
-        builder = builder.fc3_versions(*name, 1).fc3_alias(*name, "prod", "1");
+        builder = builder.versions(*name, 1).alias(*name, "prod", "1");
     }
     let whoami = FunctionConfig::new().timeout(Duration::from_secs(7)).memory_mb(1024);
-    builder = builder.configure("demo", "whoami", whoami.clone()).fc3_configure("whoami", whoami);
+    builder = builder.configure(("demo", "whoami"), whoami.clone()).configure("whoami", whoami);
     settings(builder).start().await.expect("LocalFc starts")
 }
 
@@ -99,7 +101,7 @@ async fn the_context_fc_gives_as_a_process() {
 async fn async_retries_carry_the_retry_count_and_the_callers_id(how: Hosting) {
     let retried = FunctionConfig::new().async_retries(2).retry_delay(Duration::from_millis(10));
     let fc =
-        app(how, |b| b.configure("demo", "whoami_retried", retried.clone()).fc3_configure("whoami_retried", retried))
+        app(how, |b| b.configure(("demo", "whoami_retried"), retried.clone()).configure("whoami_retried", retried))
             .await;
     let client = fc.client();
     // FC 2.0: a stateful invocation whose every attempt fails; the last says which attempt it was, and whose.
@@ -203,7 +205,7 @@ async fn each_invocations_tail_holds_its_own_lines_and_a_failure_looks_the_same_
 async fn the_initializer_runs_once_before_the_first_invocation(how: Hosting) {
     let fc = app(how, |b| {
         let init = FunctionConfig::new().initializer(true);
-        b.configure("demo", "whoami", init.timeout(Duration::from_secs(7)))
+        b.configure(("demo", "whoami"), init.timeout(Duration::from_secs(7)))
     })
     .await;
     let client = fc.client();
@@ -233,8 +235,8 @@ async fn shutdown_runs_pre_stop(how: Hosting) {
     let _ = std::fs::remove_file(&dir);
     let functions = DemoFunctions::default().with_pre_stop_file(&dir);
     let runtime = CustomRuntime::command(support::example_binary("function")).env("DEMO_PRE_STOP_FILE", &dir);
-    let fc =
-        app_with(how, functions, runtime, |b| b.configure("demo", "echo", FunctionConfig::new().pre_stop(true))).await;
+    let fc = app_with(how, functions, runtime, |b| b.configure(("demo", "echo"), FunctionConfig::new().pre_stop(true)))
+        .await;
     let client = fc.client();
     assert_eq!(&client.echo(fc_runtime::Bytes::from_static(b"x")).await.unwrap()[..], b"x");
     assert!(!dir.exists(), "pre-stop ran before shutdown");
@@ -256,13 +258,13 @@ async fn shutdown_runs_pre_stop_then_stops_the_process() {
 
 async fn per_function_settings(how: Hosting) {
     let one_at_a_time = FunctionConfig::new().concurrency(1);
-    let fc = app(how, |b| b.configure("demo", "sleep", one_at_a_time)).await;
+    let fc = app(how, |b| b.configure(("demo", "sleep"), one_at_a_time)).await;
     let client = fc.client();
     let first = tokio::spawn({
         let client = client.clone();
         async move { client.sleep(Sleep { ms: 1500 }).await }
     });
-    support::eventually_true(Duration::from_secs(10), "the first sleep runs", || fc.executions("demo", "sleep") == 1)
+    support::eventually_true(Duration::from_secs(10), "the first sleep runs", || fc.executions(("demo", "sleep")) == 1)
         .await;
     let second = client.sleep(Sleep { ms: 1 }).await.unwrap_err();
     assert_eq!(second.as_service().map(|e| e.status.as_u16()), Some(429), "{second:?}");
@@ -284,7 +286,7 @@ async fn per_function_settings_as_a_process() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_runtime_that_exits_is_started_again_and_its_exit_status_is_reported() {
-    let fc = app(Hosting::Process, |b| b.configure("demo", "whoami", FunctionConfig::new().initializer(true))).await;
+    let fc = app(Hosting::Process, |b| b.configure(("demo", "whoami"), FunctionConfig::new().initializer(true))).await;
     let client = fc.client();
     assert!(client.whoami().await.unwrap().initialized);
     let err = client.exit().await.unwrap_err();
@@ -313,11 +315,12 @@ async fn configure_refuses_a_function_nobody_hosts() {
     let router = Router::new().bytes("echo", |e, _| async move { Ok::<_, Failure>(e) });
     let err = LocalFc::builder()
         .router("demo", router)
-        .configure("demo", "ehco", FunctionConfig::new())
+        .configure(("demo", "ehco"), FunctionConfig::new())
         .start()
         .await
         .unwrap_err();
-    assert!(matches!(&err, StartError::UnknownFunction { function, .. } if function == "ehco"), "{err:?}");
+    assert!(matches!(&err, StartError::UnknownFunction { function, .. } if function.name() == "ehco"), "{err:?}");
+    assert_eq!(err.to_string(), "demo/ehco is configured, but no router or custom runtime hosts it");
 }
 
 /// A function unit-tested without a socket: a context built by hand, the method called under `scope`, its log

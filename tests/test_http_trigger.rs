@@ -6,9 +6,10 @@
 
 use std::time::Duration;
 
-use examples::{DemoFunctions, DemoServer, DemoWeb, Greet, Greeting, demo_web};
+use examples::{DemoFunctions, DemoServer, Greet, Greeting};
+use examples_web::{DemoWeb, demo_web};
 use fc_runtime::http_trigger::{HttpTriggerClient, TriggerRequests as _};
-use fc_runtime::local::{CustomRuntime, FunctionConfig, HttpAuth, HttpTrigger, LocalFc};
+use fc_runtime::local::{CustomRuntime, FunctionConfig, HttpAuth, HttpTrigger, LocalFc, Namespace};
 use fc_runtime::{Credentials, FcError};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,15 +23,19 @@ async fn web_function(how: Hosting) -> LocalFc {
     let builder = match how {
         Hosting::InProcess => {
             let router = DemoFunctions::default().into_router().http(demo_web());
-            LocalFc::builder().fc3_function("web", router, FunctionConfig::default())
+            LocalFc::builder().function("web", router, FunctionConfig::default())
         }
         Hosting::Process => {
             let mut names: Vec<&str> = <DemoFunctions as DemoServer>::FUNCTIONS.to_vec();
             names.push("web");
-            LocalFc::builder().fc3_custom_runtime(names, CustomRuntime::command(support::example_binary("function")))
+            LocalFc::builder().custom_runtime(
+                Namespace::Fc3,
+                names,
+                CustomRuntime::command(support::example_binary("function")),
+            )
         }
     };
-    builder.fc3_http_trigger("web", HttpTrigger::signed("demo-web")).start().await.expect("LocalFc starts")
+    builder.http_trigger("web", HttpTrigger::signed("demo-web")).start().await.expect("LocalFc starts")
 }
 
 fn signed(fc: &LocalFc) -> HttpTriggerClient {
@@ -67,11 +72,10 @@ async fn every_route(how: Hosting) {
     assert!(tail.contains(&format!("FC Invoke Start RequestId: {id}")), "{tail}");
     assert!(tail.contains(&format!("{id} [INFO] greeting Bo over HTTP")), "{tail}");
     // Async: accepted at once, run in the background.
-    let before = fc.fc3_executions("web");
+    let before = fc.executions("web");
     let accepted = client.greet_later(&Greet { name: "later".into() }).await.unwrap();
     assert_eq!(accepted.status.as_u16(), 202);
-    support::eventually_true(Duration::from_secs(10), "the async request ran", || fc.fc3_executions("web") > before)
-        .await;
+    support::eventually_true(Duration::from_secs(10), "the async request ran", || fc.executions("web") > before).await;
     // Streaming: the lines arrive as the function produces them, not all at once.
     let mut stream = client.stream(5).await.unwrap();
     let (mut chunks, mut text) = (0, String::new());
@@ -177,7 +181,7 @@ async fn the_trigger_refuses_what_fc_refuses() {
     let err = client.post("/bytes").bytes(big).asynchronous().send().await.unwrap_err();
     assert_eq!(err.code().map(ToString::to_string).as_deref(), Some("EntityTooLarge"), "{err:?}");
     // Nothing of that reached the function.
-    assert_eq!(fc.fc3_executions("web"), 0);
+    assert_eq!(fc.executions("web"), 0);
 }
 
 /// The official documentation's Python sample, with the official signing utility, calls LocalFc's trigger and is
@@ -389,8 +393,8 @@ mod typed {
     async fn client() -> (LocalFc, HttpTriggerClient) {
         let router = fc_runtime::function::Router::new().http(router());
         let fc = LocalFc::builder()
-            .fc3_function("albums", router, FunctionConfig::default())
-            .fc3_http_trigger("albums", HttpTrigger::anonymous("albums-http"))
+            .function("albums", router, FunctionConfig::default())
+            .http_trigger("albums", HttpTrigger::anonymous("albums-http"))
             .start()
             .await
             .unwrap();
@@ -430,7 +434,7 @@ mod typed {
 /// A JWT trigger: the JWKS verifies the token (RS256, from the header or a cookie), its claims reach the function
 /// as `ClaimPassBy` says; no token, an expired one, or one signed by another key is FC's 401.
 mod jwt {
-    use examples::demo_web;
+    use examples_web::demo_web;
     use fc_runtime::http_trigger::{HttpTriggerClient, TriggerRequests as _};
     use fc_runtime::local::{FunctionConfig, HttpAuth, HttpTrigger, LocalFc, StartError};
 
@@ -461,8 +465,8 @@ mod jwt {
     async fn start(config: String) -> Result<LocalFc, StartError> {
         let router = fc_runtime::function::Router::new().http(demo_web());
         LocalFc::builder()
-            .fc3_function("web", router, FunctionConfig::default())
-            .fc3_http_trigger("web", HttpTrigger::jwt("jwt-web", config))
+            .function("web", router, FunctionConfig::default())
+            .http_trigger("web", HttpTrigger::jwt("jwt-web", config))
             .start()
             .await
     }
@@ -497,7 +501,7 @@ mod jwt {
         .unwrap();
         let err = HttpTriggerClient::builder(url).bearer(forged).build().unwrap().get("/echo").send().await;
         assert_eq!(refused(err.unwrap_err()), Some((401, "InvalidJWT".into())));
-        assert_eq!(fc.fc3_executions("web"), 2, "only the two valid calls ran");
+        assert_eq!(fc.executions("web"), 2, "only the two valid calls ran");
     }
 
     #[tokio::test]
@@ -540,8 +544,8 @@ async fn the_gateway_holds_answers_to_fcs_response_rules() {
         }
     });
     let fc = LocalFc::builder()
-        .fc3_custom_runtime(["web"], CustomRuntime::address(addr))
-        .fc3_http_trigger("web", HttpTrigger::anonymous("open"))
+        .custom_runtime(Namespace::Fc3, ["web"], CustomRuntime::address(addr))
+        .http_trigger("web", HttpTrigger::anonymous("open"))
         .start()
         .await
         .unwrap();

@@ -131,7 +131,7 @@ async fn failed_async_invocations_are_retried_as_fc_does() {
     let inv = wait_for_status(&fc, &FunctionRef::new("s", "broken"), "b1", InvocationStatus::Failed).await;
     assert_eq!(inv.already_retried_times, Some(3));
     assert_eq!(inv.invocation_error_message.as_deref(), Some("always"));
-    assert_eq!(fc.executions("s", "broken"), 4, "one attempt and FC's three retries");
+    assert_eq!(fc.executions(("s", "broken")), 4, "one attempt and FC's three retries");
 }
 
 #[tokio::test]
@@ -146,7 +146,7 @@ async fn duplicate_invocation_ids_are_rejected_and_the_first_runs_once() {
     let err = client.invoke(InvokeRequest::new("s", "job").invocation_id("same")).await.unwrap_err();
     assert_eq!(code(&err), (409, ErrorCode::StatefulAsyncInvocationAlreadyExists));
     wait_for_status(&fc, &FunctionRef::new("s", "job"), "same", InvocationStatus::Succeeded).await;
-    assert_eq!(fc.executions("s", "job"), 1);
+    assert_eq!(fc.executions(("s", "job")), 1);
 }
 
 #[tokio::test]
@@ -208,7 +208,7 @@ async fn concurrency_limit_answers_429() {
         async move { client.invoke(InvokeRequest::new("s", "single").json_bytes("1000")).await }
     });
     // Wait until the first call is running on the server.
-    while fc.executions("s", "single") == 0 {
+    while fc.executions(("s", "single")) == 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let err = client.invoke(InvokeRequest::new("s", "single").json_bytes("1")).await.unwrap_err();
@@ -226,7 +226,7 @@ async fn latency_faults_delay_and_faults_can_target_one_function() {
         .await
         .unwrap();
     let client = fc.client_builder().retry(RetryPolicy::none()).build().unwrap();
-    fc.inject(Fault::throttle(1, fc_runtime::StatusCode::SERVICE_UNAVAILABLE).for_function("s", "b"));
+    fc.inject(Fault::throttle(1, fc_runtime::StatusCode::SERVICE_UNAVAILABLE).for_function(("s", "b")));
     assert!(client.invoke(InvokeRequest::new("s", "a")).await.is_ok(), "a is not targeted");
     assert_eq!(code(&client.invoke(InvokeRequest::new("s", "b")).await.unwrap_err()).0, 503);
     fc.inject(Fault::latency(1, Duration::from_millis(300)));
@@ -275,7 +275,7 @@ async fn start_rejects_invalid_configuration() {
     assert!(err.to_string().contains("service name"), "{err}");
     let err = LocalFc::builder()
         .router("s", Router::new().bytes("f", |e, _| async move { Ok::<_, Failure>(e) }))
-        .alias("s", "prod", "3")
+        .alias(("s", "f"), "prod", "3")
         .start()
         .await
         .unwrap_err();

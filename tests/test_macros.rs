@@ -158,8 +158,8 @@ async fn media_server() -> LocalFc {
             Router::new()
                 .json("put", |event: serde_json::Value, _| async move { Ok::<_, Failure>(event["value"].clone()) }),
         )
-        .versions("media", 1)
-        .alias("media", "prod", "1")
+        .versions(("media", "inspect"), 1)
+        .alias(("media", "inspect"), "prod", "1")
         .start()
         .await
         .unwrap()
@@ -182,7 +182,7 @@ async fn json_arguments_and_results() {
     assert_eq!(traced.meta.service_version.as_deref(), Some("1"), "qualifier prod resolves to version 1");
     assert!(traced.meta.log_tail.as_deref().unwrap().contains("resizing to 64x48"));
     assert!(traced.meta.request_id.is_some());
-    assert_eq!(fc.executions("media", "resize"), 4);
+    assert_eq!(fc.executions(("media", "resize")), 4);
 }
 
 #[tokio::test]

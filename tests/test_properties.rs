@@ -167,7 +167,7 @@ fn any_change_to_a_signed_part_is_refused() {
             Ok(())
         })
         .unwrap();
-    assert_eq!(fc.executions("demo", "echo"), fc.requests("demo", "echo"));
+    assert_eq!(fc.executions(("demo", "echo")), fc.requests(("demo", "echo")));
 }
 
 fn header_map() -> impl Strategy<Value = HeaderMap> {

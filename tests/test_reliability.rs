@@ -39,7 +39,7 @@ async fn a_stateful_async_call_resent_after_a_lost_answer_runs_once() {
     let fc = jobs().await;
     let client = fc.client_builder().retry(fast_retries(3)).build().unwrap();
     // The first attempt is accepted, then the connection drops before the 202 reaches the client.
-    fc.inject(Fault::drop_after_handler(1).for_function("svc", "job"));
+    fc.inject(Fault::drop_after_handler(1).for_function(("svc", "job")));
     let err = client.invoke(InvokeRequest::new("svc", "job").invocation_id("job_1").json_bytes("1")).await.unwrap_err();
     match &err {
         FcError::Service(s) => {
@@ -50,7 +50,7 @@ async fn a_stateful_async_call_resent_after_a_lost_answer_runs_once() {
         }
         other => panic!("expected the duplicate-id answer, got {other:?}"),
     }
-    assert_eq!(fc.requests("svc", "job"), 2, "the call was re-sent once");
+    assert_eq!(fc.requests(("svc", "job")), 2, "the call was re-sent once");
     // The invocation the first attempt created finishes, and the handler ran exactly once.
     let function = FunctionRef::new("svc", "job");
     let last = support::eventually(Duration::from_secs(10), "the accepted invocation finished", || async {
@@ -59,21 +59,21 @@ async fn a_stateful_async_call_resent_after_a_lost_answer_runs_once() {
     })
     .await;
     assert_eq!(last, InvocationStatus::Succeeded, "the accepted invocation finished");
-    assert_eq!(fc.executions("svc", "job"), 1);
+    assert_eq!(fc.executions(("svc", "job")), 1);
 
     // Without an id nothing protects against a duplicate, so the same failure is reported, not re-sent.
-    fc.inject(Fault::drop_after_handler(1).for_function("svc", "plain"));
+    fc.inject(Fault::drop_after_handler(1).for_function(("svc", "plain")));
     let async_call = InvokeRequest::new("svc", "plain").invocation_type(InvocationType::Async).json_bytes("1");
     let err = client.invoke(async_call).await.unwrap_err();
     assert!(matches!(&err, FcError::Transport(e) if e.delivery == Delivery::MaybeDelivered), "{err:?}");
-    assert_eq!(fc.requests("svc", "plain"), 1);
+    assert_eq!(fc.requests(("svc", "plain")), 1);
 
     // A re-sent id-bearing call whose first attempt never reached the handler is simply accepted.
-    fc.inject(Fault::drop_before_handler(1).for_function("svc", "job"));
+    fc.inject(Fault::drop_before_handler(1).for_function(("svc", "job")));
     let accepted =
         client.invoke(InvokeRequest::new("svc", "job").invocation_id("job_2").json_bytes("2")).await.unwrap();
     assert_eq!(accepted.status, 202);
-    assert_eq!(fc.requests("svc", "job"), 4);
+    assert_eq!(fc.requests(("svc", "job")), 4);
 }
 
 #[tokio::test]
@@ -90,7 +90,7 @@ async fn a_retry_after_within_the_policy_is_waited_out() {
     assert_eq!(&answer.body[..], b"1");
     // A lower bound only: the backoff alone (at most 2 ms here) could not have waited this long.
     assert!(started.elapsed() >= Duration::from_secs(1), "retried after {:?}", started.elapsed());
-    assert_eq!((fc.requests("svc", "plain"), fc.executions("svc", "plain")), (2, 1));
+    assert_eq!((fc.requests(("svc", "plain")), fc.executions(("svc", "plain"))), (2, 1));
 }
 
 #[test]
@@ -189,7 +189,7 @@ async fn local_fc_refuses_what_it_cannot_authenticate() {
     let wrong_account = fc.client_builder().account_id("999").build().unwrap();
     let err = wrong_account.invoke(InvokeRequest::new("demo", "echo")).await.unwrap_err();
     assert!(matches!(&err, FcError::Service(s) if s.status == 403 && s.code == ErrorCode::AccessDenied), "{err}");
-    assert_eq!(fc.executions("demo", "echo"), 0, "nothing ran");
+    assert_eq!(fc.executions(("demo", "echo")), 0, "nothing ran");
     assert!(fc.client().invoke(InvokeRequest::new("demo", "echo")).await.is_ok());
 }
 

@@ -112,7 +112,7 @@ async fn soak_with_one_percent_faults() {
     let (warm, _) = run(2_000, false).await;
     assert_eq!(warm.ok.load(Ordering::SeqCst), 2_000);
     let (fds_before, rss_before) = (open_fds(), rss_kib());
-    let executions_before = fc.executions("svc", "echo");
+    let executions_before = fc.executions(("svc", "echo"));
 
     let (tally, injected) = run(calls, true).await;
     fc.clear_faults();
@@ -130,7 +130,7 @@ async fn soak_with_one_percent_faults() {
     let ok = tally.ok.load(Ordering::SeqCst);
     let lost = tally.transport_after_send.load(Ordering::SeqCst);
     let throttled = tally.throttled.load(Ordering::SeqCst);
-    let executions = fc.executions("svc", "echo") - executions_before - 2_000;
+    let executions = fc.executions(("svc", "echo")) - executions_before - 2_000;
     eprintln!(
         "soak: {calls} calls, concurrency {CONCURRENCY}, faults injected [429, 503, drop before handler, drop \
          after handler] = {injected:?}; ok {ok}, connection lost after sending {lost}, throttled after retries \

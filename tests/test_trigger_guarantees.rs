@@ -5,23 +5,24 @@
 
 use std::time::Duration;
 
-use examples::{DemoFunctions, DemoServer, DemoWeb, demo_web};
+use examples::{DemoFunctions, DemoServer};
+use examples_web::{DemoWeb, demo_web};
 use fc_runtime::http_trigger::{HttpTriggerClient, TriggerRequests as _};
-use fc_runtime::local::{CustomRuntime, Fault, FunctionConfig, HttpAuth, HttpTrigger, LocalFc};
+use fc_runtime::local::{CustomRuntime, Fault, FunctionConfig, HttpAuth, HttpTrigger, LocalFc, Namespace};
 use fc_runtime::{Fc3FunctionRef, FcError, FunctionErrorKind, InvocationStatus, RetryPolicy, StatusCode};
 
 /// The demo web function as the FC 3.0 function `web`, in process or as its own process, behind `trigger`.
 async fn web(in_process: bool, config: FunctionConfig, trigger: HttpTrigger) -> LocalFc {
     let builder = if in_process {
         let router = DemoFunctions::default().into_router().http(demo_web());
-        LocalFc::builder().fc3_function("web", router, config)
+        LocalFc::builder().function("web", router, config)
     } else {
         let mut names: Vec<&str> = <DemoFunctions as DemoServer>::FUNCTIONS.to_vec();
         names.push("web");
         let runtime = CustomRuntime::command(support::example_binary("function"));
-        LocalFc::builder().fc3_custom_runtime_with(names, runtime, config)
+        LocalFc::builder().custom_runtime_with(Namespace::Fc3, names, runtime, config)
     };
-    builder.fc3_http_trigger("web", trigger).start().await.expect("LocalFc starts")
+    builder.http_trigger("web", trigger).start().await.expect("LocalFc starts")
 }
 
 fn client(fc: &LocalFc) -> HttpTriggerClient {
@@ -83,17 +84,17 @@ async fn the_functions_concurrency_and_faults_act_through_a_trigger() {
         .retry(RetryPolicy::attempts(3).with_backoff(Duration::from_millis(1), Duration::from_millis(5)))
         .build()
         .unwrap();
-    let (requests, executions) = (fc.fc3_requests("web"), fc.fc3_executions("web"));
+    let (requests, executions) = (fc.requests("web"), fc.executions("web"));
     fc.inject(Fault::throttle(2, StatusCode::SERVICE_UNAVAILABLE));
     let greeting = retrying.greet(&examples::Greet { name: "after".into() }).await.unwrap();
     assert_eq!(greeting.greeting, "Hello, after!");
-    assert_eq!(fc.fc3_requests("web") - requests, 3, "two throttled attempts and one that ran");
-    assert_eq!(fc.fc3_executions("web") - executions, 1, "throttled attempts ran nothing");
+    assert_eq!(fc.requests("web") - requests, 3, "two throttled attempts and one that ran");
+    assert_eq!(fc.executions("web") - executions, 1, "throttled attempts ran nothing");
     // A connection dropped after the function ran: a POST that may have run is not sent again.
     fc.inject(Fault::drop_after_handler(1));
     let err = retrying.greet(&examples::Greet { name: "dropped".into() }).await.unwrap_err();
     assert!(matches!(err, FcError::Transport(_)), "{err:?}");
-    assert_eq!(fc.fc3_executions("web") - executions, 2, "the dropped call ran once, and only once");
+    assert_eq!(fc.executions("web") - executions, 2, "the dropped call ran once, and only once");
 }
 
 /// An async call through a trigger is recorded like any async invocation and retried as FC retries: the demo's
@@ -117,7 +118,7 @@ async fn an_async_trigger_call_leaves_a_record_and_is_retried() {
     .await;
     assert_eq!(task.already_retried_times, Some(2), "{task:?}");
     assert!(task.task_error_message.as_deref().is_some_and(|m| m.contains("panics on purpose")), "{task:?}");
-    assert_eq!(fc.fc3_executions("web"), 3, "the first attempt and two retries");
+    assert_eq!(fc.executions("web"), 3, "the first attempt and two retries");
     // A successful one records the answer's body.
     let accepted = client(&fc).get("/echo").query("text", "later").asynchronous().send().await.unwrap();
     let id = format!("async_{}", accepted.request_id.unwrap());
@@ -222,10 +223,10 @@ async fn a_bearer_trigger_admits_its_enabled_tokens_only() {
     assert_eq!(refused(with(disabled).echo("x").await.unwrap_err()), Some((403, "AccessDenied".into())));
     assert_eq!(refused(with("nope").echo("x").await.unwrap_err()), Some((403, "AccessDenied".into())));
     assert_eq!(refused(client(&fc).echo("x").await.unwrap_err()), Some((400, "MissingRequiredHeader".into())));
-    assert_eq!(fc.fc3_executions("web"), 1, "only the enabled token's call ran");
+    assert_eq!(fc.executions("web"), 1, "only the enabled token's call ran");
     let err = LocalFc::builder()
-        .fc3_function("web", fc_runtime::function::Router::new().http(demo_web()), FunctionConfig::default())
-        .fc3_http_trigger("web", HttpTrigger::bearer("bad", r#"{"tokens": []}"#))
+        .function("web", fc_runtime::function::Router::new().http(demo_web()), FunctionConfig::default())
+        .http_trigger("web", HttpTrigger::bearer("bad", r#"{"tokens": []}"#))
         .start()
         .await
         .unwrap_err();
@@ -251,6 +252,13 @@ mod routes_named_as_users_name_them {
         async fn request(&self) -> Result<String, FcError>;
         #[route(GET, "/url")]
         async fn url(&self) -> Result<String, FcError>;
+        /// A repeated query parameter.
+        #[route(GET, "/tags")]
+        async fn tags(
+            &self,
+            #[fc(query = "tag")] tags: &[&str],
+            #[fc(query)] page: Vec<u32>,
+        ) -> Result<String, FcError>;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -259,13 +267,17 @@ mod routes_named_as_users_name_them {
             let text = axum::body::to_bytes(request.into_body(), 1024).await.unwrap_or_default();
             String::from_utf8_lossy(&text).into_owned()
         };
-        let answer =
-            |request: axum::extract::Request| async move { format!("{} {}", request.method(), request.uri().path()) };
+        let answer = |request: axum::extract::Request| async move {
+            match request.uri().query() {
+                Some(query) => format!("{} {}?{query}", request.method(), request.uri().path()),
+                None => format!("{} {}", request.method(), request.uri().path()),
+            }
+        };
         let app = axum::Router::new().route("/photos", axum::routing::post(echo)).fallback(answer);
         let router = fc_runtime::function::Router::new().http(app);
         let fc = super::LocalFc::builder()
-            .fc3_function("photos", router, super::FunctionConfig::default())
-            .fc3_http_trigger("photos", super::HttpTrigger::anonymous("open"))
+            .function("photos", router, super::FunctionConfig::default())
+            .http_trigger("photos", super::HttpTrigger::anonymous("open"))
             .start()
             .await
             .unwrap();
@@ -276,6 +288,7 @@ mod routes_named_as_users_name_them {
         assert_eq!(client.put("p2").await.unwrap(), "PUT /photos/p2");
         assert_eq!(client.request().await.unwrap(), "GET /request");
         assert_eq!(client.url().await.unwrap(), "GET /url");
+        assert_eq!(client.tags(&["a b", "c"], vec![1, 2]).await.unwrap(), "GET /tags?tag=a+b&tag=c&page=1&page=2");
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use fc_runtime::function::{Failure, Router};
-use fc_runtime::local::LocalFc;
+use fc_runtime::local::{LocalFc, Namespace};
 
 use fc_runtime::sign::{SignableRequest, SigningKey, authorization};
 use fc_runtime::{FcError, Invoke, InvokeRequest, InvokeResponse, Limits, fc_function, fc_http, fc_service};
@@ -176,8 +176,14 @@ pub async fn start_local_fc(addr: SocketAddr) -> Result<LocalFc, fc_runtime::loc
         .limits(Limits::new(LARGE_LIMIT, 128 * 1024))
         .router(SERVICE, Router::new().bytes("echo", |event: Bytes, _ctx| async move { Ok::<_, Failure>(event) }))
         .router(SERVICE, Router::new().bytes("echo_bytes", |event: Bytes, _ctx| async move { Ok::<_, Failure>(event) }))
-        .fc3_router(Router::new().bytes("echo", |event: Bytes, _ctx| async move { Ok::<_, Failure>(event) }))
-        .fc3_router(Router::new().bytes("echo_bytes", |event: Bytes, _ctx| async move { Ok::<_, Failure>(event) }))
+        .router(
+            Namespace::Fc3,
+            Router::new().bytes("echo", |event: Bytes, _ctx| async move { Ok::<_, Failure>(event) }),
+        )
+        .router(
+            Namespace::Fc3,
+            Router::new().bytes("echo_bytes", |event: Bytes, _ctx| async move { Ok::<_, Failure>(event) }),
+        )
         .start()
         .await
 }

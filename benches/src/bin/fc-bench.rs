@@ -4,7 +4,7 @@
 //! fc-bench [--quick] [--write BENCHMARKS.md] [--python PATH] [--node PATH] [--skip-compile]   all measurements
 //! fc-bench server localfc|bare                                                 a server process (internal)
 //! fc-bench large ENDPOINT BYTES [fc3]                                          one large round trip (internal)
-//! fc-bench load typed|typed3|raw|reqwest|bare ENDPOINT CALLS CONCURRENCY        one client's load, for profiling
+//! fc-bench load typed|typed3|raw|handwritten|reqwest|bare ENDPOINT CALLS CONCURRENCY   one client's load
 //! ```
 
 use std::io::{BufRead as _, BufReader, Write as _};
@@ -65,7 +65,8 @@ fn parse_command() -> Result<Cli, lexopt::Error> {
             Ok(Cli::Large { endpoint, bytes, fc3: words.next().as_deref() == Some("fc3") })
         }
         Some("load") => {
-            let client = words.next().ok_or_else(|| missing("client (typed, typed3, raw, reqwest or bare)"))?;
+            let client =
+                words.next().ok_or_else(|| missing("client (typed, typed3, raw, handwritten, reqwest or bare)"))?;
             let endpoint = words.next().ok_or_else(|| missing("endpoint"))?;
             let calls = number(&words.next().ok_or_else(|| missing("number of calls"))?, "calls")?;
             let concurrency = number(&words.next().ok_or_else(|| missing("concurrency"))?, "concurrency")?.max(1);
@@ -79,7 +80,7 @@ const USAGE: &str = "usage: fc-bench [--quick] [--write FILE] [--python PATH] [-
                 [--only sign,stub,loopback,runtime,http,cold,large,compile]
        fc-bench server localfc|bare|function|trigger
        fc-bench large ENDPOINT BYTES [fc3]
-       fc-bench load typed|typed3|raw|reqwest|bare ENDPOINT CALLS CONCURRENCY";
+       fc-bench load typed|typed3|raw|handwritten|reqwest|bare ENDPOINT CALLS CONCURRENCY";
 
 pub fn main() -> Result<(), BoxError> {
     match parse_command()? {
@@ -97,7 +98,12 @@ pub fn main() -> Result<(), BoxError> {
                     rt.block_on(reqwest_load(&endpoint, calls, concurrency, Some(fc_runtime::DEFAULT_TIMEOUT)))
                 }
                 "bare" => rt.block_on(bare_load(&endpoint, calls, concurrency)),
-                other => return Err(format!("unknown client {other:?}: typed, typed3, raw, reqwest or bare").into()),
+                "handwritten" => rt.block_on(handwritten_load(&endpoint, calls, concurrency)),
+                other => {
+                    return Err(
+                        format!("unknown client {other:?}: typed, typed3, raw, handwritten, reqwest or bare").into()
+                    );
+                }
             };
             println!("{}", load.describe());
             Ok(())
@@ -151,10 +157,10 @@ fn server(kind: &str) -> Result<(), BoxError> {
                 let fc = LocalFc::builder()
                     .addr(addr)
                     .access_key(fc_benches::ACCESS_KEY_ID, fc_benches::ACCESS_KEY_SECRET)
-                    .fc3_function("open", fc_benches::web_router(), FunctionConfig::default().concurrency(1000))
-                    .fc3_function("signed", fc_benches::web_router(), FunctionConfig::default().concurrency(1000))
-                    .fc3_http_trigger("open", HttpTrigger::anonymous("open"))
-                    .fc3_http_trigger("signed", HttpTrigger::signed("signed"))
+                    .function("open", fc_benches::web_router(), FunctionConfig::default().concurrency(1000))
+                    .function("signed", fc_benches::web_router(), FunctionConfig::default().concurrency(1000))
+                    .http_trigger("open", HttpTrigger::anonymous("open"))
+                    .http_trigger("signed", HttpTrigger::signed("signed"))
                     .start()
                     .await?;
                 let urls = format!(
@@ -737,6 +743,43 @@ async fn bare_load(endpoint: &str, calls: usize, concurrency: usize) -> Load {
     warm_then_drive(calls, concurrency, call).await
 }
 
+/// What a user who did not adopt this crate would write for the same call: reqwest, serde_json and the public
+/// `sign` module, per call — encode the 1 KB event, date and sign the request as FC 2.0 requires (the same headers
+/// the client sends), send it, decode the answer. The fair yardstick for the typed stub's cost.
+async fn handwritten_load(endpoint: &str, calls: usize, concurrency: usize) -> Load {
+    use fc_runtime::sign::{SignableRequest, SigningKey};
+    let http = reqwest::Client::builder().no_proxy().tcp_nodelay(true).build().expect("reqwest client");
+    let path = format!("/2016-08-15/services/{}/functions/echo/invocations", fc_benches::SERVICE);
+    let url = format!("{endpoint}{path}");
+    let key = Arc::new(SigningKey::new(ACCESS_KEY_SECRET));
+    let event = Arc::new(event_1kb());
+    let call = move || {
+        let (http, url, path, key, event) = (http.clone(), url.clone(), path.clone(), key.clone(), event.clone());
+        async move {
+            let Ok(body) = serde_json::to_vec(&*event) else { return false };
+            let date = httpdate::fmt_http_date(SystemTime::now());
+            let headers: [(&str, &str); 3] =
+                [("date", &date), ("content-type", "application/json"), ("x-fc-invocation-type", "Sync")];
+            let signed = SignableRequest { method: "POST", path: &path, headers: &headers, query: &[] };
+            let authorization = key.authorization(ACCESS_KEY_ID, &signed);
+            let mut request = http.post(&url).header("authorization", authorization).body(body);
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            match request.send().await {
+                Ok(resp) if resp.status() == 200 && resp.headers().get("x-fc-error-type").is_none() => {
+                    match resp.bytes().await {
+                        Ok(bytes) => serde_json::from_slice::<Event>(&bytes).is_ok_and(|e| e.id == event.id),
+                        Err(_) => false,
+                    }
+                }
+                _ => false,
+            }
+        }
+    };
+    warm_then_drive(calls, concurrency, call).await
+}
+
 /// `Client::invoke` with a pre-encoded event: the client without the typed layer.
 async fn raw_load(endpoint: &str, calls: usize, concurrency: usize) -> Load {
     let client = client(endpoint);
@@ -1109,11 +1152,13 @@ fn loopback(options: &Options) -> Result<Vec<Row>, BoxError> {
         };
         let runs = || Runs { loads: Vec::new() };
         let (mut typed, mut bare, mut plain_reqwest, mut against_bare) = (runs(), runs(), runs(), runs());
+        let mut handwritten = runs();
         let (mut typed3, mut chain, mut timed_reqwest) = (runs(), runs(), runs());
         let mut mimalloc: Vec<(f64, f64)> = Vec::new();
         // Interleaved rounds: each client runs once per round, in the same order.
         for _ in 0..rounds {
             typed.loads.push(rt.block_on(typed_load(&local.endpoint, calls, concurrency)));
+            handwritten.loads.push(rt.block_on(handwritten_load(&local.endpoint, calls, concurrency)));
             chain.loads.push(rt.block_on(chain_load(&local.endpoint, calls, concurrency)));
             typed3.loads.push(rt.block_on(typed3_load(&local.endpoint, calls, concurrency)));
             bare.loads.push(rt.block_on(bare_load(&local.endpoint, calls, concurrency)));
@@ -1166,6 +1211,15 @@ fn loopback(options: &Options) -> Result<Vec<Row>, BoxError> {
         let mut py = python_load(options, &local.endpoint, py_calls, concurrency)?;
         let (ratio_bare, ratio_reqwest) = (round_ratio(&typed, &bare), round_ratio(&typed, &plain_reqwest));
         let (typed_text, bare_text) = (typed.describe(), bare.describe());
+        rows.push(row(
+            format!(
+                "3. Loopback sync echo, concurrency {concurrency}, typed stub vs a hand-written call (reqwest + serde_json + the public `sign` module: encode, sign, send, decode)"
+            ),
+            typed_text.clone(),
+            format!("{} (hand-written, same work)", handwritten.describe()),
+            format!("{:.2}", round_ratio(&typed, &handwritten)),
+            "≥ 0.95",
+        ));
         rows.push(row(
             format!("3. Loopback sync echo, concurrency {concurrency}, typed stub vs bare hyper client"),
             typed_text.clone(),
