@@ -6,6 +6,7 @@
 //! - qualifiers: `LATEST`, a version number (digits only), or an alias name
 //! - FC 3.0 function names: the same alphabet and first-character rule, 1 to 64 characters
 //! - FC 3.0 async task ids: the rule of stateful invocation ids
+//! - alias names (not `LATEST`) and trigger names: the rule of service names
 
 use std::fmt;
 
@@ -29,6 +30,8 @@ pub enum NameError {
     BadFirst(char),
     /// A character outside `[A-Za-z0-9_-]`, with its byte offset.
     BadChar(char, usize),
+    /// A name FC keeps for itself (`LATEST` as an alias).
+    Reserved,
 }
 
 impl fmt::Display for NameError {
@@ -42,6 +45,7 @@ impl fmt::Display for NameError {
             NameError::BadChar(c, at) => {
                 write!(f, "may contain only letters, digits, `_` and `-`, found {} at position {at}", describe(*c))
             }
+            NameError::Reserved => f.write_str("is reserved by FC"),
         }
     }
 }
@@ -105,6 +109,20 @@ pub fn check_async_task_id(id: &str) -> Result<(), NameError> {
 /// Checks a stateful async invocation id.
 pub fn check_invocation_id(id: &str) -> Result<(), NameError> {
     check(id)
+}
+
+/// Checks an alias name (FC 3.0 and 2.0): the rule of service names. `LATEST` is not an alias: it names the
+/// function's head.
+pub fn check_alias(name: &str) -> Result<(), NameError> {
+    if name == "LATEST" {
+        return Err(NameError::Reserved);
+    }
+    check(name)
+}
+
+/// Checks a trigger name: the rule of service names, 1 to 128 characters.
+pub fn check_trigger(name: &str) -> Result<(), NameError> {
+    check(name)
 }
 
 /// Checks a qualifier: `LATEST`, a version number, or an alias name.

@@ -276,6 +276,16 @@ pub enum InputField {
     HeaderValue,
     /// An HTTP-trigger call's path.
     TriggerPath,
+    /// An alias name.
+    AliasName,
+    /// A version id.
+    VersionId,
+    /// A trigger name.
+    TriggerName,
+    /// A management call's settings (a function's, a trigger's, an alias's weights, an async config's).
+    Setting,
+    /// A function's code package.
+    Code,
 }
 
 impl fmt::Display for InputField {
@@ -294,6 +304,11 @@ impl fmt::Display for InputField {
             InputField::TaskIdPrefix => "prefix",
             InputField::HeaderValue => "header value",
             InputField::TriggerPath => "path",
+            InputField::AliasName => "alias name",
+            InputField::VersionId => "version id",
+            InputField::TriggerName => "trigger name",
+            InputField::Setting => "setting",
+            InputField::Code => "code",
         })
     }
 }
@@ -474,7 +489,7 @@ impl ServiceError {
     /// the client re-sent after a connection failure means the earlier attempt was most likely accepted under
     /// that id (the hint names the API's method to check it with).
     pub fn hint(&self) -> Option<&'static str> {
-        self.hint
+        self.hint.or_else(|| self.code.hint())
     }
 }
 
@@ -579,6 +594,46 @@ error_codes! {
     ServiceUnavailable,
     /// 401: an HTTP trigger with JWT auth found no valid token (`LocalFc`'s code; FC's is not documented).
     InvalidJWT,
+    /// 409: CreateFunction of a name that exists.
+    FunctionAlreadyExists,
+    /// 409: DeleteFunction of a function that still has triggers (delete them first).
+    FunctionNotEmpty,
+    /// 409: CreateAlias of a name that exists.
+    AliasAlreadyExists,
+    /// 404: no such trigger.
+    TriggerNotFound,
+    /// 409: CreateTrigger of a name that exists.
+    TriggerAlreadyExists,
+    /// 404: the function (and qualifier) has no async invoke config.
+    AsyncConfigNotExists,
+    /// 404: the function has no concurrency config (`LocalFc`'s code; FC's is not documented).
+    ConcurrencyConfigNotFound,
+    /// 409: DeleteFunctionVersion of a version an alias points at (`LocalFc`'s code; FC's is not documented).
+    VersionInUse,
+    /// 400: an alias's `additionalVersionWeight` names its own version.
+    AdditionalVersionContainsMajorVersion,
+}
+
+impl ErrorCode {
+    /// What a caller can do about this code, where there is something to do.
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            ErrorCode::FunctionAlreadyExists => {
+                "the function exists: change it with update_function (or delete it first)"
+            }
+            ErrorCode::FunctionNotEmpty => "delete the function's triggers first (list_triggers, delete_trigger)",
+            ErrorCode::AliasAlreadyExists => "the alias exists: move it with update_alias",
+            ErrorCode::TriggerAlreadyExists => "the trigger exists: change it with update_trigger",
+            ErrorCode::ConcurrentUpdateError => "another update of this function is in progress: retry once it ends",
+            ErrorCode::VersionInUse => "an alias points at this version: move or delete the alias first",
+            ErrorCode::AdditionalVersionContainsMajorVersion => {
+                "additionalVersionWeight names other versions than the alias's own versionId"
+            }
+            ErrorCode::AsyncConfigNotExists => "nothing to read or delete: put_async_invoke_config sets one",
+            ErrorCode::FunctionNotFound => "no function of this name: list_functions shows those that exist",
+            _ => return None,
+        })
+    }
 }
 
 impl fmt::Display for ErrorCode {

@@ -58,6 +58,7 @@ pub mod local;
 pub use fc_events as events;
 
 /// Calling a web function through its HTTP trigger: [`HttpTriggerClient`](http_trigger::HttpTriggerClient).
+pub use client::manage;
 pub use client::trigger as http_trigger;
 
 pub use client::invoke::{Accepted, DynInvoke, Invocation, Invoke};

@@ -7,6 +7,7 @@ pub(crate) mod invoke;
 pub(crate) mod listing;
 pub(crate) mod paths;
 
+pub mod manage;
 pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod stateful;

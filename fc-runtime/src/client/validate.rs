@@ -69,6 +69,26 @@ pub(crate) fn fc3_function(value: &str) -> Result<(), FcError> {
     names::check_fc3_function(value).map_err(|e| name_error(InputField::FunctionName, value, e))
 }
 
+pub(crate) fn alias(value: &str) -> Result<(), FcError> {
+    names::check_alias(value).map_err(|e| name_error(InputField::AliasName, value, e))
+}
+
+pub(crate) fn trigger(value: &str) -> Result<(), FcError> {
+    names::check_trigger(value).map_err(|e| name_error(InputField::TriggerName, value, e))
+}
+
+/// A published version's id: digits, not `0`.
+pub(crate) fn version_id(value: &str) -> Result<(), FcError> {
+    if value.is_empty()
+        || value.len() > 20
+        || !value.bytes().all(|b| b.is_ascii_digit())
+        || value.bytes().all(|b| b == b'0')
+    {
+        return Err(FcError::invalid_input(InputField::VersionId, format!("{value:?} is not a version id (1, 2, …)")));
+    }
+    Ok(())
+}
+
 pub(crate) fn async_task_id(value: &str) -> Result<(), FcError> {
     names::check_async_task_id(value).map_err(|e| name_error(InputField::TaskId, value, e))
 }
