@@ -475,7 +475,7 @@ mod jwt {
     async fn the_token_is_verified_and_its_claims_passed_on() {
         let fc = start(config()).await.unwrap();
         assert_eq!(fc.http_triggers()[0].auth, HttpAuth::Jwt);
-        let url = fc.http_trigger_url("web").unwrap();
+        let url = &fc.http_trigger_url("web").unwrap();
         let valid = token(serde_json::json!({"name": "jwt user", "exp": now() + 600}));
         let client = HttpTriggerClient::builder(url).bearer(&valid).build().unwrap();
         // `GET /echo` echoes `text`, which the gateway set from the `name` claim.

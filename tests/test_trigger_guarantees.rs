@@ -157,7 +157,7 @@ mod jwt {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_missing_claim_cannot_be_supplied_by_the_caller() {
         let fc = start("query:name:text").await;
-        let url = fc.http_trigger_url("web").unwrap();
+        let url = &fc.http_trigger_url("web").unwrap();
         let without = HttpTriggerClient::builder(url).bearer(token(serde_json::json!({"sub": "u1"}))).build().unwrap();
         assert_eq!(without.get("/echo").query("text", "admin").send().await.unwrap().text().unwrap(), "");
         let with = HttpTriggerClient::builder(url).bearer(token(serde_json::json!({"name": "Ann"}))).build().unwrap();
@@ -197,7 +197,7 @@ mod jwt {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_cookie_claim_is_encoded() {
         let fc = start("cookie:name:who").await;
-        let url = fc.http_trigger_url("web").unwrap();
+        let url = &fc.http_trigger_url("web").unwrap();
         let client =
             HttpTriggerClient::builder(url).bearer(token(serde_json::json!({"name": "x; admin=1"}))).build().unwrap();
         let cookie = client.get("/header").query("name", "cookie").header("cookie", "who=me; admin=0").send().await;
@@ -216,7 +216,7 @@ async fn a_bearer_trigger_admits_its_enabled_tokens_only() {
     ]});
     let fc = web(true, FunctionConfig::default(), HttpTrigger::bearer("bearer", config.to_string())).await;
     assert_eq!(fc.http_triggers()[0].auth, HttpAuth::Bearer);
-    let url = fc.http_trigger_url("web").unwrap();
+    let url = &fc.http_trigger_url("web").unwrap();
     let with = |token: &str| HttpTriggerClient::builder(url).bearer(token).build().unwrap();
     assert_eq!(with(enabled).echo("in").await.unwrap(), "in");
     let refused = |e: FcError| e.as_service().map(|s| (s.status.as_u16(), s.code.to_string()));

@@ -139,7 +139,7 @@ pub(crate) async fn admit(
     request_id: &str,
 ) -> Result<Admitted, Fail> {
     let (service, function_name) = (target.service.as_str(), target.function_name.as_str());
-    target.function.received.fetch_add(1, Ordering::SeqCst);
+    target.function.tally.received.fetch_add(1, Ordering::SeqCst);
     if let Some(FaultKind::Throttle { status, retry_after }) =
         state.take_fault(service, function_name, |k| matches!(k, FaultKind::Throttle { .. }))
     {
@@ -160,10 +160,9 @@ pub(crate) async fn admit(
     let admitted = match invocation {
         Invocation::Sync(work) => {
             let function = target.function.clone();
-            let slot = match &function.slots {
+            let slot = match function.tally.slots() {
                 None => None,
-                Some(slots) => Some(slots.clone().try_acquire_owned().map_err(|_| {
-                    let max = function.config.concurrency.unwrap_or_default();
+                Some((max, slots)) => Some(slots.try_acquire_owned().map_err(|_| {
                     Reject::new(
                         429,
                         "ResourceExhausted",

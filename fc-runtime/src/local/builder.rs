@@ -6,14 +6,14 @@ use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use super::config::FunctionConfig;
 use super::gateway::{Gateway, HttpTrigger, HttpTriggerInfo};
 use super::id::{FunctionId, Namespace};
 use super::runtime::{CustomRuntime, Launch, RuntimeLink};
-use super::state::{Function, Host, RouterHost, Service, State};
+use super::state::{Alias, Function, Host, Published, RouterHost, Service, State};
 use super::triggers::{Timer, TimerTrigger};
 use super::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, LocalFc, auth, server, store};
 use crate::function::Router;
@@ -49,6 +49,7 @@ pub struct LocalFcBuilder {
     timers: Vec<(FunctionId, TimerTrigger)>,
     http_triggers: Vec<(FunctionId, HttpTrigger)>,
     drain_deadline: Duration,
+    state_dir: Option<std::path::PathBuf>,
 }
 
 impl fmt::Debug for LocalFcBuilder {
@@ -83,7 +84,17 @@ impl LocalFcBuilder {
             timers: Vec::new(),
             http_triggers: Vec::new(),
             drain_deadline: DEFAULT_DRAIN_DEADLINE,
+            state_dir: None,
         }
+    }
+
+    /// Keeps what the management API deploys in `dir` — the functions with their code, versions, aliases,
+    /// triggers, async and concurrency configs — so that a `LocalFc` started again with the same directory serves
+    /// them again (HTTP triggers on the same ports when they are free). Without it, deployed code lives in a
+    /// temporary directory removed with `LocalFc`.
+    pub fn state_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.state_dir = Some(dir.into());
+        self
     }
 
     /// How long [`LocalFc::shutdown`] waits for the requests in flight before it stops the functions anyway
@@ -256,6 +267,7 @@ impl LocalFcBuilder {
     pub async fn start(self) -> Result<LocalFc, StartError> {
         let seed = super::random_seed();
         let mut services: HashMap<String, Service> = HashMap::new();
+        let now = super::state::rfc3339_now();
         let mut runtimes: Vec<Arc<RuntimeLink>> = Vec::new();
         // Every instance, and whether one of its functions has a pre-stop hook.
         let mut hosts: Vec<(Host, bool)> = Vec::new();
@@ -330,7 +342,13 @@ impl LocalFcBuilder {
             if !hosted(&function) {
                 return Err(StartError::UnknownFunction { function });
             }
-            services.entry(function.owner()).or_default().versions = count;
+            // Each version serves the code registered: a snapshot of the owner's functions.
+            let service = services.entry(function.owner()).or_default();
+            for id in 1..=count {
+                let functions = service.functions.clone();
+                service.versions.insert(id, Published { functions, description: String::new(), created: now.clone() });
+            }
+            service.last_version = service.last_version.max(count);
         }
         for (function, alias, version) in self.aliases {
             if !hosted(&function) {
@@ -338,11 +356,11 @@ impl LocalFcBuilder {
             }
             check(fc_names::check_service(&alias), "alias", &alias)?;
             let s = services.entry(function.owner()).or_default();
-            let ok = version == "LATEST" || version.parse::<u32>().is_ok_and(|v| v >= 1 && v <= s.versions);
+            let ok = version == "LATEST" || version.parse::<u32>().is_ok_and(|v| s.versions.contains_key(&v));
             if !ok {
                 return Err(StartError::UnpublishedVersion { function, alias, version });
             }
-            s.aliases.insert(alias, version);
+            s.aliases.insert(alias, Alias::new(version, None, String::new()));
         }
         let mut keys = self.keys;
         if keys.is_empty() {
@@ -363,13 +381,26 @@ impl LocalFcBuilder {
         let listener = tokio::net::TcpListener::bind(self.addr).await.map_err(bind)?;
         let addr = listener.local_addr().map_err(bind)?;
         let auth = auth::AuthConfig { keys, account_id: self.account_id, max_skew: self.max_skew };
+        let endpoint = format!("http://{addr}");
+        let launch = Launch {
+            endpoint: endpoint.clone(),
+            role: auth.role(),
+            account_id: auth.account_id.clone(),
+            region: self.region.clone(),
+            max_response: self.limits.max_sync_payload,
+        };
+        let code_root = self.state_dir.as_ref().map(|dir| dir.join("code"));
+        let deploy = super::manage::Deploy::new(code_root, launch.clone())
+            .map_err(|source| StartError::StateDir { dir: self.state_dir.clone().unwrap_or_default(), source })?;
+        let (shutdown, watch) = tokio::sync::watch::channel(false);
         let state = Arc::new(State {
             role: auth.role(),
             auth,
             region: self.region,
-            endpoint: format!("http://{addr}"),
+            endpoint,
             limits: self.limits,
-            services,
+            services: RwLock::new(services),
+            hosts: Mutex::new(hosts),
             faults: Mutex::new(Vec::new()),
             store: store::Store::default(),
             nonces: auth::Nonces::default(),
@@ -377,8 +408,10 @@ impl LocalFcBuilder {
             seed,
             connections: Default::default(),
             runners: Default::default(),
+            deploy,
+            destinations: Default::default(),
+            stopping: watch.clone(),
         });
-        let (shutdown, watch) = tokio::sync::watch::channel(false);
         let mut listeners = vec![tokio::spawn(server::serve(listener, state.clone(), watch.clone()))];
         let timers = timers.into_iter().map(|t| tokio::spawn(t.run(state.clone())).abort_handle()).collect();
         let mut http_triggers = Vec::new();
@@ -403,17 +436,9 @@ impl LocalFcBuilder {
             shutdown,
             listeners,
             drain_deadline: self.drain_deadline,
-            hosts,
             timers,
             http_triggers,
             gateways: gateways_by_index,
-        };
-        let launch = Launch {
-            endpoint: fc.state.endpoint.clone(),
-            role: fc.state.role.clone(),
-            account_id: fc.state.auth.account_id.clone(),
-            region: fc.state.region.clone(),
-            max_response: fc.state.limits.max_sync_payload,
         };
         for link in runtimes {
             link.start(launch.clone()).await.map_err(|reason| StartError::Runtime { reason })?;
@@ -484,6 +509,17 @@ pub enum StartError {
     Runtime {
         /// Why.
         reason: String,
+    },
+    /// The state directory ([`LocalFcBuilder::state_dir`]), or the temporary directory deployed code goes to,
+    /// could not be made or read.
+    #[error("could not use the state directory {dir:?}")]
+    #[non_exhaustive]
+    StateDir {
+        /// The directory (empty for the temporary one).
+        dir: std::path::PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
     },
     /// The socket could not be bound.
     #[error("could not listen on {addr}")]

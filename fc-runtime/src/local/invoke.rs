@@ -96,13 +96,15 @@ fn sync_response(target: &Target, request_id: &str, exec: Execution, log_tail: b
             set(&mut resp, "x-fc-error-type", kind.as_header_value());
             resp
         }
-        // FC's own answer: the function ran, but what it answered cannot be passed on.
-        Err(Failed::TooLarge(max)) => {
-            let reject = Reject::new(
-                502,
-                "BadResponse",
-                format!("the function's answer is over FC's {max} byte response limit"),
-            );
+        // FC's own answer: the function ran, but what it answered cannot be passed on; or it could not run.
+        Err(failed @ (Failed::TooLarge(_) | Failed::Platform(_))) => {
+            let reject = match failed {
+                Failed::Platform(reject) => reject,
+                too_large => {
+                    let failure = too_large.failure();
+                    Reject::new(502, "BadResponse", failure.message)
+                }
+            };
             match target.api {
                 crate::Api::Fc3 => reject.into_fc3_response(request_id),
                 _ => reject.into_response(request_id),

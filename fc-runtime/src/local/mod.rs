@@ -35,6 +35,7 @@ mod gateway;
 mod id;
 mod invoke;
 mod listing;
+mod manage;
 mod reply;
 mod routes;
 mod runner;
@@ -56,6 +57,7 @@ pub use gateway::{
 };
 pub use id::{FunctionId, Namespace};
 pub use runtime::{CustomRuntime, DEFAULT_STARTUP_TIMEOUT, DEFAULT_STOP_TIMEOUT};
+pub use state::{DestinationDelivery, MAX_DESTINATION_RECORDS};
 pub use triggers::{FireError, TimerTrigger};
 
 /// For the fuzz targets only; not an API.
@@ -65,6 +67,17 @@ pub mod fuzzing {
     #[cfg(feature = "jwt")]
     pub fn jwt_auth_config(config: &str) -> Result<(), String> {
         super::gateway::jwt::JwtAuth::parse(config).map(drop)
+    }
+
+    /// Checks a code package as CreateFunction does before anything is written: each entry's path inside the
+    /// code directory, or why the zip is refused.
+    pub fn zip_plan(zip: &[u8]) -> Result<usize, String> {
+        super::manage::code::plan(zip).map(|planned| planned.len())
+    }
+
+    /// Parses a management request's method and path as the API port does.
+    pub fn management_route(method: &http::Method, path: &str) -> bool {
+        matches!(super::manage::Op::parse(method, path), Some(Ok(_)))
     }
 }
 
@@ -90,9 +103,6 @@ pub struct LocalFc {
     /// The accept loops: the API's, then each HTTP trigger's.
     listeners: Vec<tokio::task::JoinHandle<()>>,
     drain_deadline: std::time::Duration,
-    /// Every instance (a router, a custom runtime) and whether it has a pre-stop hook: stopped by `shutdown`,
-    /// custom runtimes killed when this is dropped.
-    hosts: Vec<(state::Host, bool)>,
     /// The timer triggers' tasks: stopped with the server.
     timers: Vec<tokio::task::AbortHandle>,
     /// The HTTP triggers and where they listen.
@@ -123,15 +133,50 @@ impl LocalFc {
         self.state.endpoint.clone()
     }
 
-    /// The HTTP triggers, each with the URL it listens on.
-    pub fn http_triggers(&self) -> &[HttpTriggerInfo] {
-        &self.http_triggers
+    /// The HTTP triggers, each with the URL it listens on: those registered in code, then those created through
+    /// the management API.
+    pub fn http_triggers(&self) -> Vec<HttpTriggerInfo> {
+        let mut triggers = self.http_triggers.clone();
+        for service in self.state.read().values() {
+            for record in service.triggers.values() {
+                if let Some((gateway, url)) = &record.http {
+                    triggers.push(HttpTriggerInfo {
+                        name: gateway.trigger.name().to_owned(),
+                        function: gateway.function.clone(),
+                        url: url.clone(),
+                        auth: gateway.trigger.auth(),
+                    });
+                }
+            }
+        }
+        triggers
     }
 
-    /// The URL of the HTTP trigger of `function` (`"web"`, `("demo", "web")`), if it has one.
-    pub fn http_trigger_url(&self, function: impl Into<FunctionId>) -> Option<&str> {
+    /// The URL of an HTTP trigger of `function` (`"web"`, `("demo", "web")`), if it has one.
+    pub fn http_trigger_url(&self, function: impl Into<FunctionId>) -> Option<String> {
         let function = function.into();
-        self.http_triggers.iter().find(|t| t.function == function).map(|t| t.url.as_str())
+        self.http_triggers().into_iter().find(|t| t.function == function).map(|t| t.url)
+    }
+
+    /// The records async invocations sent to their destinations (`destinationConfig` of an async invoke config),
+    /// oldest first: every destination's, MNS, EventBridge and RocketMQ included (a function destination also
+    /// receives its record as an event). At most [`MAX_DESTINATION_RECORDS`] are kept.
+    pub fn destinations(&self) -> Vec<DestinationDelivery> {
+        self.state.destinations.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()
+    }
+
+    /// Fires `event` at the FC 3.0 function `function` through its trigger `trigger` created by the management
+    /// API (an OSS, log, MNS or any other trigger `LocalFc` keeps without a source of its own): as
+    /// [`fire`](Self::fire), at the qualifier the trigger names.
+    pub async fn fire_trigger(
+        &self,
+        function: &str,
+        trigger: &str,
+        event: impl Into<bytes::Bytes>,
+    ) -> Result<String, FireError> {
+        let qualifier = manage::triggers::trigger_qualifier(&self.state, function, trigger)?;
+        let id = FunctionId::fc3(function);
+        Ok(triggers::fire(&self.state, &id, Some(&qualifier), event.into()).await?)
     }
 
     /// A client builder already pointed at this endpoint with its first key (adjust retries, timeouts, …).
@@ -166,14 +211,14 @@ impl LocalFc {
     /// How many times `function`'s handler has started (sync calls plus every async attempt).
     pub fn executions(&self, function: impl Into<FunctionId>) -> u64 {
         let id = function.into();
-        self.state.function(&id.owner(), id.name()).map_or(0, |f| f.executions.load(Ordering::SeqCst))
+        self.state.function(&id.owner(), id.name()).map_or(0, |f| f.tally.executions.load(Ordering::SeqCst))
     }
 
     /// How many invocations reached `function` past authentication, by any door (throttled and dropped ones
     /// included).
     pub fn requests(&self, function: impl Into<FunctionId>) -> u64 {
         let id = function.into();
-        self.state.function(&id.owner(), id.name()).map_or(0, |f| f.received.load(Ordering::SeqCst))
+        self.state.function(&id.owner(), id.name()).map_or(0, |f| f.tally.received.load(Ordering::SeqCst))
     }
 
     /// Fires an event at `function` as its trigger would (an OSS upload, a message): an async invocation with
@@ -186,7 +231,7 @@ impl LocalFc {
         function: impl Into<FunctionId>,
         event: impl Into<bytes::Bytes>,
     ) -> Result<String, FireError> {
-        Ok(triggers::fire(&self.state, &function.into(), event.into()).await?)
+        Ok(triggers::fire(&self.state, &function.into(), None, event.into()).await?)
     }
 
     /// [`fire`](Self::fire) with a typed trigger event, encoded as FC encodes it (JSON; CBOR for Tablestore; the
@@ -219,7 +264,17 @@ impl LocalFc {
         IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
         let function = function.into();
-        let Some(index) = self.http_triggers.iter().position(|t| t.function == function) else { return };
+        let Some(index) = self.http_triggers.iter().position(|t| t.function == function) else {
+            let api_trigger = self.state.read().values().find_map(|s| {
+                s.triggers
+                    .values()
+                    .find_map(|t| t.http.as_ref().filter(|(g, _)| g.function == function).map(|(g, _)| g.clone()))
+            });
+            if let Some(gateway) = api_trigger {
+                gateway::serve_connection(hyper_util::rt::TokioIo::new(io), self.state.clone(), gateway).await;
+            }
+            return;
+        };
         let io = hyper_util::rt::TokioIo::new(io);
         gateway::serve_connection(io, self.state.clone(), self.gateways[index].clone()).await;
     }
@@ -235,6 +290,7 @@ impl LocalFc {
         for timer in &self.timers {
             timer.abort();
         }
+        self.state.abort_triggers();
         let _ = self.shutdown.send(true);
         for listener in std::mem::take(&mut self.listeners) {
             let _ = listener.await;
@@ -243,7 +299,8 @@ impl LocalFc {
             tracing::warn!(deadline = ?self.drain_deadline, "requests were still in flight at the drain deadline");
         }
         self.state.abort_runners();
-        for (host, pre_stop) in std::mem::take(&mut self.hosts) {
+        let hosts = std::mem::take(&mut *self.state.hosts.lock().unwrap_or_else(|p| p.into_inner()));
+        for (host, pre_stop) in hosts {
             let ctx = pre_stop.then(|| {
                 let mut ctx = crate::function::Context::builder(self.state.request_id(), "")
                     .region(&self.state.region)
@@ -267,15 +324,14 @@ impl Drop for LocalFc {
         for timer in &self.timers {
             timer.abort();
         }
+        self.state.abort_triggers();
         let _ = self.shutdown.send(true);
         for listener in &self.listeners {
             listener.abort();
         }
         self.state.abort_runners();
-        for (host, _) in &self.hosts {
-            if let state::Host::Runtime(link) = host {
-                link.kill_now();
-            }
+        for (host, _) in self.state.hosts.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            host.kill_now();
         }
     }
 }

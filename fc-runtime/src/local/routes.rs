@@ -98,7 +98,8 @@ impl<'a> Route<'a> {
         }
     }
 
-    /// The function the route addresses, with the version that serves it; the API's not-found answers otherwise.
+    /// The function the route addresses, with the version that serves it (an alias's additional version for its
+    /// share of the invocations) and the qualifier's async settings; the API's not-found answers otherwise.
     pub(crate) fn resolve(&self, state: &State) -> Result<Target, Reject> {
         let missing_function = || match self.api {
             Api::Fc3 => Reject::new(404, "FunctionNotFound", format!("function {:?} does not exist", self.function)),
@@ -108,26 +109,22 @@ impl<'a> Route<'a> {
                 format!("function {:?} does not exist in service {:?}", self.function, self.service),
             ),
         };
-        let Some(service) = state.services.get(&self.service) else {
+        let services = state.read();
+        let Some(service) = services.get(&self.service) else {
             return Err(match self.api {
                 Api::Fc3 => missing_function(),
                 _ => Reject::new(404, "ServiceNotFound", format!("service {:?} does not exist", self.service)),
             });
         };
-        let version = match self.qualifier.as_deref() {
-            None | Some("LATEST") => "LATEST".to_owned(),
-            Some(q) if !q.is_empty() && q.bytes().all(|b| b.is_ascii_digit()) => {
-                if !q.parse::<u32>().is_ok_and(|v| v >= 1 && v <= service.versions) {
-                    return Err(Reject::new(
-                        404,
-                        "VersionNotFound",
-                        format!("version {q:?} of {} does not exist", self.owner()),
-                    ));
-                }
-                q.to_owned()
-            }
-            Some(alias) => match service.aliases.get(alias) {
-                Some(version) => version.clone(),
+        if !service.functions.contains_key(self.function) {
+            return Err(missing_function());
+        }
+        let qualifier = self.qualifier.as_deref().unwrap_or("LATEST");
+        let version = match qualifier {
+            "LATEST" => "LATEST",
+            q if is_version(q) => q,
+            alias => match service.aliases.get(alias) {
+                Some(alias) => alias.pick(),
                 None => {
                     return Err(Reject::new(
                         404,
@@ -137,16 +134,35 @@ impl<'a> Route<'a> {
                 }
             },
         };
-        let function = service.functions.get(self.function).ok_or_else(missing_function)?;
+        let function = match version {
+            "LATEST" => service.functions.get(self.function),
+            number => {
+                let published = number.parse::<u32>().ok().and_then(|n| service.versions.get(&n)).ok_or_else(|| {
+                    Reject::new(
+                        404,
+                        "VersionNotFound",
+                        format!("version {number:?} of {} does not exist", self.owner()),
+                    )
+                })?;
+                published.functions.get(self.function)
+            }
+        };
+        let function = function.ok_or_else(missing_function)?;
         Ok(Target {
             api: self.api,
             service: self.service.clone(),
             function_name: self.function.to_owned(),
             function: function.clone(),
-            qualifier: self.qualifier.clone().unwrap_or_else(|| "LATEST".to_owned()),
-            version,
+            qualifier: qualifier.to_owned(),
+            version: version.to_owned(),
+            async_settings: service.async_configs.get(qualifier).cloned(),
         })
     }
+}
+
+/// Whether a qualifier names a version (digits) rather than an alias.
+pub(crate) fn is_version(qualifier: &str) -> bool {
+    !qualifier.is_empty() && qualifier.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The function a request addresses, with the qualifier the caller named and the version that serves it.
@@ -157,6 +173,8 @@ pub(crate) struct Target {
     pub function: Arc<Function>,
     pub qualifier: String,
     pub version: String,
+    /// The async invoke config of the qualifier the caller named, set through the management API.
+    pub async_settings: Option<super::state::AsyncSettings>,
 }
 
 /// The async-invocation answers each API words its own way.

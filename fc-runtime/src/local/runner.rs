@@ -23,8 +23,10 @@ impl InFlight {
     /// A place among the function's async invocations in flight, or FC's 429 when it has its cap of them.
     fn take(function: &Arc<Function>, name: &str) -> Result<Self, Reject> {
         let cap = function.config.max_async_in_flight;
-        let taken =
-            function.async_in_flight.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < cap).then_some(n + 1));
+        let taken = function
+            .tally
+            .async_in_flight
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < cap).then_some(n + 1));
         match taken {
             Ok(_) => Ok(InFlight(function.clone())),
             Err(_) => Err(Reject::new(
@@ -41,7 +43,7 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.async_in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.0.tally.async_in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -83,6 +85,8 @@ pub(crate) fn accept(
             ));
         }
     }
+    let mut settings = Settings::of(state, target);
+    settings.request_id = request_id.to_owned();
     let run = run(
         state.clone(),
         target.service.clone(),
@@ -91,6 +95,7 @@ pub(crate) fn accept(
         payload,
         ctx,
         id.clone(),
+        settings,
     );
     let task = state.spawn_runner(async move {
         let _in_flight = in_flight;
@@ -110,8 +115,46 @@ async fn http_result(output: Output, limit: usize) -> Bytes {
     }
 }
 
+/// How an accepted async invocation is run: its retries, how old it may get, where its outcome goes. The
+/// qualifier's async invoke config when the management API set one, the function's settings otherwise.
+struct Settings {
+    retries: u32,
+    max_age: Option<std::time::Duration>,
+    on_success: Option<String>,
+    on_failure: Option<String>,
+    /// The ARN destination records name.
+    function_arn: String,
+    request_id: String,
+}
+
+impl Settings {
+    fn of(state: &State, target: &Target) -> Self {
+        let arn = super::manage::function_arn(state, &target.function_name);
+        match &target.async_settings {
+            Some(s) => Settings {
+                retries: s.retries,
+                max_age: Some(s.max_age),
+                on_success: s.on_success.clone(),
+                on_failure: s.on_failure.clone(),
+                function_arn: arn,
+                request_id: String::new(),
+            },
+            None => Settings {
+                retries: target.function.config.async_retries,
+                max_age: None,
+                on_success: None,
+                on_failure: None,
+                function_arn: arn,
+                request_id: String::new(),
+            },
+        }
+    }
+}
+
 /// Runs an accepted async invocation with FC's retries, keeping its record up to date; each attempt's context
-/// says how many came before it.
+/// says how many came before it. An event older than its maximum age is not run again; the outcome goes to its
+/// destination when one is configured.
+#[allow(clippy::too_many_arguments)]
 async fn run(
     state: Arc<State>,
     service: String,
@@ -120,8 +163,10 @@ async fn run(
     payload: Payload,
     ctx: ContextBuilder,
     id: String,
+    settings: Settings,
 ) {
-    let attempts = function.config.async_retries.saturating_add(1);
+    let accepted = std::time::Instant::now();
+    let attempts = settings.retries.saturating_add(1);
     let update = |f: &mut dyn FnMut(&mut Record)| {
         state.store.update(&service, &function_name, &id, |r| {
             if !r.info.status.as_ref().is_some_and(InvocationStatus::is_terminal) {
@@ -130,6 +175,18 @@ async fn run(
         })
     };
     for attempt in 1..=attempts {
+        if attempt > 1 && settings.max_age.is_some_and(|age| accepted.elapsed() > age) {
+            let message = "the event is older than its maximum age (maxAsyncEventAgeInSeconds) and was dropped";
+            update(&mut |r| {
+                r.info.invocation_error_message = Some(message.to_owned());
+                r.info.end_time = Some(now_ms());
+                r.set_status(InvocationStatus::Expired);
+                r.task = None;
+            });
+            let failure = crate::function::Failure::new("EventAgeExceeded", message);
+            destinations::send(&state, &settings, &payload, attempt - 1, Err(("EventAgeExceeded", failure))).await;
+            return;
+        }
         update(&mut |r| {
             if attempt == 1 {
                 r.set_status(InvocationStatus::Dequeued);
@@ -137,8 +194,8 @@ async fn run(
             r.set_status(InvocationStatus::Running);
         });
         // Like FC's async system, an attempt waits for a free slot of the function's concurrency.
-        let slot = match &function.slots {
-            Some(slots) => slots.clone().acquire_owned().await.ok(),
+        let slot = match function.tally.slots() {
+            Some((_, slots)) => slots.acquire_owned().await.ok(),
             None => None,
         };
         let mut exec = execute(&function, payload.work(), ctx.clone().retry_count(attempt - 1)).await;
@@ -158,6 +215,7 @@ async fn run(
                     r.info.return_payload = Some(record_text(&out));
                     finished(r, InvocationStatus::Succeeded);
                 });
+                destinations::send(&state, &settings, &payload, attempt, Ok(out)).await;
                 return;
             }
             Err(ref failed) => {
@@ -174,7 +232,61 @@ async fn run(
                         r.info.invocation_error_message = Some(message.clone());
                         finished(r, InvocationStatus::Failed);
                     });
+                    let condition = match failed {
+                        super::state::Failed::Platform(reject) => reject.code,
+                        _ => "UnhandledInvocationError",
+                    };
+                    destinations::send(&state, &settings, &payload, attempt, Err((condition, failed.failure()))).await;
                 }
+            }
+        }
+    }
+}
+
+/// Async destinations: the record of an invocation's outcome, sent where its async invoke config says.
+mod destinations {
+    use super::*;
+
+    /// Sends the outcome of an invocation that ran `count` times to its `onSuccess` or `onFailure` destination,
+    /// when it has one: FC's destination record, kept by `LocalFc` for any destination
+    /// ([`LocalFc::destinations`](crate::local::LocalFc::destinations)) and fired at a function destination
+    /// (`acs:fc:{region}:{account}:functions/{name}`) as its event.
+    pub(super) async fn send(
+        state: &Arc<State>,
+        settings: &Settings,
+        payload: &Payload,
+        count: u32,
+        outcome: Result<Bytes, (&'static str, crate::function::Failure)>,
+    ) {
+        let (destination, condition, status, error, response) = match &outcome {
+            Ok(out) => (&settings.on_success, "", 200, "", String::from_utf8_lossy(out).into_owned()),
+            Err((condition, failure)) => {
+                let error = if *condition == "EventAgeExceeded" { "" } else { "UnhandledInvocationError" };
+                (&settings.on_failure, *condition, 200, error, String::from_utf8_lossy(&failure.body()).into_owned())
+            }
+        };
+        let Some(destination) = destination else { return };
+        let record = serde_json::json!({
+            "timestamp": now_ms(),
+            "requestContext": {
+                "requestId": settings.request_id,
+                "functionArn": settings.function_arn,
+                "condition": condition,
+                "approximateInvokeCount": count,
+            },
+            "requestPayload": String::from_utf8_lossy(payload.body()),
+            "responseContext": { "statusCode": status, "functionError": error },
+            "responsePayload": response,
+        });
+        state.deliver(super::super::state::DestinationDelivery {
+            destination: destination.clone(),
+            record: record.clone(),
+        });
+        if let Some(function) = super::super::manage::arn_function(destination) {
+            let id = super::super::id::FunctionId::fc3(function);
+            let body = Bytes::from(record.to_string());
+            if let Err(e) = super::super::triggers::fire(state, &id, None, body).await {
+                tracing::warn!(%destination, error = %e.message, "an async destination could not be delivered");
             }
         }
     }

@@ -136,6 +136,12 @@ async fn dispatch(
             None
         }
     };
+    if api == Api::Fc3
+        && let Some(op) = super::manage::Op::parse(&parts.method, &decoded)
+    {
+        let hash = body_hash.as_deref().unwrap_or_default();
+        return super::manage::handle(state, op?, &parts, body, hash, request_id).await;
+    }
     let route = Route::parse(api, &parts.method, &decoded, parts.uri.query())?;
     let target = route.resolve(state)?;
     match route.operation {

@@ -1,9 +1,9 @@
 //! What a running `LocalFc` holds: its services and functions, the code that serves each function (a router in
 //! process or a custom runtime over HTTP), and one execution of a function.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -17,13 +17,17 @@ use crate::function::protocol::{self, Call};
 use crate::function::{ContextBuilder, Failure, Lifecycle, LogBuffer, Router, WebRequest, WebResponse};
 use crate::{Credentials, FunctionErrorKind, Limits};
 
-/// The code behind a function: the only two ways `LocalFc` hosts one, each one instance.
+/// The code behind a function: the only two ways `LocalFc` runs one, each one instance, or code it keeps but
+/// cannot run.
 #[derive(Clone)]
 pub(crate) enum Host {
     /// A router, run in process.
     Router(Arc<RouterHost>),
     /// A custom-runtime server, reached over HTTP as FC reaches it.
     Runtime(Arc<RuntimeLink>),
+    /// A function created through the management API in a runtime `LocalFc` does not run (`python3.10`,
+    /// `custom-container`, …): stored and listed; an invocation is refused naming the runtime.
+    Stored(Arc<str>),
 }
 
 impl Host {
@@ -32,6 +36,7 @@ impl Host {
         match (self, other) {
             (Host::Router(a), Host::Router(b)) => Arc::ptr_eq(a, b),
             (Host::Runtime(a), Host::Runtime(b)) => Arc::ptr_eq(a, b),
+            (Host::Stored(a), Host::Stored(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
     }
@@ -50,6 +55,14 @@ impl Host {
             Host::Runtime(link) => {
                 link.stop(pre_stop).await;
             }
+            Host::Stored(_) => {}
+        }
+    }
+
+    /// Kills a process at once, without hooks (dropping `LocalFc`).
+    pub(crate) fn kill_now(&self) {
+        if let Host::Runtime(link) = self {
+            link.kill_now();
         }
     }
 }
@@ -77,47 +90,196 @@ impl RouterHost {
     }
 }
 
-pub(crate) struct Function {
-    pub host: Host,
-    pub config: FunctionConfig,
-    /// The invocations it may run at once, when limited.
-    pub slots: Option<Arc<tokio::sync::Semaphore>>,
+/// What one function counts and limits across all its code: shared by its versions and kept when `LATEST` is
+/// updated.
+pub(crate) struct Tally {
     pub executions: AtomicU64,
     pub received: AtomicU64,
     /// Async invocations accepted and not finished.
     pub async_in_flight: std::sync::atomic::AtomicUsize,
+    /// The invocations it may run at once and their slots, when limited (FunctionConfig::concurrency, then the
+    /// management API's concurrency config).
+    slots: Mutex<Option<(usize, Arc<tokio::sync::Semaphore>)>>,
+    /// FC's id of the function (`functionId`).
+    pub function_id: String,
+    /// When it was created (RFC 3339).
+    pub created: String,
+}
+
+impl Tally {
+    pub(crate) fn new(concurrency: Option<usize>, function_id: String, created: String) -> Self {
+        Tally {
+            executions: AtomicU64::new(0),
+            received: AtomicU64::new(0),
+            async_in_flight: Default::default(),
+            slots: Mutex::new(concurrency.map(|max| (max, Arc::new(tokio::sync::Semaphore::new(max))))),
+            function_id,
+            created,
+        }
+    }
+
+    /// The concurrency limit and its slots, if any.
+    pub(crate) fn slots(&self) -> Option<(usize, Arc<tokio::sync::Semaphore>)> {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// A new limit (`None`: unlimited). Invocations running keep their slot of the old one.
+    pub(crate) fn limit(&self, max: Option<usize>) {
+        *self.slots.lock().unwrap_or_else(|p| p.into_inner()) =
+            max.map(|max| (max, Arc::new(tokio::sync::Semaphore::new(max))));
+    }
+
+    /// The limit, if any.
+    pub(crate) fn limited_to(&self) -> Option<usize> {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|(max, _)| *max)
+    }
+}
+
+/// One function's code and settings: `LATEST`, or a published version's snapshot of it (the same `Arc`).
+pub(crate) struct Function {
+    pub host: Host,
+    pub config: FunctionConfig,
+    pub tally: Arc<Tally>,
     pub instance_id: String,
     pub code_checksum: String,
+    /// Its code's size in bytes (the zip's, for code deployed through the management API).
+    pub code_size: u64,
+    /// Its settings as the management API reports them (FC 3.0's names: `runtime`, `handler`, `timeout`, …).
+    pub settings: serde_json::Map<String, serde_json::Value>,
+    /// When its code or settings last changed (RFC 3339).
+    pub modified: String,
+    /// Where its code is unpacked, for code deployed through the management API.
+    pub code_dir: Option<std::path::PathBuf>,
 }
 
 impl Function {
-    /// A hosted function whose instance id and code checksum derive from where it lives (its service, or FC 3.0's
-    /// internal one) and its name, so that every function has its own.
+    /// A function registered in code, whose instance id and code checksum derive from where it lives (its
+    /// service, or FC 3.0's internal one) and its name, so that every function has its own.
     pub(crate) fn new(service: &str, function: &str, config: FunctionConfig, host: Host, seed: u64) -> Self {
         use std::hash::{DefaultHasher, Hash, Hasher};
         let mut h = DefaultHasher::new();
         (service, function).hash(&mut h);
         let code = h.finish();
-        let slots = config.concurrency.map(|max| Arc::new(tokio::sync::Semaphore::new(max)));
+        let now = rfc3339_now();
+        let tally = Arc::new(Tally::new(config.concurrency, uuid_like(code ^ seed), now.clone()));
+        let runtime = match &host {
+            Host::Stored(runtime) => runtime.to_string(),
+            _ => "custom.debian12".to_owned(),
+        };
+        let mut settings = serde_json::Map::new();
+        settings.insert("runtime".into(), runtime.into());
+        settings.insert("handler".into(), "index.handler".into());
+        settings.insert("timeout".into(), config.timeout.as_secs().into());
+        settings.insert("memorySize".into(), config.memory_mb.into());
+        settings.insert("description".into(), "registered in code with LocalFc".into());
         Function {
             host,
             config,
-            slots,
-            executions: AtomicU64::new(0),
-            received: AtomicU64::new(0),
-            async_in_flight: Default::default(),
+            tally,
             instance_id: format!("c-{:016x}", code ^ seed),
             code_checksum: code.to_string(),
+            code_size: 0,
+            settings,
+            modified: now,
+            code_dir: None,
+        }
+    }
+}
+
+/// A published version: a snapshot of its owner's functions (an FC 3.0 function's one; an FC 2.0 service's all).
+pub(crate) struct Published {
+    pub functions: HashMap<String, Arc<Function>>,
+    pub description: String,
+    pub created: String,
+}
+
+/// An alias: the version it names and, optionally, a second version taking a share of the invocations.
+pub(crate) struct Alias {
+    pub version: String,
+    pub additional: Option<(String, f64)>,
+    pub description: String,
+    pub created: String,
+    pub modified: String,
+    /// Invocations resolved through it so far: the split is deterministic (of every `1 / weight` invocations,
+    /// one goes to the additional version).
+    pub resolved: AtomicU64,
+}
+
+impl Alias {
+    pub(crate) fn new(version: String, additional: Option<(String, f64)>, description: String) -> Self {
+        let now = rfc3339_now();
+        Alias { version, additional, description, created: now.clone(), modified: now, resolved: AtomicU64::new(0) }
+    }
+
+    /// The version the next invocation through the alias runs: the additional one for its share, spread evenly
+    /// (the `n`th invocation goes there when `floor(n * weight)` grows).
+    pub(crate) fn pick(&self) -> &str {
+        let Some((other, weight)) = &self.additional else { return &self.version };
+        let n = self.resolved.fetch_add(1, Ordering::Relaxed);
+        let before = (n as f64 * weight).floor();
+        let after = ((n + 1) as f64 * weight).floor();
+        if after > before { other } else { &self.version }
+    }
+}
+
+/// A function's async invoke config for one qualifier, as the management API set it.
+#[derive(Debug, Clone)]
+pub(crate) struct AsyncSettings {
+    pub retries: u32,
+    pub max_age: Duration,
+    pub on_success: Option<String>,
+    pub on_failure: Option<String>,
+    pub async_task: Option<bool>,
+    pub created: String,
+    pub modified: String,
+}
+
+/// A trigger created through the management API: what it reports, and what runs it (a listener, a timer),
+/// stopped when the record goes.
+pub(crate) struct TriggerRecord {
+    /// The trigger as GetTrigger answers it.
+    pub json: serde_json::Map<String, serde_json::Value>,
+    /// An HTTP trigger's gateway and where it listens.
+    pub http: Option<(Arc<super::gateway::Gateway>, String)>,
+    pub task: Option<tokio::task::AbortHandle>,
+}
+
+impl Drop for TriggerRecord {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
         }
     }
 }
 
 #[derive(Default)]
 pub(crate) struct Service {
-    pub versions: u32,
-    pub aliases: HashMap<String, String>,
     pub functions: HashMap<String, Arc<Function>>,
+    /// Published versions, by number.
+    pub versions: BTreeMap<u32, Published>,
+    /// The last version number given out: numbers are never reused.
+    pub last_version: u32,
+    pub aliases: BTreeMap<String, Alias>,
+    /// An FC 3.0 function's triggers created through the management API.
+    pub triggers: BTreeMap<String, TriggerRecord>,
+    /// An FC 3.0 function's async invoke configs, by qualifier.
+    pub async_configs: BTreeMap<String, AsyncSettings>,
 }
+
+/// A record an async invocation's destination received, as [`LocalFc::destinations`](super::LocalFc::destinations)
+/// lists them.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DestinationDelivery {
+    /// The destination's ARN.
+    pub destination: String,
+    /// The record, as FC sends it (`timestamp`, `requestContext`, `requestPayload`, `responseContext`,
+    /// `responsePayload`).
+    pub record: serde_json::Value,
+}
+
+/// The most destination records [`State::destinations`] keeps: older ones are forgotten.
+pub const MAX_DESTINATION_RECORDS: usize = 1_000;
 
 pub(crate) struct State {
     pub auth: auth::AuthConfig,
@@ -128,7 +290,12 @@ pub(crate) struct State {
     /// `http://127.0.0.1:{port}`: where a hosted function's `ctx.client()` calls.
     pub endpoint: String,
     pub limits: Limits,
-    pub services: HashMap<String, Service>,
+    /// Services, functions, versions, aliases and what the management API made: read for every invocation (the
+    /// lock is never held across an await), written by the management API.
+    pub services: RwLock<HashMap<String, Service>>,
+    /// Every instance (a router, a custom runtime) and whether a function it serves has a pre-stop hook: stopped
+    /// by `shutdown`, custom runtimes killed when `LocalFc` is dropped.
+    pub hosts: Mutex<Vec<(Host, bool)>>,
     pub faults: Mutex<Vec<Fault>>,
     pub store: store::Store,
     pub nonces: auth::Nonces,
@@ -139,6 +306,13 @@ pub(crate) struct State {
     /// The async invocations running in the background, aborted when `LocalFc` stops or is dropped (so that a
     /// pending retry never starts a runtime again).
     pub runners: Mutex<tokio::task::JoinSet<()>>,
+    /// What the management API needs to deploy: where code goes, how processes start, one write at a time.
+    pub deploy: super::manage::Deploy,
+    /// The records async invocations sent to their destinations, newest last, at most
+    /// [`MAX_DESTINATION_RECORDS`].
+    pub destinations: Mutex<std::collections::VecDeque<DestinationDelivery>>,
+    /// Turns true when `LocalFc` stops: listeners the management API starts watch it.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 impl State {
@@ -157,6 +331,86 @@ impl State {
     pub(crate) fn abort_runners(&self) {
         self.runners.lock().unwrap_or_else(|p| p.into_inner()).abort_all();
     }
+
+    /// Stops what runs the triggers the management API made (their listeners' accept loops, their timers).
+    pub(crate) fn abort_triggers(&self) {
+        for service in self.read().values() {
+            for trigger in service.triggers.values() {
+                if let Some(task) = &trigger.task {
+                    task.abort();
+                }
+            }
+        }
+    }
+
+    /// The registry, to read.
+    pub(crate) fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Service>> {
+        self.services.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The registry, to change.
+    pub(crate) fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Service>> {
+        self.services.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Keeps a destination's record, forgetting the oldest past [`MAX_DESTINATION_RECORDS`].
+    pub(crate) fn deliver(&self, delivery: DestinationDelivery) {
+        let mut records = self.destinations.lock().unwrap_or_else(|p| p.into_inner());
+        if records.len() == MAX_DESTINATION_RECORDS {
+            records.pop_front();
+        }
+        records.push_back(delivery);
+    }
+
+    /// Registers an instance to stop with `LocalFc`.
+    pub(crate) fn add_host(&self, host: &Host, pre_stop: bool) {
+        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        match hosts.iter_mut().find(|(h, _)| h.same(host)) {
+            Some(entry) => entry.1 |= pre_stop,
+            None => hosts.push((host.clone(), pre_stop)),
+        }
+    }
+
+    /// Stops the instances no function or version uses any more (after an update or a delete), in the
+    /// background.
+    pub(crate) fn stop_unused_hosts(&self) {
+        let used: Vec<Host> = {
+            let services = self.read();
+            services
+                .values()
+                .flat_map(|s| s.functions.values().chain(s.versions.values().flat_map(|v| v.functions.values())))
+                .map(|f| f.host.clone())
+                .collect()
+        };
+        let unused: Vec<Host> = {
+            let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+            let (keep, unused) =
+                std::mem::take(&mut *hosts).into_iter().partition(|(h, _)| used.iter().any(|u| u.same(h)));
+            *hosts = keep;
+            unused.into_iter().map(|(h, _)| h).collect()
+        };
+        for host in unused {
+            tokio::spawn(async move { host.stop(None).await });
+        }
+    }
+}
+
+/// Now, as FC writes times: RFC 3339, UTC, seconds.
+pub(crate) fn rfc3339_now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+/// A uuid-shaped id from 64 bits.
+pub(crate) fn uuid_like(n: u64) -> String {
+    let a = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ n.rotate_left(29);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        (n >> 32) as u32,
+        (n >> 16) as u16,
+        n as u16 & 0xfff,
+        0x8000 | (a >> 48) as u16 & 0x3fff,
+        a & 0xffff_ffff_ffff
+    )
 }
 
 impl State {
@@ -174,8 +428,8 @@ impl State {
         )
     }
 
-    pub(crate) fn function(&self, service: &str, function: &str) -> Option<&Arc<Function>> {
-        self.services.get(service)?.functions.get(function)
+    pub(crate) fn function(&self, service: &str, function: &str) -> Option<Arc<Function>> {
+        self.read().get(service)?.functions.get(function).cloned()
     }
 
     /// Takes one use of the first fault matching this function, of a kind `accept` selects.
@@ -227,6 +481,9 @@ pub(crate) enum Failed {
     Function(FunctionErrorKind, Failure),
     /// Its answer is over FC's response limit of this many bytes (and was read no further).
     TooLarge(usize),
+    /// It could not run at all, and FC answers for it: an instance that did not start (`CAFileNotFound`, …), a
+    /// runtime `LocalFc` does not run.
+    Platform(super::reply::Reject),
 }
 
 impl Failed {
@@ -237,6 +494,7 @@ impl Failed {
             Failed::TooLarge(max) => {
                 Failure::new("BadResponse", format!("the function's answer is over FC's {max} byte response limit"))
             }
+            Failed::Platform(reject) => Failure::new(reject.code, reject.message.clone()),
         }
     }
 }
@@ -301,6 +559,15 @@ impl<T: Unpin> http_body::Body for Holding<T> {
     }
 }
 
+/// A runtime's failure as an execution reports it.
+fn run_failed(failed: RunFailure) -> Failed {
+    match failed {
+        RunFailure::Function(failure) => Failed::Function(FunctionErrorKind::Unhandled, failure),
+        RunFailure::TooLarge(max) => Failed::TooLarge(max),
+        RunFailure::NotStarted(not) => Failed::Platform(super::reply::Reject::new(412, not.code, not.message)),
+    }
+}
+
 /// Runs `function` once on `work`, in the context `ctx` describes (given the function's timeout and a fresh log
 /// here), within the function's timeout: the whole run for an event, until the answer's head for an HTTP request.
 ///
@@ -313,7 +580,7 @@ impl<T: Unpin> http_body::Body for Holding<T> {
 /// `Unhandled`, without an `errorType`. An HTTP request can only fail unhandled: the function answers it, or it
 /// failed.
 pub(crate) async fn execute(function: &Function, work: Work, ctx: ContextBuilder) -> Execution {
-    function.executions.fetch_add(1, Ordering::SeqCst);
+    function.tally.executions.fetch_add(1, Ordering::SeqCst);
     let log = Arc::new(LogBuffer::default());
     let timeout = function.config.timeout;
     let ctx = ctx.timeout(timeout).log_to(log.clone()).build();
@@ -345,14 +612,19 @@ pub(crate) async fn execute(function: &Function, work: Work, ctx: ContextBuilder
                 }
             }
             (Host::Runtime(link), Work::Event(event)) => {
-                link.invoke(event, &ctx, initializer).await.map(Output::Event).map_err(|failed| match failed {
-                    RunFailure::Function(failure) => unhandled(failure),
-                    RunFailure::TooLarge(max) => Failed::TooLarge(max),
-                })
+                link.invoke(event, &ctx, initializer).await.map(Output::Event).map_err(run_failed)
             }
             (Host::Runtime(link), Work::Http(request)) => {
-                link.forward_http(*request, &ctx, initializer).await.map(Output::Http).map_err(unhandled)
+                link.forward_http(*request, &ctx, initializer).await.map(Output::Http).map_err(run_failed)
             }
+            (Host::Stored(runtime), _) => Err(Failed::Platform(super::reply::Reject::new(
+                501,
+                "RuntimeNotSupported",
+                format!(
+                    "LocalFc runs custom runtimes (custom, custom.debian10, custom.debian11, custom.debian12) and \
+                     keeps functions of other runtimes without running them: this function's runtime is {runtime}"
+                ),
+            ))),
         }
     };
     let outcome = match tokio::time::timeout(timeout, run).await {

@@ -148,6 +148,8 @@ fn zone_offset(zone: &str) -> Result<chrono::FixedOffset, String> {
 /// A timer trigger as `LocalFc` runs it.
 pub(crate) struct Timer {
     pub function: FunctionId,
+    /// The version or alias it invokes (`LATEST` when none).
+    pub qualifier: Option<String>,
     pub trigger: TimerTrigger,
     pub schedule: Schedule,
 }
@@ -157,7 +159,7 @@ impl Timer {
     pub(crate) fn new(function: FunctionId, trigger: TimerTrigger) -> Result<Timer, String> {
         let schedule =
             Schedule::parse(&trigger.expression).map_err(|e| format!("timer trigger {:?}: {e}", trigger.name))?;
-        Ok(Timer { function, trigger, schedule })
+        Ok(Timer { function, qualifier: None, trigger, schedule })
     }
 
     /// Fires on schedule until the task is aborted.
@@ -176,7 +178,7 @@ impl Timer {
                 "payload": self.trigger.payload,
             });
             let body = Bytes::from(serde_json::to_vec(&event).expect("a timer event is JSON"));
-            if let Err(e) = fire(&state, &self.function, body).await {
+            if let Err(e) = fire(&state, &self.function, self.qualifier.as_deref(), body).await {
                 tracing::warn!(trigger = %self.trigger.name, error = %e.message, "a timer trigger could not fire");
             }
         }
@@ -210,14 +212,20 @@ impl From<Reject> for FireError {
     }
 }
 
-/// Fires `event` at a function as a trigger does: an async invocation through the one admission path, accepted
-/// now and run (with retries) in the background. Returns the invocation's request id.
-pub(crate) async fn fire(state: &Arc<State>, function: &FunctionId, event: Bytes) -> Result<String, Reject> {
+/// Fires `event` at a function (at `qualifier`, `LATEST` when none) as a trigger does: an async invocation
+/// through the one admission path, accepted now and run (with retries) in the background. Returns the
+/// invocation's request id.
+pub(crate) async fn fire(
+    state: &Arc<State>,
+    function: &FunctionId,
+    qualifier: Option<&str>,
+    event: Bytes,
+) -> Result<String, Reject> {
     let route = Route {
         api: function.api(),
         service: function.owner(),
         function: function.name(),
-        qualifier: None,
+        qualifier: qualifier.map(str::to_owned),
         operation: Operation::Invoke,
     };
     let target = route.resolve(state)?;

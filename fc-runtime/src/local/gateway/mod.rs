@@ -68,6 +68,8 @@ enum Auth {
 pub(crate) struct Gateway {
     pub trigger: HttpTrigger,
     pub function: FunctionId,
+    /// The version or alias it invokes (`LATEST` when none).
+    pub qualifier: Option<String>,
     auth: Auth,
 }
 
@@ -92,7 +94,7 @@ impl Gateway {
             }
             HttpAuth::Bearer => Auth::Bearer(BearerAuth::parse(config()?)?),
         };
-        Ok(Gateway { trigger, function, auth })
+        Ok(Gateway { trigger, function, qualifier: None, auth })
     }
 }
 
@@ -245,7 +247,7 @@ async fn answer(
         api: gateway.function.api(),
         service: gateway.function.owner(),
         function: gateway.function.name(),
-        qualifier: None,
+        qualifier: gateway.qualifier.clone(),
         operation: Operation::Invoke,
     };
     let target = route.resolve(state)?;
@@ -269,18 +271,20 @@ async fn answer(
             *response.status_mut() = StatusCode::ACCEPTED;
             Ok(response)
         }
-        Admitted::Ran(exec) => Ok(respond(state, exec, tail).await),
+        Admitted::Ran(exec) => Ok(respond(state, exec, tail, request_id).await),
     }
 }
 
 /// The answer to a run: the function's own (its forbidden headers dropped, its headers within 8 KB, its body
 /// within FC's response limit), or `502 UnhandledInvocationError` when it failed or broke those rules; with the
 /// log's tail when asked for, once the whole answer is in.
-async fn respond(state: &State, exec: Execution, tail: bool) -> WebResponse {
+async fn respond(state: &State, exec: Execution, tail: bool, request_id: &str) -> WebResponse {
     let Execution { outcome, log, .. } = exec;
     let limit = state.limits.max_sync_payload;
     let failed = |failure: Failure| (failed_response(&failure), None);
     let (mut response, logs_copied) = match outcome {
+        // FC's own answer: the function could not run.
+        Err(super::state::Failed::Platform(reject)) => (refuse(reject, request_id), None),
         Err(failure) => failed(failure.failure()),
         Ok(Output::Event(_)) => {
             failed(Failure::new("", "the function answered an HTTP request with an event's result"))

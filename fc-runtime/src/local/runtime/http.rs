@@ -73,7 +73,7 @@ impl RuntimeLink {
         request: crate::function::WebRequest,
         ctx: &Context,
         initialize: bool,
-    ) -> Result<crate::function::WebResponse, Failure> {
+    ) -> Result<crate::function::WebResponse, super::RunFailure> {
         use http_body_util::BodyExt as _;
         let addr = self.ready(ctx, initialize).await?;
         let (mut parts, body) = request.into_parts();
@@ -94,7 +94,7 @@ impl RuntimeLink {
         });
         let response = match client.request(http::Request::from_parts(parts, body)).await {
             Ok(response) => response,
-            Err(e) => return Err(self.lost_http(e.to_string()).await),
+            Err(e) => return Err(self.lost_http(e.to_string()).await.into()),
         };
         let (parts, body) = response.into_parts();
         if protocol::web_failed(&parts.headers) {
@@ -106,7 +106,8 @@ impl RuntimeLink {
             return Err(match body {
                 Ok(body) => Failure::from_body(&body),
                 Err(e) => Failure::new("", format!("the custom runtime's failure body could not be read: {e}")),
-            });
+            }
+            .into());
         }
         // The lines are taken when the body has ended (or was dropped): a streamed answer is not waited for.
         let (link, sink, request_id) = (self.clone(), ctx.log_sink(), ctx.request_id().to_owned());

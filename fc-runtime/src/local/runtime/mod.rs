@@ -259,9 +259,14 @@ impl RuntimeLink {
             *instance = self.fresh();
         }
         if instance.addr.is_none() {
-            self.spawn(&mut instance).await?;
+            self.spawn(&mut instance).await.map_err(|e| e.to_string())?;
         }
         Ok(())
+    }
+
+    /// Remembers how to start the command without starting it: the first invocation starts it (FC's cold start).
+    pub(crate) fn prepare(&self, launch: Launch) {
+        let _ = self.launch.set(launch);
     }
 
     fn program(&self) -> String {
@@ -275,10 +280,11 @@ impl RuntimeLink {
     /// `FC_CUSTOM_LISTEN_PORT` and `FC_SERVER_PORT` — and waits until it is ready as FC's health check decides:
     /// its port accepts connections (or it printed where it listens, as this crate's runtimes do). Its output
     /// goes to the log from the first line on.
-    async fn spawn(&self, instance: &mut Instance) -> Result<(), String> {
+    async fn spawn(&self, instance: &mut Instance) -> Result<(), NotStarted> {
         let Target::Command { program, args, env, dir } = &self.runtime.target else { return Ok(()) };
-        let launch = self.launch.get().ok_or("LocalFc has not started")?;
-        let port = free_port().map_err(|e| format!("no free port for {}: {e}", program.display()))?;
+        let internal = |message: String| NotStarted { code: "InternalServerError", message };
+        let launch = self.launch.get().ok_or_else(|| internal("LocalFc has not started".to_owned()))?;
+        let port = free_port().map_err(|e| internal(format!("no free port for {}: {e}", program.display())))?;
         let mut command = tokio::process::Command::new(program);
         command
             .args(args)
@@ -310,9 +316,11 @@ impl RuntimeLink {
             };
         }
         command.envs(env.iter().map(|(k, v)| (k, v)));
-        let mut child = command.spawn().map_err(|e| format!("could not start {}: {e}", program.display()))?;
-        let pid = child.id().ok_or("the process exited at once")?;
-        let stdout = child.stdout.take().ok_or("no standard output")?;
+        let mut child = command.spawn().map_err(|e| NotStarted::spawn(program, &e))?;
+        let exited_at_once =
+            || NotStarted { code: "CAExited", message: format!("{} exited at once", program.display()) };
+        let pid = child.id().ok_or_else(exited_at_once)?;
+        let stdout = child.stdout.take().ok_or_else(|| internal("no standard output".to_owned()))?;
         if let Some(stderr) = child.stderr.take() {
             tokio::spawn(async move {
                 use std::io::Write as _;
@@ -350,7 +358,10 @@ impl RuntimeLink {
             }
             if let Some(status) = process.exit_status() {
                 self.set_group(None);
-                return Err(format!("{} exited before it listened ({})", program.display(), describe(status)));
+                return Err(NotStarted {
+                    code: "CAExited",
+                    message: format!("{} exited before it listened ({})", program.display(), describe(status)),
+                });
             }
             let local = SocketAddr::from(([127, 0, 0, 1], port));
             if tokio::net::TcpStream::connect(local).await.is_ok() {
@@ -359,11 +370,14 @@ impl RuntimeLink {
             if tokio::time::Instant::now() >= deadline {
                 process.signal_group(SIGKILL);
                 self.set_group(None);
-                return Err(format!(
-                    "{} did not listen on port {port} (FC_CUSTOM_LISTEN_PORT, FC_SERVER_PORT) nor print where it \
-                     listens (`… listening on ADDR`) within {wait:?}; CustomRuntime::startup_timeout sets the wait",
-                    program.display()
-                ));
+                return Err(NotStarted {
+                    code: "FunctionNotStarted",
+                    message: format!(
+                        "{} did not listen on port {port} (FC_CUSTOM_LISTEN_PORT, FC_SERVER_PORT) nor print where it \
+                         listens (`… listening on ADDR`) within {wait:?}; CustomRuntime::startup_timeout sets the wait",
+                        program.display()
+                    ),
+                });
             }
             tokio::select! {
                 _ = listening.changed() => {}
@@ -378,7 +392,7 @@ impl RuntimeLink {
 
     /// The instance's address, started again when its process exited, and initialized first when `initialize`
     /// is asked for (the hook's lines going to `ctx`'s log): what FC does before it forwards an invocation.
-    async fn ready(&self, ctx: &Context, initialize: bool) -> Result<SocketAddr, Failure> {
+    async fn ready(&self, ctx: &Context, initialize: bool) -> Result<SocketAddr, RunFailure> {
         loop {
             let (addr, generation, initialized) = {
                 let mut instance = self.instance.lock().await;
@@ -388,9 +402,7 @@ impl RuntimeLink {
                     self.set_group(None);
                 }
                 if instance.addr.is_none() {
-                    self.spawn(&mut instance).await.map_err(|reason| {
-                        Failure::new("", format!("the custom runtime could not be started: {reason}"))
-                    })?;
+                    self.spawn(&mut instance).await.map_err(RunFailure::NotStarted)?;
                 }
                 (instance.addr.expect("started above"), instance.generation, instance.initialized)
             };
@@ -409,7 +421,7 @@ impl RuntimeLink {
                     // No lock on the instance while the runtime runs its initializer (in which it may die).
                     self.call(addr, Call::Hook(Lifecycle::Initialize), Bytes::new(), ctx)
                         .await
-                        .map_err(RunFailure::into_failure)?;
+                        .map_err(|failed| RunFailure::Function(failed.into_failure()))?;
                     let mut instance = self.instance.lock().await;
                     if instance.generation == generation {
                         instance.initialized = true;
@@ -540,12 +552,49 @@ impl RuntimeLink {
     }
 }
 
-/// Why a call to a runtime failed: the function failed (its failure, or the process died), or its answer is over
-/// FC's response limit (read no further).
+/// Why a call to a runtime failed: the function failed (its failure, or the process died), its answer is over
+/// FC's response limit (read no further), or its instance could not be started.
 #[derive(Debug)]
 pub(crate) enum RunFailure {
     Function(Failure),
     TooLarge(usize),
+    NotStarted(NotStarted),
+}
+
+/// Why an instance could not be started, as FC reports it (HTTP 412): `CAFileNotFound` (the command does not
+/// exist), `CAFilePermission` (it is not executable), `CAExited` (it exited before it listened),
+/// `FunctionNotStarted` (it did not listen in time).
+#[derive(Debug, Clone)]
+pub(crate) struct NotStarted {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl NotStarted {
+    /// A command the system could not start.
+    fn spawn(program: &std::path::Path, e: &std::io::Error) -> Self {
+        let shown = program.display();
+        match e.kind() {
+            std::io::ErrorKind::NotFound => NotStarted {
+                code: "CAFileNotFound",
+                message: format!(
+                    "{shown} does not exist: a custom runtime starts `bootstrap` in the code directory unless \
+                     customRuntimeConfig.command names another file"
+                ),
+            },
+            std::io::ErrorKind::PermissionDenied => NotStarted {
+                code: "CAFilePermission",
+                message: format!("{shown} is not executable (a zip keeps each entry's Unix mode: give it 0755)"),
+            },
+            _ => NotStarted { code: "CAExited", message: format!("could not start {shown}: {e}") },
+        }
+    }
+}
+
+impl std::fmt::Display for NotStarted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
 }
 
 impl RunFailure {
@@ -553,6 +602,7 @@ impl RunFailure {
     pub(crate) fn into_failure(self) -> Failure {
         match self {
             RunFailure::Function(failure) => failure,
+            RunFailure::NotStarted(not) => Failure::new(not.code, not.message),
             too_large => Failure::new("BadResponse", too_large.to_string()),
         }
     }
@@ -569,6 +619,7 @@ impl std::fmt::Display for RunFailure {
         match self {
             RunFailure::Function(failure) => failure.fmt(f),
             RunFailure::TooLarge(max) => write!(f, "the function's answer is over FC's {max} byte response limit"),
+            RunFailure::NotStarted(not) => not.fmt(f),
         }
     }
 }
