@@ -336,3 +336,16 @@ pub fn newest_glibc(elf: &[u8]) -> Result<Option<(u32, u32)>, String> {
     }
     Ok(newest)
 }
+
+/// The zip of the Python custom runtime in `tests/sdk/python_function` (a function not written in Rust), saying
+/// `version` when invoked; with a `bootstrap` that starts it unless `bootstrap` is false.
+pub fn python_function_zip(version: &str, bootstrap: bool) -> Vec<u8> {
+    let mut package = fc_runtime::manage::CodePackage::new()
+        .file("server.py", include_bytes!("sdk/python_function/server.py").to_vec())
+        .file("VERSION", version.as_bytes().to_vec());
+    if bootstrap {
+        package =
+            package.executable("bootstrap", b"#!/bin/sh\nexec python3 \"$(dirname \"$0\")/server.py\"\n".to_vec());
+    }
+    package.finish().expect("the package's paths are fine")
+}

@@ -23,8 +23,13 @@ pub mod aliases;
 pub mod async_config;
 pub mod concurrency;
 pub mod functions;
+#[cfg(feature = "package")]
+mod package;
 pub mod triggers;
 pub mod versions;
+
+#[cfg(feature = "package")]
+pub use package::CodePackage;
 
 use http::Method;
 use tracing::Instrument as _;
