@@ -349,3 +349,24 @@ pub fn python_function_zip(version: &str, bootstrap: bool) -> Vec<u8> {
     }
     package.finish().expect("the package's paths are fine")
 }
+
+/// The official Node packages the tests run against (the same pins as `.ci/run`).
+pub const NODE_PACKAGES: &[&str] = &["@alicloud/fc2@2.6.6", "@alicloud/fc20230330@4.7.6"];
+
+/// The `node_modules` directory holding the official Node SDKs (`target/node-sdk`), installed there with npm first
+/// if they are missing.
+pub fn node_modules() -> std::path::PathBuf {
+    use std::process::Command;
+    let prefix = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/node-sdk");
+    let modules = prefix.join("node_modules");
+    if !modules.join("@alicloud/fc20230330").is_dir() || !modules.join("@alicloud/fc2").is_dir() {
+        let ok = Command::new("npm")
+            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .args(NODE_PACKAGES)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "could not install the official Node SDKs into {} (npm is required)", prefix.display());
+    }
+    modules
+}

@@ -256,8 +256,90 @@ fn the_official_acs3_signer_accepts_the_clients_fc3_requests() {
                     Err(e) => panic!("{name}: the official signer refused: {e}"),
                 }
             }
+            management_calls_are_signed_as_the_official_signer_signs(client, name).await;
         }
     });
+}
+
+/// Every kind of management call (POST, GET with a query, PUT, DELETE; bodies with floats, Base64 and JSON text)
+/// signed by the client, checked by the official signer (which echoes the body back, so JSON calls decode).
+async fn management_calls_are_signed_as_the_official_signer_signs(client: &fc_runtime::Client, name: &str) {
+    use fc_runtime::manage::aliases::CreateAliasInput;
+    use fc_runtime::manage::async_config::PutAsyncInvokeConfigInput;
+    use fc_runtime::manage::functions::{CreateFunctionInput, UpdateFunctionInput};
+    use fc_runtime::manage::triggers::{CreateTriggerInput, HttpTriggerConfig, TriggerConfig};
+    use fc_runtime::manage::{ListOptions, versions::Direction};
+    fn refused<T>(name: &str, call: &str, e: fc_runtime::FcError) -> T {
+        panic!("{name}: {call}: the official signer refused: {e}")
+    }
+    let zip = support::python_function_zip("v1", true);
+    let created =
+        client.create_function(&CreateFunctionInput::new("my_func-2", "custom.debian12").zip(&zip).timeout(9)).await;
+    assert_eq!(created.unwrap_or_else(|e| refused(name, "create", e)).settings.timeout, Some(9));
+    client.get_function("my_func-2", Some("prod")).await.unwrap_or_else(|e| refused(name, "get", e));
+    let update = UpdateFunctionInput::new().environment("ÄÖ", "é ü").description("a b~*+/");
+    client.update_function("my_func-2", &update).await.unwrap_or_else(|e| refused(name, "update", e));
+    let options = ListOptions::new().prefix("a b~*+/é").limit(7).next_token("MTIz+/=");
+    client.list_functions(&options).await.unwrap_or_else(|e| refused(name, "list", e));
+    client
+        .list_function_versions("f", &options, Some(Direction::Forward))
+        .await
+        .unwrap_or_else(|e| refused(name, "versions", e));
+    client.publish_function_version("f", Some("first")).await.unwrap_or_else(|e| refused(name, "publish", e));
+    client
+        .create_alias("f", &CreateAliasInput::new("prod", "1").weight("2", 0.35))
+        .await
+        .unwrap_or_else(|e| refused(name, "alias", e));
+    let trigger = CreateTriggerInput::new("web", TriggerConfig::Http(HttpTriggerConfig::new("anonymous", ["GET"])));
+    client.create_trigger("f", &trigger).await.unwrap_or_else(|e| refused(name, "trigger", e));
+    client.delete_trigger("f", "web").await.unwrap_or_else(|e| refused(name, "delete trigger", e));
+    let config = PutAsyncInvokeConfigInput::new().retries(0).on_failure("acs:fc:cn-hangzhou::functions/sink");
+    client.put_async_invoke_config("f", Some("prod"), &config).await.unwrap_or_else(|e| refused(name, "async", e));
+    client
+        .list_async_invoke_configs(Some("f"), &ListOptions::new())
+        .await
+        .unwrap_or_else(|e| refused(name, "configs", e));
+    client.delete_async_invoke_config("f", Some("1")).await.unwrap_or_else(|e| refused(name, "delete async", e));
+    client.put_concurrency_config("f", 3).await.unwrap_or_else(|e| refused(name, "concurrency", e));
+    client.get_function_code("f", None).await.unwrap_or_else(|e| refused(name, "code", e));
+    client.delete_function_version("f", "1").await.unwrap_or_else(|e| refused(name, "delete version", e));
+    client.delete_function("my_func-2").await.unwrap_or_else(|e| refused(name, "delete", e));
+}
+
+/// The official FC 3.0 Python SDK manages functions on the `local_fc` example: every management operation, with
+/// a function whose runtime is written in Python.
+#[test]
+fn official_fc3_python_sdk_manages_functions_on_local_fc() {
+    let python = sdk_python();
+    let (_server, endpoint) = start_local_fc(&["--addr", "127.0.0.1:0"]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("sdk/conformance_manage.py");
+    let out = Command::new(python).arg(script).arg(&endpoint).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(out.status.success(), "management conformance failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("sdk manage conformance: 13 passed, 0 failed"), "{stdout}");
+}
+
+/// The official FC 3.0 Node SDK does the same, unchanged.
+#[test]
+fn official_fc3_node_sdk_manages_functions_on_local_fc() {
+    let modules = support::node_modules();
+    let (_server, endpoint) = start_local_fc(&["--addr", "127.0.0.1:0"]);
+    let zips = std::env::temp_dir().join(format!("fc-node-zips-{}", std::process::id()));
+    std::fs::create_dir_all(&zips).unwrap();
+    std::fs::write(zips.join("v1.zip"), support::python_function_zip("v1", true)).unwrap();
+    std::fs::write(zips.join("v2.zip"), support::python_function_zip("v2", true)).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("sdk/conformance_manage.js");
+    let out = Command::new("node").env("NODE_PATH", &modules).arg(script).arg(&endpoint).arg(&zips).output().unwrap();
+    let _ = std::fs::remove_dir_all(&zips);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "Node management conformance failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("node sdk manage conformance: 6 passed, 0 failed"), "{stdout}");
 }
 
 /// `local_fc --function-command`: the `function` example served as a custom runtime, called by the official

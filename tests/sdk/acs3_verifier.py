@@ -61,7 +61,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(out)
 
-    do_GET = do_POST = do_PUT = handle_one
+    do_GET = do_POST = do_PUT = do_DELETE = handle_one
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -65,6 +65,18 @@ pub(crate) fn header_value(field: InputField, value: &str) -> Result<(), FcError
     }
 }
 
+/// A query parameter's value: anything percent-encoding carries, but no control character and at most 1024 bytes
+/// (a prefix, a page token).
+pub(crate) fn query_value(field: InputField, value: &str) -> Result<(), FcError> {
+    if value.len() > 1024 {
+        return Err(FcError::invalid_input(field, format!("is {} bytes, over 1024", value.len())));
+    }
+    match value.char_indices().find(|(_, c)| c.is_control()) {
+        Some((at, _)) => Err(FcError::invalid_input(field, format!("contains a control character at position {at}"))),
+        None => Ok(()),
+    }
+}
+
 pub(crate) fn fc3_function(value: &str) -> Result<(), FcError> {
     names::check_fc3_function(value).map_err(|e| name_error(InputField::FunctionName, value, e))
 }

@@ -241,13 +241,16 @@ pub(crate) struct TriggerRecord {
     pub json: serde_json::Map<String, serde_json::Value>,
     /// An HTTP trigger's gateway and where it listens.
     pub http: Option<(Arc<super::gateway::Gateway>, String)>,
-    pub task: Option<tokio::task::AbortHandle>,
+    pub task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for TriggerRecord {
     fn drop(&mut self) {
         if let Some(task) = &self.task {
             task.abort();
+        }
+        if let Some((gateway, _)) = &self.http {
+            gateway.retired.store(true, Ordering::SeqCst);
         }
     }
 }

@@ -103,11 +103,11 @@ impl ListOptions {
             query.push(("limit", limit.to_string()));
         }
         if let Some(token) = self.next_token.as_deref().filter(|t| !t.is_empty()) {
-            validate::header_value(InputField::NextToken, token)?;
+            validate::query_value(InputField::NextToken, token)?;
             query.push(("nextToken", token.to_owned()));
         }
         if with_prefix && let Some(prefix) = &self.prefix {
-            validate::header_value(InputField::Setting, prefix)?;
+            validate::query_value(InputField::Setting, prefix)?;
             query.push(("prefix", prefix.clone()));
         }
         Ok(query)

@@ -70,6 +70,8 @@ pub(crate) struct Gateway {
     pub function: FunctionId,
     /// The version or alias it invokes (`LATEST` when none).
     pub qualifier: Option<String>,
+    /// Set when the trigger is deleted: connections still open get FC's 404 and are closed.
+    pub retired: std::sync::atomic::AtomicBool,
     auth: Auth,
 }
 
@@ -94,7 +96,7 @@ impl Gateway {
             }
             HttpAuth::Bearer => Auth::Bearer(BearerAuth::parse(config()?)?),
         };
-        Ok(Gateway { trigger, function, qualifier: None, auth })
+        Ok(Gateway { trigger, function, qualifier: None, retired: Default::default(), auth })
     }
 }
 
@@ -134,6 +136,13 @@ fn refuse(reject: Reject, request_id: &str) -> WebResponse {
 
 async fn handle(state: &Arc<State>, gateway: &Gateway, req: Request<Incoming>) -> Result<WebResponse, Dropped> {
     let request_id = state.request_id();
+    if gateway.retired.load(std::sync::atomic::Ordering::SeqCst) {
+        let reject =
+            Reject::new(404, "TriggerNotFound", format!("HTTP trigger {:?} was deleted", gateway.trigger.name));
+        let mut response = refuse(reject, &request_id);
+        response.headers_mut().insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+        return Ok(response);
+    }
     match answer(state, gateway, req, &request_id).await {
         Ok(mut response) => {
             if let Ok(id) = HeaderValue::from_str(&request_id) {

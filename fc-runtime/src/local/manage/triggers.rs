@@ -82,7 +82,7 @@ async fn start(
     qualifier: &str,
     config: &Value,
     port: Option<u16>,
-) -> Result<(Option<(Arc<Gateway>, String)>, Option<tokio::task::AbortHandle>), Reject> {
+) -> Result<(Option<(Arc<Gateway>, String)>, Option<tokio::task::JoinHandle<()>>), Reject> {
     match kind {
         "http" => {
             let trigger = http_trigger(name, config)?;
@@ -105,7 +105,7 @@ async fn start(
                 gateway.clone(),
                 state.stopping.clone(),
             ));
-            Ok((Some((gateway, url)), Some(task.abort_handle())))
+            Ok((Some((gateway, url)), Some(task)))
         }
         "timer" => {
             let cron = config
@@ -117,7 +117,7 @@ async fn start(
             let trigger = TimerTrigger::new(name, cron).payload(payload).enabled(enabled);
             let mut timer = Timer::new(FunctionId::fc3(function), trigger).map_err(invalid)?;
             timer.qualifier = Some(qualifier.to_owned());
-            Ok((None, Some(tokio::spawn(timer.run(state.clone())).abort_handle())))
+            Ok((None, Some(tokio::spawn(timer.run(state.clone())))))
         }
         _ => Ok((None, None)),
     }
@@ -263,17 +263,23 @@ pub(super) async fn update(
     })?;
     // Checked before the running trigger stops, so that a refused update changes nothing.
     if kind == "http" {
-        http_trigger(trigger, &config)?;
         Gateway::new(http_trigger(trigger, &config)?, FunctionId::fc3(function)).map_err(invalid)?;
     }
     if kind == "timer" {
         let cron = config.get("cronExpression").and_then(Value::as_str).unwrap_or_default();
         crate::local::triggers::Schedule::parse(cron).map_err(invalid)?;
     }
-    // The old listener goes first, so that the new one can take its port.
+    // The old listener goes first (its accept loop ended, its socket closed), so that the new one can take its
+    // port.
     let old = with_service_mut(state, function, |service| Ok(service.triggers.remove(trigger)))?;
-    drop(old);
-    tokio::task::yield_now().await;
+    if let Some(mut record) = old {
+        // Connections already open keep the old settings until they close; new ones get the new.
+        record.http = None;
+        if let Some(task) = record.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
     let (http, task) = start(state, function, trigger, &kind, &qualifier, &config, port).await?;
     json.insert("lastModifiedTime".into(), rfc3339_now().into());
     let record = TriggerRecord { json, http, task };
