@@ -387,3 +387,41 @@ async fn an_update_replaces_the_running_instance() {
     assert_eq!(body["env"], "1024");
     fc.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_state_directory_keeps_what_was_deployed_across_a_restart() {
+    let dir = std::env::temp_dir().join(format!("localfc-state-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (url, checksum) = {
+        let fc = LocalFc::builder().state_dir(&dir).start().await.unwrap();
+        let client = fc.client();
+        let created = deploy(&client, "kept", "v1").await;
+        client.publish_function_version("kept", None).await.unwrap();
+        client.update_function("kept", &UpdateFunctionInput::new().zip(python_function_zip("v2", true))).await.unwrap();
+        client.create_alias("kept", &CreateAliasInput::new("prod", "1")).await.unwrap();
+        client.put_concurrency_config("kept", 5).await.unwrap();
+        client
+            .put_async_invoke_config("kept", Some("prod"), &PutAsyncInvokeConfigInput::new().retries(0))
+            .await
+            .unwrap();
+        let http = TriggerConfig::Http(HttpTriggerConfig::new("anonymous", ["GET"]));
+        let trigger =
+            client.create_trigger("kept", &CreateTriggerInput::new("web", http).qualifier("prod")).await.unwrap();
+        fc.shutdown().await;
+        (trigger.http_trigger.unwrap().url_internet.unwrap(), created.code_checksum)
+    };
+    let fc = LocalFc::builder().state_dir(&dir).start().await.unwrap();
+    let client = fc.client();
+    assert_eq!(call(&client, "kept", None, "x").await["version"], "v2");
+    assert_eq!(call(&client, "kept", Some("prod"), "x").await["version"], "v1");
+    let v1 = client.get_function("kept", Some("1")).await.unwrap();
+    assert_eq!(v1.code_checksum, checksum);
+    assert_eq!(client.get_concurrency_config("kept").await.unwrap().reserved_concurrency, Some(5));
+    assert_eq!(client.get_async_invoke_config("kept", Some("prod")).await.unwrap().max_async_retry_attempts, Some(0));
+    assert_eq!(fc.http_trigger_url("kept").as_deref(), Some(url.as_str()), "the same port when it is free");
+    let page = reqwest::get(format!("{url}/")).await.unwrap().bytes().await.unwrap();
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&page).unwrap()["version"], "v1");
+    assert_eq!(client.publish_function_version("kept", None).await.unwrap().version_id.as_deref(), Some("2"));
+    fc.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --example local_fc -- --addr 127.0.0.1:9000 [--access-key-id ID --access-key-secret SECRET] [--account-id N]
 //!     [--function-command PATH [--function-service NAME] [--functions a,b,…]] [--timer EXPRESSION|off]
+//!     [--state-dir DIR]
 //! cargo run --example local_fc -- fire --endpoint URL [--access-key-id ID --access-key-secret SECRET] [--fc3]
 //!     SOURCE FILE SERVICE/FUNCTION
 //! ```
@@ -20,6 +21,10 @@
 //! http_trigger` does with `FC_HTTP_TRIGGER_URL`). Each trigger listens on its own loopback port; at start one
 //! line per trigger says where: `http-trigger FUNCTION URL auth=function`.
 //!
+//! FC 3.0's management API is served on the same port: any official SDK or tool (and `cargo run --example
+//! manage`) can create functions from a zip, publish versions, move aliases, add triggers. With `--state-dir DIR`,
+//! what it deployed survives a restart with the same directory.
+//!
 //! With `--function-command target/debug/examples/function`, the functions of the `function` example (by default
 //! every function of the `Demo` trait, `DemoServer::FUNCTIONS`) are also served in the FC 2.0 service `custom` (`--function-service`),
 //! each invocation forwarded to that process over FC's custom-runtime protocol; the same process serves the demo
@@ -35,7 +40,7 @@ use fc_runtime::local::{
 
 const USAGE: &str = "usage: local_fc [--addr HOST:PORT] [--access-key-id ID] [--access-key-secret SECRET] \
                      [--account-id ID] [--function-command PATH [--function-service NAME] [--functions a,b,...]] \
-                     [--timer EXPRESSION|off]\n       local_fc fire --endpoint URL [--access-key-id ID] \
+                     [--timer EXPRESSION|off] [--state-dir DIR]\n       local_fc fire --endpoint URL [--access-key-id ID] \
                      [--access-key-secret SECRET] [--fc3] SOURCE FILE SERVICE/FUNCTION";
 
 struct Args {
@@ -47,6 +52,7 @@ struct Args {
     function_service: String,
     functions: String,
     timer: Option<String>,
+    state_dir: Option<std::path::PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -60,6 +66,7 @@ fn parse_args() -> Result<Args, String> {
         function_service: "custom".to_owned(),
         functions: <examples::DemoFunctions as examples::DemoServer>::FUNCTIONS.join(","),
         timer: Some("@every 1m".to_owned()),
+        state_dir: None,
     };
     let mut parser = lexopt::Parser::from_env();
     let parsed = (|| -> Result<(), lexopt::Error> {
@@ -72,6 +79,7 @@ fn parse_args() -> Result<Args, String> {
                 Long("function-command") => args.function_command = Some(parser.value()?.into()),
                 Long("function-service") => args.function_service = parser.value()?.string()?,
                 Long("functions") => args.functions = parser.value()?.string()?,
+                Long("state-dir") => args.state_dir = Some(parser.value()?.into()),
                 Long("timer") => {
                     let expression = parser.value()?.string()?;
                     args.timer = (expression != "off").then_some(expression);
@@ -218,6 +226,9 @@ async fn main() -> ExitCode {
         if args.function_command.is_some() && args.functions.split(',').any(|n| n.trim() == "on_timer") {
             builder = builder.timer_trigger((args.function_service.as_str(), "on_timer"), timer());
         }
+    }
+    if let Some(dir) = &args.state_dir {
+        builder = builder.state_dir(dir);
     }
     let fc = match builder.start().await {
         Ok(fc) => fc,

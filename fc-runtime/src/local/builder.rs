@@ -389,8 +389,7 @@ impl LocalFcBuilder {
             region: self.region.clone(),
             max_response: self.limits.max_sync_payload,
         };
-        let code_root = self.state_dir.as_ref().map(|dir| dir.join("code"));
-        let deploy = super::manage::Deploy::new(code_root, launch.clone())
+        let deploy = super::manage::Deploy::new(self.state_dir.clone(), launch.clone())
             .map_err(|source| StartError::StateDir { dir: self.state_dir.clone().unwrap_or_default(), source })?;
         let (shutdown, watch) = tokio::sync::watch::channel(false);
         let state = Arc::new(State {
@@ -443,6 +442,10 @@ impl LocalFcBuilder {
         for link in runtimes {
             link.start(launch.clone()).await.map_err(|reason| StartError::Runtime { reason })?;
         }
+        super::manage::persist::restore(&fc.state).await.map_err(|reason| StartError::StateDir {
+            dir: self.state_dir.clone().unwrap_or_default(),
+            source: io::Error::other(reason),
+        })?;
         Ok(fc)
     }
 }

@@ -200,7 +200,13 @@ fn config_of(settings: &Map<String, Value>) -> FunctionConfig {
 
 /// A new `Function` for `name`: its host built from its code and settings, sharing `tally` with what it
 /// replaces.
-fn build(state: &State, name: &str, settings: Map<String, Value>, code: Option<&Code>, tally: Arc<Tally>) -> Function {
+pub(super) fn build(
+    state: &State,
+    name: &str,
+    settings: Map<String, Value>,
+    code: Option<&Code>,
+    tally: Arc<Tally>,
+) -> Function {
     let instance_id = format!("c-{}", &state.deploy.id(state.seed)[..18].replace('-', ""));
     let host = code::host(state, name, &settings, code, &instance_id);
     Function {

@@ -37,6 +37,8 @@ pub(crate) struct Deploy {
     pub root: PathBuf,
     /// The temporary directory `root` is in when no state directory was given: removed with `LocalFc`.
     _temporary: Option<tempfile::TempDir>,
+    /// `state.json` in the state directory, when `LocalFc` keeps its state.
+    pub state_file: Option<PathBuf>,
     pub launch: Launch,
     /// Held by every write for its whole length.
     pub writing: tokio::sync::Mutex<()>,
@@ -44,19 +46,28 @@ pub(crate) struct Deploy {
 }
 
 impl Deploy {
-    /// Code goes under `root`, or a temporary directory removed with `LocalFc` when `None`.
-    pub(crate) fn new(root: Option<PathBuf>, launch: Launch) -> std::io::Result<Self> {
-        let (root, temporary) = match root {
-            Some(root) => {
+    /// Code goes under `{state_dir}/code` (and the state in `{state_dir}/state.json`), or in a temporary
+    /// directory removed with `LocalFc` when there is no state directory.
+    pub(crate) fn new(state_dir: Option<PathBuf>, launch: Launch) -> std::io::Result<Self> {
+        let (root, temporary, state_file) = match state_dir {
+            Some(dir) => {
+                let root = dir.join("code");
                 std::fs::create_dir_all(&root)?;
-                (root, None)
+                (root, None, Some(dir.join("state.json")))
             }
             None => {
                 let temporary = tempfile::Builder::new().prefix("localfc-code-").tempdir()?;
-                (temporary.path().to_path_buf(), Some(temporary))
+                (temporary.path().to_path_buf(), Some(temporary), None)
             }
         };
-        Ok(Deploy { root, _temporary: temporary, launch, writing: tokio::sync::Mutex::new(()), ids: AtomicU64::new(1) })
+        Ok(Deploy {
+            root,
+            _temporary: temporary,
+            state_file,
+            launch,
+            writing: tokio::sync::Mutex::new(()),
+            ids: AtomicU64::new(1),
+        })
     }
 
     /// A fresh uuid-shaped id (`functionId`, `triggerId`).

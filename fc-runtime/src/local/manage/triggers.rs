@@ -74,7 +74,7 @@ fn http_trigger(name: &str, config: &Value) -> Result<HttpTrigger, Reject> {
 
 /// What runs a trigger: an HTTP trigger's listener (on `port` again when it had one), a timer's task; nothing for
 /// the other types.
-async fn start(
+pub(super) async fn start(
     state: &Arc<State>,
     function: &str,
     name: &str,
