@@ -50,6 +50,23 @@ fn quickstart_fc3() {
 }
 
 #[test]
+fn manage_deploys_versions_aliases_and_cleans_up() {
+    run_example(
+        "manage",
+        &[
+            "using an embedded LocalFc",
+            "created manage-demo: state Active",
+            "LATEST -> Hello, Rust! (code v1) [version LATEST]",
+            "published version 1",
+            "LATEST -> Hello, Rust! (code v2) [version LATEST]",
+            "prod   -> Hello, Rust! (code v1) [version 1]",
+            "20 calls to prod -> version 1: 18, version 2: 2",
+            "cleaned up: alias, versions and manage-demo deleted",
+        ],
+    );
+}
+
+#[test]
 fn quickstart() {
     run_example(
         "quickstart",
