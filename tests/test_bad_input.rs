@@ -900,3 +900,177 @@ async fn every_bad_input_gets_its_exact_error() {
     assert_eq!(fc.requests(("demo", "echo")), 0, "no refused request reached the server");
     assert_eq!(fc.executions("web"), 6, "only the six calls the trigger let through ran the function");
 }
+
+/// The management API's bad input, one table: names, sizes, weights, settings and ranges are refused before
+/// anything is sent (`InvalidInput`); what only the service can know (a version,
+/// an alias or a trigger that does not exist, a qualifier nothing names, a package that climbs out of its
+/// directory) comes back as FC's error. Nothing refused is created.
+#[tokio::test]
+async fn every_bad_management_input_gets_its_exact_error() {
+    use fc_runtime::manage::aliases::{CreateAliasInput, UpdateAliasInput};
+    use fc_runtime::manage::async_config::PutAsyncInvokeConfigInput;
+    use fc_runtime::manage::functions::{CreateFunctionInput, UpdateFunctionInput};
+    use fc_runtime::manage::triggers::{CreateTriggerInput, HttpTriggerConfig, TimerTriggerConfig, TriggerConfig};
+    use fc_runtime::manage::{CodePackage, ListOptions, MAX_DIRECT_CODE};
+    let fc = LocalFc::builder().start().await.unwrap();
+    let client = fc.client();
+    let zip = CodePackage::new().file("index.py", b"x".to_vec()).finish().unwrap();
+    client.create_function(&CreateFunctionInput::new("f", "python3.10").zip(&zip)).await.unwrap();
+    client.publish_function_version("f", None).await.unwrap();
+    client.create_alias("f", &CreateAliasInput::new("prod", "1")).await.unwrap();
+    let c = move || client.clone();
+    let http =
+        |auth: &str, methods: &[&str]| TriggerConfig::Http(HttpTriggerConfig::new(auth, methods.iter().copied()));
+    // A zip whose one entry climbs out: CodePackage refuses to write one, so the bytes are patched.
+    let escaping = {
+        let mut bytes = CodePackage::new().file("ok.txt", b"x".to_vec()).finish().unwrap();
+        while let Some(at) = bytes.windows(6).position(|w| w == b"ok.txt") {
+            bytes[at..at + 6].copy_from_slice(b"../../");
+        }
+        bytes
+    };
+    let not_found = |code: &str| Service(404, ErrorCode::from(code));
+
+    use Expect::*;
+    let cases = vec![
+        case("function name too long", Invalid("function name"), "64", {
+            let c = c();
+            async move { c.create_function(&CreateFunctionInput::new("f".repeat(65), "custom")).await.map(drop) }
+        }),
+        case("function name with a dot", Invalid("function name"), "a.b", {
+            let c = c();
+            async move { c.get_function("a.b", None).await.map(drop) }
+        }),
+        case("zip over FC's 100 MB", Invalid("code"), "limit on code sent directly", {
+            let c = c();
+            let big = vec![0u8; MAX_DIRECT_CODE + 1];
+            async move { c.create_function(&CreateFunctionInput::new("big", "custom").zip(big)).await.map(drop) }
+        }),
+        case("timeout of 0", Invalid("setting"), "timeout 0", {
+            let c = c();
+            async move { c.update_function("f", &UpdateFunctionInput::new().timeout(0)).await.map(drop) }
+        }),
+        case("memory not a multiple of 64", Invalid("setting"), "memorySize 130", {
+            let c = c();
+            async move { c.update_function("f", &UpdateFunctionInput::new().memory_size(130)).await.map(drop) }
+        }),
+        case("alias named LATEST", Invalid("alias name"), "LATEST", {
+            let c = c();
+            async move { c.create_alias("f", &CreateAliasInput::new("LATEST", "1")).await.map(drop) }
+        }),
+        case("alias name starting with a digit", Invalid("alias name"), "1st", {
+            let c = c();
+            async move { c.get_alias("f", "1st").await.map(drop) }
+        }),
+        case("weight above 1", Invalid("setting"), "1.5", {
+            let c = c();
+            async move { c.create_alias("f", &CreateAliasInput::new("a", "1").weight("2", 1.5)).await.map(drop) }
+        }),
+        case("negative weight", Invalid("setting"), "-0.1", {
+            let c = c();
+            async move { c.create_alias("f", &CreateAliasInput::new("a", "1").weight("2", -0.1)).await.map(drop) }
+        }),
+        case("weight on the alias's own version", Invalid("setting"), "the alias's own version", {
+            let c = c();
+            async move { c.update_alias("f", "prod", &UpdateAliasInput::version("1").weight("1", 0.5)).await.map(drop) }
+        }),
+        case("version id not a number", Invalid("version id"), "v1", {
+            let c = c();
+            async move { c.delete_function_version("f", "v1").await.map(drop) }
+        }),
+        case("trigger name with a space", Invalid("trigger name"), "my trigger", {
+            let c = c();
+            let input = CreateTriggerInput::new("my trigger", http("anonymous", &["GET"]));
+            async move { c.create_trigger("f", &input).await.map(drop) }
+        }),
+        case("HTTP trigger method FC lacks", Invalid("setting"), "TRACE", {
+            let c = c();
+            let input = CreateTriggerInput::new("t", http("anonymous", &["TRACE"]));
+            async move { c.create_trigger("f", &input).await.map(drop) }
+        }),
+        case("JWT trigger without its config", Invalid("setting"), "authConfig", {
+            let c = c();
+            let input = CreateTriggerInput::new("t", http("jwt", &["GET"]));
+            async move { c.create_trigger("f", &input).await.map(drop) }
+        }),
+        case("retries over 8", Invalid("setting"), "maxAsyncRetryAttempts 9", {
+            let c = c();
+            async move { c.put_async_invoke_config("f", None, &PutAsyncInvokeConfigInput::new().retries(9)).await.map(drop) }
+        }),
+        case("destination not an ARN", Invalid("setting"), "not an ARN", {
+            let c = c();
+            let input = PutAsyncInvokeConfigInput::new().on_success("https://example.invalid/hook");
+            async move { c.put_async_invoke_config("f", None, &input).await.map(drop) }
+        }),
+        case("page size of 0", Invalid("limit"), "between 1 and 100", {
+            let c = c();
+            async move { c.list_functions(&ListOptions::new().limit(0)).await.map(drop) }
+        }),
+        case("page token with a newline", Invalid("nextToken"), "control character", {
+            let c = c();
+            async move { c.list_functions(&ListOptions::new().next_token("a\nb")).await.map(drop) }
+        }),
+        case("qualifier with a slash", Invalid("qualifier"), "a/b", {
+            let c = c();
+            async move { c.get_function("f", Some("a/b")).await.map(drop) }
+        }),
+        // What only the service knows.
+        case("unknown alias as a qualifier", not_found("AliasNotFound"), "staging", {
+            let c = c();
+            async move { c.get_function("f", Some("staging")).await.map(drop) }
+        }),
+        case("unknown version as a qualifier", not_found("VersionNotFound"), "\"7\"", {
+            let c = c();
+            async move { c.get_function_code("f", Some("7")).await.map(drop) }
+        }),
+        case("alias on an unpublished version", not_found("VersionNotFound"), "\"9\"", {
+            let c = c();
+            async move { c.create_alias("f", &CreateAliasInput::new("next", "9")).await.map(drop) }
+        }),
+        case("trigger on an unknown qualifier", not_found("AliasNotFound"), "nightly", {
+            let c = c();
+            let input = CreateTriggerInput::new("t", TriggerConfig::Timer(TimerTriggerConfig::new("@every 1h")))
+                .qualifier("nightly");
+            async move { c.create_trigger("f", &input).await.map(drop) }
+        }),
+        case("timer FC cannot parse", Service(400, ErrorCode::InvalidArgument), "six, seconds first", {
+            let c = c();
+            let input = CreateTriggerInput::new("t", TriggerConfig::Timer(TimerTriggerConfig::new("0/5 * * * *")));
+            async move { c.create_trigger("f", &input).await.map(drop) }
+        }),
+        case("unknown trigger", not_found("TriggerNotFound"), "nope", {
+            let c = c();
+            async move { c.get_trigger("f", "nope").await.map(drop) }
+        }),
+        case("zip entry climbing out", Service(400, ErrorCode::InvalidArgument), "outside the code directory", {
+            let c = c();
+            async move { c.create_function(&CreateFunctionInput::new("evil", "custom").zip(&escaping)).await.map(drop) }
+        }),
+        case("not a zip", Service(400, ErrorCode::InvalidArgument), "not a zip archive", {
+            let c = c();
+            async move { c.update_function("f", &UpdateFunctionInput::new().zip(b"PK but no")).await.map(drop) }
+        }),
+        case("a reserved environment variable", Service(400, ErrorCode::InvalidArgument), "FC_REGION", {
+            let c = c();
+            async move { c.update_function("f", &UpdateFunctionInput::new().environment("FC_REGION", "x")).await.map(drop) }
+        }),
+        case("an unknown runtime", Service(400, ErrorCode::InvalidArgument), "cobol", {
+            let c = c();
+            async move { c.create_function(&CreateFunctionInput::new("g", "cobol").zip(&zip)).await.map(drop) }
+        }),
+    ];
+    let total = cases.len();
+    for Case { name, expect, mentions, run } in cases {
+        match run.await {
+            Ok(()) => panic!("{name}: succeeded, expected {expect:?}"),
+            Err(err) => {
+                assert_eq!(kind_of(&err), expect, "{name}: {err}");
+                let text = format!("{err} {:?}", std::error::Error::source(&err).map(ToString::to_string));
+                assert!(text.contains(mentions), "{name}: {text:?} does not mention {mentions:?}");
+            }
+        }
+    }
+    assert_eq!(total, 29);
+    let names: Vec<_> = fc.client().list_functions(&ListOptions::new()).await.unwrap().items;
+    assert_eq!(names.len(), 1, "nothing refused was created");
+}

@@ -65,12 +65,12 @@ fn server() -> &'static Server {
                 "ClaimPassBy": "header:sub:x-sub,query:name:name,cookie:sub:sub,form:name:name",
             });
             LocalFc::builder()
-                .fc3_function("open", router(), FunctionConfig::default())
-                .fc3_function("signed", router(), FunctionConfig::default())
-                .fc3_function("jwt", router(), FunctionConfig::default())
-                .fc3_http_trigger("open", HttpTrigger::anonymous("open"))
-                .fc3_http_trigger("signed", HttpTrigger::signed("signed"))
-                .fc3_http_trigger("jwt", HttpTrigger::jwt("jwt", jwt.to_string()))
+                .function("open", router(), FunctionConfig::default())
+                .function("signed", router(), FunctionConfig::default())
+                .function("jwt", router(), FunctionConfig::default())
+                .http_trigger("open", HttpTrigger::anonymous("open"))
+                .http_trigger("signed", HttpTrigger::signed("signed"))
+                .http_trigger("jwt", HttpTrigger::jwt("jwt", jwt.to_string()))
                 .limits(fc_runtime::Limits::new(4096, 1024))
                 .start()
                 .await

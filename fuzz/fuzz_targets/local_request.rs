@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use fc_runtime::Limits;
 use fc_runtime::function::{Failure, Router};
-use fc_runtime::local::{FunctionConfig, LocalFc};
+use fc_runtime::local::{FunctionConfig, LocalFc, Namespace};
 use fc_runtime::sign::{SignableRequest, authorization};
 use libfuzzer_sys::fuzz_target;
 use request_text::{Parsed, parse};
@@ -40,15 +40,16 @@ fn server() -> &'static Server {
                     Router::new().bytes("job", |event, _ctx| async move { Ok::<_, Failure>(event) }),
                     FunctionConfig::new().stateful(true).retry_delay(Duration::ZERO),
                 )
-                .versions("svc", 2)
-                .alias("svc", "prod", "1")
-                .fc3_router(Router::new().bytes("echo", |event, _ctx| async move { Ok::<_, Failure>(event) }))
-                .fc3_router_with(
+                .versions(("svc", "echo"), 2)
+                .alias(("svc", "echo"), "prod", "1")
+                .router(Namespace::Fc3, Router::new().bytes("echo", |event, _ctx| async move { Ok::<_, Failure>(event) }))
+                .router_with(
+                    Namespace::Fc3,
                     Router::new().bytes("job", |event, _ctx| async move { Ok::<_, Failure>(event) }),
                     FunctionConfig::new().stateful(true).retry_delay(Duration::ZERO),
                 )
-                .fc3_versions("job", 2)
-                .fc3_alias("job", "prod", "1")
+                .versions("job", 2)
+                .alias("job", "prod", "1")
                 .limits(Limits::new(4096, 1024))
                 .start()
                 .await

@@ -225,28 +225,32 @@ impl From<std::io::Error> for Written {
 }
 
 /// Writes a checked plan into `dir`: directories, then files (never through a symlink: there are none yet), then
-/// the symlinks; at most [`MAX_UNPACKED`] bytes whatever the entries declare.
+/// the symlinks; at most [`MAX_UNPACKED`] bytes whatever the entries declare. An entry that cannot be written (a
+/// file where the package also has a directory, say) refuses the package, naming the entry.
 fn write(dir: &Path, zip: &[u8], planned: &[(Vec<String>, Planned)]) -> Result<(), Written> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).map_err(|e| Written::Refused(e.to_string()))?;
     let place = |path: &[String]| path.iter().fold(dir.to_path_buf(), |p, c| p.join(c));
+    let refused = |path: &[String], e: std::io::Error| {
+        Written::Refused(format!("the entry {:?} cannot be unpacked: {e}", path.join("/")))
+    };
     for (path, what) in planned {
-        match what {
-            Planned::Dir => std::fs::create_dir_all(place(path))?,
+        let made = match what {
+            Planned::Dir => std::fs::create_dir_all(place(path)),
             Planned::File { .. } | Planned::Symlink(_) if path.len() > 1 => {
-                std::fs::create_dir_all(place(&path[..path.len() - 1]))?
+                std::fs::create_dir_all(place(&path[..path.len() - 1]))
             }
-            _ => {}
-        }
+            _ => Ok(()),
+        };
+        made.map_err(|e| refused(path, e))?;
     }
     let mut written: u64 = 0;
     for (path, what) in planned {
         let Planned::File { index, mode } = what else { continue };
         let mut entry = archive.by_index(*index).map_err(|e| Written::Refused(e.to_string()))?;
         let target = place(path);
-        let mut file = std::fs::File::create(&target)?;
+        let mut file = std::fs::File::create(&target).map_err(|e| refused(path, e))?;
         let left = MAX_UNPACKED - written;
-        let copied = std::io::copy(&mut (&mut entry).take(left + 1), &mut file)
-            .map_err(|e| Written::Refused(format!("the entry {:?} cannot be unpacked: {e}", path.join("/"))))?;
+        let copied = std::io::copy(&mut (&mut entry).take(left + 1), &mut file).map_err(|e| refused(path, e))?;
         written += copied;
         if written > MAX_UNPACKED {
             return Err(Written::Refused(format!("the zip unpacks to more than LocalFc's {MAX_UNPACKED} bytes")));
@@ -263,8 +267,7 @@ fn write(dir: &Path, zip: &[u8], planned: &[(Vec<String>, Planned)]) -> Result<(
     for (path, what) in planned {
         let Planned::Symlink(target) = what else { continue };
         #[cfg(unix)]
-        std::os::unix::fs::symlink(target, place(path))
-            .map_err(|e| Written::Refused(format!("the symlink {:?} cannot be made: {e}", path.join("/"))))?;
+        std::os::unix::fs::symlink(target, place(path)).map_err(|e| refused(path, e))?;
         #[cfg(not(unix))]
         let _ = target;
     }
@@ -410,6 +413,9 @@ mod tests {
             assert_eq!(mode & 0o777, 0o755);
         }
         assert_eq!(code.checksum, crate::manage::code_checksum(&zip));
+        let clash = zip_of(&[("a", b"file", None), ("a/b", b"under a file", None)]);
+        let err = unpack(root.path(), "h", &clash).unwrap_err();
+        assert_eq!((err.status, err.code), (400, "InvalidArgument"), "{}", err.message);
         let bad = zip_of(&[("ok.txt", b"fine", None), ("../escape", b"x", None)]);
         assert!(unpack(root.path(), "g", &bad).is_err());
         assert!(!root.path().join("g").exists() || std::fs::read_dir(root.path().join("g")).unwrap().count() == 0);
