@@ -178,7 +178,7 @@ impl Client {
     pub fn aliases<'a>(
         &'a self,
         function: &'a str,
-    ) -> impl futures_util::Stream<Item = Result<Alias, FcError>> + Send + 'a {
+    ) -> impl futures_util::Stream<Item = Result<Alias, FcError>> + Send + Unpin + 'a {
         paged(ListOptions::new(), move |options| async move { self.list_aliases(function, &options).await })
     }
 }

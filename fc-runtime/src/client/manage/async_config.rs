@@ -211,7 +211,7 @@ impl Client {
     pub fn async_invoke_configs<'a>(
         &'a self,
         function: Option<&'a str>,
-    ) -> impl futures_util::Stream<Item = Result<AsyncConfig, FcError>> + Send + 'a {
+    ) -> impl futures_util::Stream<Item = Result<AsyncConfig, FcError>> + Send + Unpin + 'a {
         paged(
             ListOptions::new(),
             move |options| async move { self.list_async_invoke_configs(function, &options).await },

@@ -490,7 +490,7 @@ impl Client {
     pub fn functions(
         &self,
         options: ListOptions,
-    ) -> impl futures_util::Stream<Item = Result<Function, FcError>> + Send + '_ {
+    ) -> impl futures_util::Stream<Item = Result<Function, FcError>> + Send + Unpin + '_ {
         paged(options, move |options| async move { self.list_functions(&options).await })
     }
 

@@ -200,7 +200,7 @@ impl Client {
 fn paged<'a, T, F, Fut>(
     options: ListOptions,
     fetch: F,
-) -> impl futures_util::Stream<Item = Result<T, FcError>> + Send + 'a
+) -> impl futures_util::Stream<Item = Result<T, FcError>> + Send + Unpin + 'a
 where
     T: Send + 'a,
     F: Fn(ListOptions) -> Fut + Send + Sync + 'a,
@@ -220,7 +220,7 @@ where
             }
         }
     });
-    futures_util::StreamExt::flatten(pages)
+    Box::pin(futures_util::StreamExt::flatten(pages))
 }
 
 /// A listing's page as FC writes it: the items under `key`, and `nextToken` (empty or absent on the last page).

@@ -452,7 +452,7 @@ impl Client {
     pub fn triggers<'a>(
         &'a self,
         function: &'a str,
-    ) -> impl futures_util::Stream<Item = Result<Trigger, FcError>> + Send + 'a {
+    ) -> impl futures_util::Stream<Item = Result<Trigger, FcError>> + Send + Unpin + 'a {
         paged(ListOptions::new(), move |options| async move { self.list_triggers(function, &options).await })
     }
 }

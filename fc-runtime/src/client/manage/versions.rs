@@ -72,7 +72,7 @@ impl Client {
     pub fn function_versions<'a>(
         &'a self,
         function: &'a str,
-    ) -> impl futures_util::Stream<Item = Result<Version, FcError>> + Send + 'a {
+    ) -> impl futures_util::Stream<Item = Result<Version, FcError>> + Send + Unpin + 'a {
         paged(
             ListOptions::new(),
             move |options| async move { self.list_function_versions(function, &options, None).await },
