@@ -3,6 +3,7 @@
     sdk_bench.py sign PATH HEADERS_JSON ITERATIONS
     sdk_bench.py sign3 PATH X_ACS_DATE BODY ITERATIONS   (the official FC 3.0 SDK's ACS3 signer)
     sdk_bench.py invoke ENDPOINT CALLS CONCURRENCY EVENT_JSON
+    sdk_bench.py manage ENDPOINT FUNCTION CALLS   (GetFunction with the official FC 3.0 SDK, one call at a time)
 """
 import json
 import sys
@@ -93,9 +94,31 @@ def invoke(endpoint, calls, concurrency, event):
     print(json.dumps({"calls": calls, "secs": secs, "errors": errors[0], "latencies_us": latencies}))
 
 
+def manage(endpoint, function, calls):
+    from alibabacloud_fc20230330 import models
+    from alibabacloud_fc20230330.client import Client
+    from alibabacloud_tea_openapi import utils_models
+
+    host = endpoint.split("://", 1)[1]
+    config = utils_models.Config(
+        access_key_id="testKeyId", access_key_secret="testKeySecret", endpoint=host, protocol="http", region_id="cn-hangzhou"
+    )
+    client = Client(config)
+    for _ in range(max(calls // 10, 1)):
+        client.get_function(function, models.GetFunctionRequest())
+    started = time.perf_counter()
+    for _ in range(calls):
+        got = client.get_function(function, models.GetFunctionRequest())
+        assert got.body.function_name == function
+    secs = time.perf_counter() - started
+    print(json.dumps({"calls": calls, "secs": secs, "us_per_call": secs * 1e6 / calls}))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "sign":
         sign(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif sys.argv[1] == "manage":
+        manage(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif sys.argv[1] == "sign3":
         sign3(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     else:

@@ -34,6 +34,8 @@ fn the_load_program_measures_every_row() {
         "concurrency 1: typed `#[fc_http]` stub vs bare reqwest",
         "concurrency 64: signed (`authType = function`",
         "| 11. Streamed answer",
+        "| 12. CreateFunction of the zipped `fc-function`",
+        "| 13. A management call (GetFunction",
     ] {
         assert!(stdout.contains(row), "{row:?} missing from\n{stdout}");
     }

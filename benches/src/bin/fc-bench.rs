@@ -77,7 +77,7 @@ fn parse_command() -> Result<Cli, lexopt::Error> {
 }
 
 const USAGE: &str = "usage: fc-bench [--quick] [--write FILE] [--python PATH] [--node PATH] [--skip-compile]
-                [--only sign,stub,loopback,runtime,http,cold,large,compile]
+                [--only sign,stub,loopback,runtime,http,cold,manage,large,compile]
        fc-bench server localfc|bare|function|trigger
        fc-bench large ENDPOINT BYTES [fc3]
        fc-bench load typed|typed3|raw|handwritten|reqwest|bare ENDPOINT CALLS CONCURRENCY";
@@ -371,6 +371,10 @@ fn run(options: Options) -> Result<(), BoxError> {
     if options.wants("cold") {
         eprintln!("cold start…");
         rows.push(cold_start(&options)?);
+    }
+    if options.wants("manage") {
+        eprintln!("management API…");
+        rows.extend(management_rows(&options)?);
     }
     if options.wants("large") {
         eprintln!("large payload…");
@@ -1130,6 +1134,76 @@ fn cold_start(options: &Options) -> Result<Row, BoxError> {
         ratio,
         "≤ 0.2",
     ))
+}
+
+/// The management API on LocalFc: a small zipped function created and invoked for the first time (the unzip,
+/// the process start and the first answer), and one management call (GetFunction) compared with the official FC
+/// 3.0 Python SDK's, one call at a time against the same LocalFc process.
+fn management_rows(options: &Options) -> Result<Vec<Row>, BoxError> {
+    use fc_runtime::manage::CodePackage;
+    use fc_runtime::manage::functions::CreateFunctionInput;
+    let rt = runtime();
+    let runs = if options.quick { 3 } else { 20 };
+    let binary = std::fs::read(std::env::current_exe()?.with_file_name("fc-function"))?;
+    let zip = CodePackage::new().executable("bootstrap", binary).finish()?;
+    let (mut create, mut first) = (Vec::new(), Vec::new());
+    rt.block_on(async {
+        let fc = fc_runtime::local::LocalFc::builder().start().await?;
+        let client = fc.client();
+        for _ in 0..runs {
+            let started = Instant::now();
+            client.create_function(&CreateFunctionInput::new("echo", "custom.debian12").zip(&zip)).await?;
+            let created = started.elapsed();
+            let answer = client.invoke(fc_runtime::InvokeRequest::fc3("echo").bytes(&b"first"[..])).await?;
+            if &answer.body[..] != b"first" {
+                return Err::<(), BoxError>("the deployed function did not echo".into());
+            }
+            create.push(created.as_secs_f64() * 1e3);
+            first.push((started.elapsed() - created).as_secs_f64() * 1e3);
+            client.delete_function("echo").await?;
+        }
+        fc.shutdown().await;
+        Ok(())
+    })?;
+    let (create, first) = (median(create), median(first));
+    let deploy = row(
+        format!(
+            "12. CreateFunction of the zipped `fc-function` ({:.1} MB) on LocalFc, then its first invoke (cold start), median of {runs}",
+            zip.len() as f64 / 1e6
+        ),
+        format!("{:.1} ms ({create:.1} create + {first:.1} first invoke)", create + first),
+        "n/a".into(),
+        "n/a".into(),
+        "—",
+    );
+    let calls = if options.quick { 50 } else { 1_000 };
+    let local = ServerProcess::start("localfc")?;
+    let ours = rt.block_on(async {
+        let client = client(&local.endpoint);
+        let small = CodePackage::new().file("index.py", b"def handler(e, c): return e".to_vec()).finish()?;
+        client.create_function(&CreateFunctionInput::new("managed", "python3.10").zip(&small)).await?;
+        for _ in 0..calls / 10 {
+            client.get_function("managed", None).await?;
+        }
+        let started = Instant::now();
+        for _ in 0..calls {
+            client.get_function("managed", None).await?;
+        }
+        Ok::<_, BoxError>(started.elapsed().as_secs_f64() * 1e6 / calls as f64)
+    })?;
+    let theirs = python(options, &["manage", &local.endpoint, "managed", &calls.to_string()])?;
+    let (other, ratio) = match theirs.and_then(|v| v["us_per_call"].as_f64()) {
+        Some(theirs) => (format!("{theirs:.0} µs (alibabacloud-fc20230330, Python)"), format!("{:.2}", ours / theirs)),
+        None => ("n/a (no SDK virtualenv)".into(), "n/a".into()),
+    };
+    let call = row(
+        format!("13. A management call (GetFunction, ACS3-signed) against LocalFc, one at a time, mean of {calls}"),
+        format!("{ours:.0} µs"),
+        other,
+        ratio,
+        "≤ 0.5",
+    );
+    Ok(vec![deploy, call])
 }
 
 fn round_ratio(a: &Runs, b: &Runs) -> f64 {
