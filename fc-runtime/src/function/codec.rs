@@ -28,18 +28,23 @@ fn invalid(what: impl std::fmt::Display) -> Failure {
 pub fn decode_event<T: DeserializeOwned>(event: &[u8]) -> Result<T, Failure> {
     let text: &[u8] = if event.iter().all(u8::is_ascii_whitespace) { b"null" } else { event };
     let mut json = serde_json::Deserializer::from_slice(text);
-    let error = match serde_path_to_error::deserialize::<_, T>(&mut json) {
+    // (the error, whether the body is not JSON at all, whether the type refused it as a whole)
+    let (error, not_json, whole) = match serde_path_to_error::deserialize::<_, T>(&mut json) {
         Ok(value) => match json.end() {
             Ok(()) => return Ok(value),
-            Err(e) => return Err(invalid(e)),
+            // One JSON value and more after it: not a JSON body (a STREAM message `" " "`, say).
+            Err(e) => (invalid(e), true, true),
         },
-        Err(e) => e,
+        Err(e) => {
+            let not_json =
+                matches!(e.inner().classify(), serde_json::error::Category::Syntax | serde_json::error::Category::Eof);
+            let whole = e.path().iter().next().is_none();
+            (invalid(e), not_json, whole)
+        }
     };
     // A type's error inside a value it understood (a field, an element) is final; a body that is not JSON, or
     // that the type refuses as a whole, gets the fallbacks.
-    let not_json =
-        matches!(error.inner().classify(), serde_json::error::Category::Syntax | serde_json::error::Category::Eof);
-    if not_json || error.path().iter().next().is_none() {
+    if not_json || whole {
         if not_json && looks_like_cbor(event) {
             return ciborium::from_reader::<Tracked<T>, _>(event).map(|t| t.0).map_err(|e| invalid(cbor_error(e)));
         }
@@ -49,7 +54,7 @@ pub fn decode_event<T: DeserializeOwned>(event: &[u8]) -> Result<T, Failure> {
             return Ok(value);
         }
     }
-    Err(invalid(error))
+    Err(error)
 }
 
 /// The name of the newtype struct a type asks for when it accepts a body FC sends as raw text (the same as
@@ -231,6 +236,10 @@ mod tests {
         assert_eq!(decode_event::<Message>(b"hello topic").unwrap(), Message::Raw("hello topic".into()));
         assert_eq!(decode_event::<Message>(br#"{"order":1}"#).unwrap(), Message::Raw(r#"{"order":1}"#.into()));
         assert!(matches!(decode_event::<Message>(br#"{"Message":"m"}"#).unwrap(), Message::Json(_)));
+        // One JSON value with more after it is text, not JSON (found by the trigger_event fuzz target).
+        assert_eq!(decode_event::<Message>(br#" " " ""#).unwrap(), Message::Raw(r#" " " ""#.into()));
+        assert_eq!(decode_event::<Message>(br#"{"a":1} tail"#).unwrap(), Message::Raw(r#"{"a":1} tail"#.into()));
+        assert_eq!(decode_event::<String>(br#""a" "b""#).unwrap_err().error_type, error_types::INVALID_EVENT);
         // A `String` takes a JSON string, and nothing else.
         assert_eq!(decode_event::<String>(br#""quoted""#).unwrap(), "quoted");
         for refused in [&b"hello topic"[..], b"123", b"{}", b"null", b"[1]"] {
