@@ -158,6 +158,12 @@ impl LocalFc {
         self.http_triggers().into_iter().find(|t| t.function == function).map(|t| t.url)
     }
 
+    /// How many code packages the management API has received and unpacked (CreateFunction and UpdateFunction
+    /// with a `zipFile`): what a deploy tool's "skip unchanged code" saves.
+    pub fn code_uploads(&self) -> u64 {
+        self.state.deploy.code_uploads.load(Ordering::SeqCst)
+    }
+
     /// The records async invocations sent to their destinations (`destinationConfig` of an async invoke config),
     /// oldest first: every destination's, MNS, EventBridge and RocketMQ included (a function destination also
     /// receives its record as an event). At most [`MAX_DESTINATION_RECORDS`] are kept.

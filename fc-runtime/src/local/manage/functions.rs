@@ -224,6 +224,7 @@ pub(super) fn build(
 
 /// Unpacks `zip` for `name` off the async threads.
 async fn unpack(state: &Arc<State>, name: &str, zip: Vec<u8>) -> Result<Code, Reject> {
+    state.deploy.code_uploads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let (root, name) = (state.deploy.root.clone(), name.to_owned());
     tokio::task::spawn_blocking(move || code::unpack(&root, &name, &zip))
         .await

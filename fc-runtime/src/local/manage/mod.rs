@@ -43,6 +43,8 @@ pub(crate) struct Deploy {
     /// Held by every write for its whole length.
     pub writing: tokio::sync::Mutex<()>,
     ids: AtomicU64,
+    /// Code packages received (CreateFunction or UpdateFunction with a `zipFile`).
+    pub code_uploads: AtomicU64,
 }
 
 impl Deploy {
@@ -67,6 +69,7 @@ impl Deploy {
             launch,
             writing: tokio::sync::Mutex::new(()),
             ids: AtomicU64::new(1),
+            code_uploads: AtomicU64::new(0),
         })
     }
 
