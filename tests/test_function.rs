@@ -280,66 +280,6 @@ async fn sigterm_lets_invocations_in_flight_finish_and_refuses_new_ones() {
     assert!(status.success(), "{status:?}");
 }
 
-/// The code package `examples/deploy/build.sh` lays out — `bootstrap` next to the `function` binary — runs as FC
-/// runs it: `bootstrap` starts the server, which answers an invocation.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_deploy_package_starts_from_bootstrap() {
-    let dir = std::env::temp_dir().join(format!("fc-deploy-package-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(function_binary(), dir.join("function")).unwrap();
-    let bootstrap = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/deploy/bootstrap");
-    std::fs::copy(&bootstrap, dir.join("bootstrap")).unwrap();
-    let runtime = start_program(&dir.join("bootstrap"));
-    let (status, x_fc_status, text) = invoke(runtime.addr, "greet", r#"{"name":"FC"}"#).await;
-    assert_eq!((status, x_fc_status.as_str(), text.as_str()), (200, "200", r#"{"greeting":"Hello, FC!"}"#));
-    drop(runtime);
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// `examples/deploy/build.sh` runs on this machine: cargo-zigbuild and zig (from PyPI, installed into
-/// `target/zig-venv` on first use) build the function for glibc 2.28, what `custom.debian10` has. The binary needs
-/// no newer `GLIBC_` symbol version, and the package starts from its `bootstrap` and answers.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_deploy_build_runs_here_and_needs_no_glibc_newer_than_2_28() {
-    let tools = support::zig_tools();
-    let code = std::env::temp_dir().join(format!("fc-deploy-build-{}", std::process::id()));
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let path = format!("{}:{}", tools.display(), std::env::var("PATH").unwrap_or_default());
-    let out = Command::new("sh")
-        .arg(root.join("examples/deploy/build.sh"))
-        .env("CODE_DIR", &code)
-        .env("PATH", path)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "build.sh failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
-    let binary = std::fs::read(code.join("function")).unwrap();
-    let newest = support::newest_glibc(&binary).unwrap();
-    assert!(newest.is_some_and(|v| v <= (2, 28)), "the binary needs GLIBC {newest:?}, custom.debian10 has 2.28");
-    let runtime = start_program(&code.join("bootstrap"));
-    let (status, x_fc_status, text) = invoke(runtime.addr, "greet", r#"{"name":"debian10"}"#).await;
-    assert_eq!((status, x_fc_status.as_str(), text.as_str()), (200, "200", r#"{"greeting":"Hello, debian10!"}"#));
-    drop(runtime);
-    let _ = std::fs::remove_dir_all(&code);
-}
-
-/// The Serverless Devs files deploy every function of the trait and the web function, and the triggered ones with
-/// their triggers (the web function behind a signed HTTP trigger).
-#[test]
-fn the_deploy_files_name_every_function_and_the_triggers() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/deploy");
-    for (file, key) in [("s.yaml", "functionName: "), ("s.fc2.yaml", "name: ")] {
-        let text = std::fs::read_to_string(root.join(file)).unwrap();
-        for name in FUNCTIONS.iter().chain(&["web"]) {
-            assert!(text.contains(&format!("{key}{name}\n")), "{file} does not deploy {name}");
-        }
-        for trigger in
-            ["demo-timer", "demo-upload", "oss:ObjectCreated:*", "@every 1m", "demo-web", "authType: function"]
-        {
-            assert!(text.contains(trigger), "{file} lacks {trigger}");
-        }
-    }
-}
-
 /// The reader of the runtime's standard output going away (a closed pipe) loses the lines, not the invocations:
 /// the markers and the function's own log lines are written without panicking.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -36,6 +36,7 @@ fn the_load_program_measures_every_row() {
         "| 11. Streamed answer",
         "| 12. CreateFunction of the zipped `fc-function`",
         "| 13. A management call (GetFunction",
+        "| 14. `cargo fc deploy` of one function",
     ] {
         assert!(stdout.contains(row), "{row:?} missing from\n{stdout}");
     }

@@ -146,7 +146,8 @@ pub fn build(project: &Project, options: &BuildOptions, progress: &Progress) -> 
             });
         }
         command = Command::new(zigbuild);
-        command.env("PATH", path).args(["--target", &format!("{triple}.{}.{}", GLIBC.0, GLIBC.1)]);
+        // As cargo runs it: the subcommand's name first.
+        command.arg("zigbuild").env("PATH", path).args(["--target", &format!("{triple}.{}.{}", GLIBC.0, GLIBC.1)]);
     }
     let manifest = project.root.join("Cargo.toml");
     command.arg("--manifest-path").arg(&manifest).arg("--message-format=json-render-diagnostics");

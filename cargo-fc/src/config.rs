@@ -215,13 +215,26 @@ impl Project {
         }
         let chosen = |p: &&Package| only.is_empty() || only.contains(&p.name);
         let any_settings = self.packages.iter().filter(chosen).any(|p| p.has_settings);
-        Ok(self
+        let functions: Vec<FunctionSpec> = self
             .packages
             .iter()
             .filter(chosen)
             .filter(|p| p.has_settings || !any_settings)
             .flat_map(|p| p.functions.clone())
-            .collect())
+            .collect();
+        if functions.is_empty() {
+            let described: Vec<String> = self
+                .packages
+                .iter()
+                .filter(chosen)
+                .map(|p| format!("{} has {} binaries ({})", p.name, p.binaries.len(), list(&p.binaries)))
+                .collect();
+            return Err(Error::Usage(format!(
+                "no function to build or deploy: {}, and no [package.metadata.fc] says which binary serves which function",
+                described.join("; ")
+            )));
+        }
+        Ok(functions)
     }
 }
 
@@ -237,6 +250,9 @@ fn functions(
     fc: Option<serde_json::Value>,
 ) -> Result<Vec<FunctionSpec>, Error> {
     let mut table = match fc {
+        // No settings: the package's one binary is a function named after the package; a package with no binary
+        // or several is none (a library, a tool) unless its settings say otherwise.
+        None | Some(serde_json::Value::Null) if binaries.len() != 1 => return Ok(Vec::new()),
         None | Some(serde_json::Value::Null) => serde_json::Map::new(),
         Some(serde_json::Value::Object(table)) => table,
         Some(other) => return Err(settings_error(manifest, None, format!("must be a table, not {other}"))),

@@ -77,7 +77,7 @@ fn parse_command() -> Result<Cli, lexopt::Error> {
 }
 
 const USAGE: &str = "usage: fc-bench [--quick] [--write FILE] [--python PATH] [--node PATH] [--skip-compile]
-                [--only sign,stub,loopback,runtime,http,cold,manage,large,compile]
+                [--only sign,stub,loopback,runtime,http,cold,manage,cargofc,large,compile]
        fc-bench server localfc|bare|function|trigger
        fc-bench large ENDPOINT BYTES [fc3]
        fc-bench load typed|typed3|raw|handwritten|reqwest|bare ENDPOINT CALLS CONCURRENCY";
@@ -376,6 +376,10 @@ fn run(options: Options) -> Result<(), BoxError> {
         eprintln!("management API…");
         rows.extend(management_rows(&options)?);
     }
+    if options.wants("cargofc") {
+        eprintln!("cargo fc deploy…");
+        rows.push(cargo_fc_deploy_row(&options)?);
+    }
     if options.wants("large") {
         eprintln!("large payload…");
         rows.push(large_payload(options.quick, false)?);
@@ -384,6 +388,8 @@ fn run(options: Options) -> Result<(), BoxError> {
     if !options.skip_compile && options.wants("compile") {
         eprintln!("compile time…");
         rows.extend(compile_time(options.quick)?);
+        eprintln!("cargo fc build…");
+        rows.push(cargo_fc_build_row(options.quick)?);
     }
     let mut table = render(&rows, options.quick);
     if options.wants("loopback") {
@@ -1204,6 +1210,166 @@ fn management_rows(options: &Options) -> Result<Vec<Row>, BoxError> {
         "≤ 0.5",
     );
     Ok(vec![deploy, call])
+}
+
+/// A crate with one function for `cargo fc`'s rows: its settings, and a binary that is never built (the deploy
+/// row packs `fc-function`).
+fn cargo_fc_fixture(dir: &Path) -> Result<cargo_fc::Project, BoxError> {
+    std::fs::create_dir_all(dir.join("src/bin"))?;
+    std::fs::write(dir.join("src/bin/bench.rs"), "fn main() {}\n")?;
+    let manifest = "[package]\nname = \"bench\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n\n\
+                    [package.metadata.fc]\nmemory = 128\nconcurrency = 5\n\
+                    triggers = [{ name = \"web\", type = \"http\", config = { authType = \"anonymous\", methods = [\"GET\"] } }]\n";
+    std::fs::write(dir.join("Cargo.toml"), manifest)?;
+    Ok(cargo_fc::Project::load(Some(&dir.join("Cargo.toml")))?)
+}
+
+/// `cargo fc deploy` of one function (settings, concurrency, an HTTP trigger) against LocalFc: the no-op path
+/// (everything unchanged: the reads of the plan, nothing written) and a code change (the plan, the upload, the
+/// unpack, the wait until ready), the library's `plan` + `apply` as the command runs them.
+fn cargo_fc_deploy_row(options: &Options) -> Result<Row, BoxError> {
+    use cargo_fc::deploy::{DeployOptions, Deployable, apply, plan};
+    let runs = if options.quick { 3 } else { 20 };
+    let dir = std::env::temp_dir().join(format!("fc-bench-cargo-fc-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let project = cargo_fc_fixture(&dir)?;
+    let spec = project.functions(&[])?.remove(0);
+    let binary = std::fs::read(std::env::current_exe()?.with_file_name("fc-function"))?;
+    let zip = |marker: usize| {
+        fc_runtime::manage::CodePackage::new()
+            .executable("bootstrap", binary.clone())
+            .file("MARKER", marker.to_string().into_bytes())
+            .finish()
+    };
+    let rt = runtime();
+    let (mut unchanged, mut changed) = (Vec::new(), Vec::new());
+    rt.block_on(async {
+        let fc = fc_runtime::local::LocalFc::builder().start().await?;
+        let client = fc.client();
+        let quiet = cargo_fc::Progress::quiet();
+        let options = DeployOptions::default();
+        let mut deployable = Deployable { spec, zip: zip(0)? };
+        let planned = plan(&client, &deployable, &options).await?;
+        apply(&client, &deployable, &planned, &options, &quiet).await?;
+        for round in 1..=runs {
+            let started = Instant::now();
+            let planned = plan(&client, &deployable, &options).await?;
+            apply(&client, &deployable, &planned, &options, &quiet).await?;
+            unchanged.push(started.elapsed().as_secs_f64() * 1e3);
+            deployable.zip = zip(round)?;
+            let started = Instant::now();
+            let planned = plan(&client, &deployable, &options).await?;
+            apply(&client, &deployable, &planned, &options, &quiet).await?;
+            changed.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+        if fc.code_uploads() != 1 + runs as u64 {
+            return Err::<(), BoxError>(format!("{} uploads for {runs} changes", fc.code_uploads()).into());
+        }
+        fc.shutdown().await;
+        Ok(())
+    })?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let (unchanged, changed) = (median(unchanged), median(changed));
+    Ok(row(
+        format!(
+            "14. `cargo fc deploy` of one function (settings, concurrency, an HTTP trigger) to LocalFc, unchanged (no-op) vs its code changed ({:.1} MB zip), median of {runs}",
+            zip(0)?.len() as f64 / 1e6
+        ),
+        format!("{unchanged:.1} ms"),
+        format!("{changed:.1} ms (code changed: uploaded, unpacked, ready)"),
+        format!("{:.2}", unchanged / changed),
+        "—",
+    ))
+}
+
+/// `cargo fc build`'s incremental rebuild of a crate it made (`cargo fc new`, one source touched) against `cargo
+/// zigbuild` alone on the same crate and target directory: what packing, the glibc check and the zip cost.
+fn cargo_fc_build_row(quick: bool) -> Result<Row, BoxError> {
+    let rounds = if quick { 1 } else { 3 };
+    let work = workspace().join("target/bench-cargo-fc");
+    let crate_dir = work.join("hello");
+    if !crate_dir.exists() {
+        std::fs::create_dir_all(&work)?;
+        cargo_fc::new::new(
+            &work,
+            &cargo_fc::new::NewOptions {
+                name: "hello".into(),
+                http: false,
+                event: None,
+                runtime: cargo_fc::new::RuntimeDependency::Path(workspace().join("fc-runtime")),
+            },
+        )?;
+    }
+    let zigbuild = workspace().join("target/zig-venv/bin/cargo-zigbuild");
+    if !zigbuild.exists() {
+        return Ok(row(
+            "15. `cargo fc build`, incremental",
+            "n/a (no cargo-zigbuild)".into(),
+            "n/a".into(),
+            "n/a".into(),
+            "—",
+        ));
+    }
+    let target = workspace().join("target/cargo-fc-e2e");
+    // The crate builds into the shared target directory and finds the workspace's cargo-zigbuild beside it.
+    std::fs::create_dir_all(crate_dir.join(".cargo"))?;
+    std::fs::write(
+        crate_dir.join(".cargo/config.toml"),
+        format!("[build]\ntarget-dir = {:?}\n", target.display().to_string()),
+    )?;
+    let venv = crate_dir.join(".venv");
+    if !venv.exists() {
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(workspace().join("target/zig-venv"), &venv)?;
+    }
+    let touch = || -> Result<(), BoxError> {
+        let lib = crate_dir.join("src/lib.rs");
+        let text = std::fs::read_to_string(&lib)?;
+        std::fs::write(&lib, text)?;
+        Ok(())
+    };
+    let project = cargo_fc::Project::load(Some(&crate_dir.join("Cargo.toml")))?;
+    let fc_build = || -> Result<f64, BoxError> {
+        touch()?;
+        let started = Instant::now();
+        cargo_fc::compile::build(&project, &cargo_fc::compile::BuildOptions::default(), &cargo_fc::Progress::quiet())?;
+        Ok(started.elapsed().as_secs_f64())
+    };
+    let zig_build = || -> Result<f64, BoxError> {
+        touch()?;
+        let started = Instant::now();
+        let status = Command::new(&zigbuild)
+            .args(["zigbuild", "--target", "x86_64-unknown-linux-gnu.2.28", "--bin", "hello"])
+            .current_dir(&crate_dir)
+            .env(
+                "PATH",
+                format!("{}:{}", zigbuild.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default()),
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()?;
+        if !status.success() {
+            return Err("cargo zigbuild failed".into());
+        }
+        Ok(started.elapsed().as_secs_f64())
+    };
+    // Warm: the first build of the crate compiles everything.
+    fc_build()?;
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        ours.push(fc_build()?);
+        theirs.push(zig_build()?);
+    }
+    let (ours, theirs) = (median(ours), median(theirs));
+    Ok(row(
+        format!(
+            "15. `cargo fc build` of a crate `cargo fc new` made, incremental (one source touched), median of {rounds}"
+        ),
+        format!("{ours:.2} s"),
+        format!("{theirs:.2} s (`cargo zigbuild` alone)"),
+        format!("{:.2}", ours / theirs),
+        "≤ 1.1",
+    ))
 }
 
 fn round_ratio(a: &Runs, b: &Runs) -> f64 {
