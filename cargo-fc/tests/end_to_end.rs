@@ -64,6 +64,50 @@ print(json.dumps({"state": got.state, "runtime": got.runtime, "checksum": got.co
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Runs `cargo fc local --watch` in `dir`, invokes through its exports, changes the greeting, and invokes again
+/// once the change is deployed; stops it with SIGTERM. The two greetings.
+fn local_loop(dir: &Path) -> (String, String) {
+    use std::io::{BufRead as _, BufReader};
+    let mut child = cargo_fc(dir, &["local", "--addr", "127.0.0.1:0", "--watch", "-q"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut exports = Vec::new();
+    while exports.len() < 4 {
+        let line = lines.next().expect("cargo fc local printed its exports").unwrap();
+        if let Some(export) = line.strip_prefix("export ") {
+            exports.push(export.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).unwrap());
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    let endpoint = exports.iter().find(|(k, _)| k == "FC_ENDPOINT").unwrap().1.clone();
+    let greet = || {
+        let mut command = cargo_fc(dir, &["invoke", "hello", "--data", r#"{"name":"local"}"#]);
+        for (k, v) in &exports {
+            command.env(k, v);
+        }
+        let text = ok(&mut command);
+        serde_json::from_str::<serde_json::Value>(text.trim()).unwrap()["greeting"].as_str().unwrap().to_owned()
+    };
+    let first = greet();
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
+    let lib = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+    std::fs::write(dir.join("src/lib.rs"), lib.replace("format!(\"Hi, {}!\"", "format!(\"Hey, {}!\"")).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    let second = loop {
+        let now = greet();
+        if now != first || std::time::Instant::now() > deadline {
+            break now;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "cargo fc local stopped with {status}");
+    (first, second)
+}
+
 fn deploy(dir: &Path, endpoint: &str, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["deploy", "--endpoint", endpoint, "-o", "json"];
     args.extend_from_slice(extra);
@@ -149,6 +193,12 @@ async fn new_build_deploy_invoke_redeploy_publish_offline() {
     .unwrap();
     assert_eq!(invoked.trim(), r#"{"greeting":"Hi, CLI!"}"#);
     fc.shutdown().await;
+
+    // cargo fc local: LocalFc with the crate deployed from a host build, the exports printed before it serves, and
+    // --watch deploying a change.
+    let d = dir.clone();
+    let local = tokio::task::spawn_blocking(move || local_loop(&d)).await.unwrap();
+    assert_eq!(local, ("Hi, local!".to_owned(), "Hey, local!".to_owned()));
 
     // The other shapes `new` makes build with their tests.
     for (name, flags) in [("web-fn", &["--http"][..]), ("uploads", &["--event", "oss"][..])] {
