@@ -87,6 +87,24 @@ fn zigbuild(project: &Project) -> Result<(PathBuf, Option<PathBuf>), Error> {
     Err(Error::MissingTool { tool: "cargo-zigbuild", install })
 }
 
+/// Whether the toolchain has the standard library of `triple` (the host's always counts).
+fn std_installed(triple: &str) -> bool {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let output = |args: &[&str]| {
+        Command::new(&rustc)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    if output(&["-vV"]).is_some_and(|v| v.lines().any(|l| l == format!("host: {triple}"))) {
+        return true;
+    }
+    // Without rustc to ask, let cargo say what is missing.
+    output(&["--print", "sysroot"]).is_none_or(|sysroot| Path::new(&sysroot).join("lib/rustlib").join(triple).is_dir())
+}
+
 /// Whether zig can be found the way cargo-zigbuild finds it (`zig` on `PATH`, or the `ziglang` Python package).
 fn zig_found(path: &std::ffi::OsStr) -> bool {
     let run = |program: &str, args: &[&str]| {
@@ -126,6 +144,14 @@ pub fn build(project: &Project, options: &BuildOptions, progress: &Progress) -> 
         return Err(Error::Usage("no function to build: the crate has no binary".to_owned()));
     }
     let triple = if options.arm64 { "aarch64-unknown-linux-gnu" } else { "x86_64-unknown-linux-gnu" };
+    if !options.host && !std_installed(triple) {
+        return Err(Error::MissingTool {
+            tool: "the Rust standard library for the target",
+            install: format!(
+                "`rustup target add {triple}` (cargo-zigbuild links with zig, but Rust's std comes from rustup)"
+            ),
+        });
+    }
     let mut command;
     if options.host {
         command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));

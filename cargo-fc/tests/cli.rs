@@ -162,3 +162,17 @@ async fn invoke_prints_results_and_fails_with_the_functions_error() {
     assert_eq!(code, 2, "{stderr}");
     fc.shutdown().await;
 }
+
+#[test]
+fn an_architecture_without_its_standard_library_says_what_to_add() {
+    let host_is_arm = std::env::consts::ARCH == "aarch64";
+    let sysroot = Command::new("rustc").args(["--print", "sysroot"]).output().unwrap();
+    let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_owned();
+    if host_is_arm || Path::new(&sysroot).join("lib/rustlib/aarch64-unknown-linux-gnu").is_dir() {
+        return; // installed here: nothing to refuse
+    }
+    let dir = Dir::new("", &["app"]);
+    let (code, _, stderr) = run(cargo_fc(&dir.0, &["build", "--arm64"]).env("CARGO_FC_ZIGBUILD", "/bin/true"));
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("rustup target add aarch64-unknown-linux-gnu"), "{stderr}");
+}
