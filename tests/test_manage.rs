@@ -425,3 +425,35 @@ async fn a_state_directory_keeps_what_was_deployed_across_a_restart() {
     fc.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn an_async_event_that_never_gets_a_slot_expires_at_its_maximum_age() {
+    let fc = LocalFc::builder().start().await.unwrap();
+    let client = fc.client();
+    let input = CreateFunctionInput::new("stuck", "python3.10").zip(python_function_zip("v1", false));
+    client.create_function(&input).await.unwrap();
+    client.put_concurrency_config("stuck", 0).await.unwrap();
+    let config =
+        PutAsyncInvokeConfigInput::new().max_event_age(1).on_failure("acs:mns:cn-hangzhou:1:/queues/dead/messages");
+    client.put_async_invoke_config("stuck", None, &config).await.unwrap();
+    client.invoke(InvokeRequest::fc3("stuck").invocation_type(InvocationType::Async).bytes(&b"x"[..])).await.unwrap();
+    eventually_true(Duration::from_secs(10), "the event expires", || !fc.destinations().is_empty()).await;
+    let record = &fc.destinations()[0].record;
+    assert_eq!(record["requestContext"]["condition"], "EventAgeExceeded", "{record}");
+    assert_eq!(fc.executions("stuck"), 0);
+    fc.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_version_written_with_leading_zeros_is_the_same_version() {
+    let fc = LocalFc::builder().start().await.unwrap();
+    let client = fc.client();
+    let input = CreateFunctionInput::new("zeros", "python3.10").zip(python_function_zip("v1", false));
+    client.create_function(&input).await.unwrap();
+    client.publish_function_version("zeros", None).await.unwrap();
+    let alias = client.create_alias("zeros", &CreateAliasInput::new("prod", "01")).await.unwrap();
+    assert_eq!(alias.version_id.as_deref(), Some("1"));
+    let in_use = client.delete_function_version("zeros", "1").await.unwrap_err();
+    assert_eq!(code(&in_use), Some(ErrorCode::VersionInUse), "{in_use}");
+    fc.shutdown().await;
+}

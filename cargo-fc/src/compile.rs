@@ -233,8 +233,13 @@ pub fn build(project: &Project, options: &BuildOptions, progress: &Progress) -> 
 /// renamed, so that neither is ever half-written), checked against FC's limits (and glibc, when `check_glibc`).
 pub fn pack(package: &str, binary: &str, executable: &Path, out: &Path, check_glibc: bool) -> Result<Artifact, Error> {
     let bytes = std::fs::read(executable).map_err(Error::io(executable))?;
-    let glibc = newest_glibc(&bytes).map_err(|message| Error::Binary { binary: executable.to_path_buf(), message })?;
-    if check_glibc && let Some(needed) = glibc.filter(|needed| *needed > GLIBC) {
+    // Only FC's Linux binaries are read as ELF: a host build (`cargo fc local`) may be anything the host runs.
+    let glibc = if check_glibc {
+        newest_glibc(&bytes).map_err(|message| Error::Binary { binary: executable.to_path_buf(), message })?
+    } else {
+        None
+    };
+    if let Some(needed) = glibc.filter(|needed| *needed > GLIBC) {
         return Err(Error::Binary {
             binary: executable.to_path_buf(),
             message: format!(

@@ -177,8 +177,19 @@ fn same_trigger(spec: &TriggerSpec, deployed: &Trigger) -> Result<(), String> {
     }
     let as_json =
         |c: &TriggerConfig| serde_json::from_str::<serde_json::Value>(&c.to_json_string()).unwrap_or_default();
+    let (wanted, there) = (as_json(&wanted), as_json(&deployed.trigger_config));
+    // Only what the settings say is compared: FC fills in defaults of its own (`disableURLInternet`, …).
+    let same_value = |key: &str, value: &serde_json::Value| {
+        let current = there.get(key).cloned().unwrap_or(serde_json::Value::Null);
+        // A JSON text and the object it spells are the same config (`authConfig` travels as text).
+        let text_of =
+            |v: &serde_json::Value| v.as_str().and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok());
+        current == *value || text_of(&current).as_ref() == Some(value) || text_of(value).as_ref() == Some(&current)
+    };
     let mut differs = Vec::new();
-    if as_json(&wanted) != as_json(&deployed.trigger_config) {
+    if let Some(object) = wanted.as_object()
+        && object.iter().any(|(k, v)| !same_value(k, v))
+    {
         differs.push("config");
     }
     if spec.qualifier.as_deref().unwrap_or("LATEST") != deployed.qualifier.as_deref().unwrap_or("LATEST") {
@@ -237,92 +248,7 @@ pub async fn plan(client: &Client, deployable: &Deployable, options: &DeployOpti
         }
     }
     let exists = deployed.is_some();
-    // Concurrency.
-    let current = if exists {
-        match client.get_concurrency_config(name).await {
-            Ok(config) => config.reserved_concurrency,
-            Err(e)
-                if e.code() == Some(&ErrorCode::ConcurrencyConfigNotFound)
-                    || e.code() == Some(&ErrorCode::FunctionNotFound) =>
-            {
-                None
-            }
-            Err(e) => return Err(Error::fc(format!("reading {name}'s concurrency"))(e)),
-        }
-    } else {
-        None
-    };
-    if let Some(wanted) = spec.concurrency {
-        let action = match current {
-            None => Action::Create,
-            Some(n) if n == wanted => Action::Unchanged,
-            Some(_) => Action::Update,
-        };
-        let reason = match current {
-            None => format!("reserve {wanted}"),
-            Some(n) => format!("reserved {n}, the settings say {wanted}"),
-        };
-        steps.push(step(Resource::Concurrency, action, reason));
-    }
-    // Async config.
-    if let Some(wanted) = &spec.async_config {
-        let qualifier = wanted.qualifier.clone().unwrap_or_else(|| "LATEST".to_owned());
-        let current = if exists {
-            match client.get_async_invoke_config(name, Some(&qualifier)).await {
-                Ok(config) => Some(config),
-                Err(e) if e.code() == Some(&ErrorCode::AsyncConfigNotExists) => None,
-                Err(e) => return Err(Error::fc(format!("reading {name}'s async config"))(e)),
-            }
-        } else {
-            None
-        };
-        let (action, reason) = match current {
-            None => (Action::Create, "none is set".to_owned()),
-            Some(config) => {
-                let same = config.max_async_retry_attempts == Some(wanted.retries.unwrap_or(3))
-                    && config.max_async_event_age_in_seconds == Some(wanted.max_age.unwrap_or(86_400))
-                    && config
-                        .destination_config
-                        .as_ref()
-                        .and_then(|d| d.on_success.as_ref())
-                        .and_then(|d| d.destination.clone())
-                        == wanted.on_success
-                    && config
-                        .destination_config
-                        .as_ref()
-                        .and_then(|d| d.on_failure.as_ref())
-                        .and_then(|d| d.destination.clone())
-                        == wanted.on_failure;
-                if same {
-                    (Action::Unchanged, "it is the crate's".to_owned())
-                } else {
-                    (Action::Update, "it differs".to_owned())
-                }
-            }
-        };
-        steps.push(step(Resource::AsyncConfig(qualifier), action, reason));
-    }
-    // Triggers.
-    let deployed_triggers: BTreeMap<String, Trigger> = if exists {
-        let page = client
-            .list_triggers(name, &ListOptions::new().limit(100))
-            .await
-            .map_err(Error::fc(format!("listing {name}'s triggers")))?;
-        page.items.into_iter().filter_map(|t| Some((t.trigger_name.clone()?, t))).collect()
-    } else {
-        BTreeMap::new()
-    };
-    for trigger in &spec.triggers {
-        let (action, reason) = match deployed_triggers.get(&trigger.name) {
-            None => (Action::Create, format!("no {} trigger {:?}", trigger.kind, trigger.name)),
-            Some(deployed) => match same_trigger(trigger, deployed) {
-                Ok(()) => (Action::Unchanged, "it is the crate's".to_owned()),
-                Err(why) => (Action::Update, why),
-            },
-        };
-        steps.push(step(Resource::Trigger(trigger.name.clone()), action, reason));
-    }
-    // Version and alias.
+    // Version and alias first: a trigger or an async config may name the alias.
     let alias = options.alias.clone().or_else(|| options.publish.then(|| spec.alias.clone()).flatten());
     if options.publish || alias.is_some() {
         let newest = if exists {
@@ -377,6 +303,92 @@ pub async fn plan(client: &Client, deployable: &Deployable, options: &DeployOpti
             };
             steps.push(step(Resource::Alias(alias), action, reason));
         }
+    }
+    // Concurrency.
+    let current = if exists {
+        match client.get_concurrency_config(name).await {
+            Ok(config) => config.reserved_concurrency,
+            Err(e)
+                if e.code() == Some(&ErrorCode::ConcurrencyConfigNotFound)
+                    || e.code() == Some(&ErrorCode::FunctionNotFound) =>
+            {
+                None
+            }
+            Err(e) => return Err(Error::fc(format!("reading {name}'s concurrency"))(e)),
+        }
+    } else {
+        None
+    };
+    if let Some(wanted) = spec.concurrency {
+        let action = match current {
+            None => Action::Create,
+            Some(n) if n == wanted => Action::Unchanged,
+            Some(_) => Action::Update,
+        };
+        let reason = match current {
+            None => format!("reserve {wanted}"),
+            Some(n) => format!("reserved {n}, the settings say {wanted}"),
+        };
+        steps.push(step(Resource::Concurrency, action, reason));
+    }
+    // Async config.
+    if let Some(wanted) = &spec.async_config {
+        let qualifier = wanted.qualifier.clone().unwrap_or_else(|| "LATEST".to_owned());
+        let current = if exists {
+            match client.get_async_invoke_config(name, Some(&qualifier)).await {
+                Ok(config) => Some(config),
+                Err(e) if e.code() == Some(&ErrorCode::AsyncConfigNotExists) => None,
+                Err(e) => return Err(Error::fc(format!("reading {name}'s async config"))(e)),
+            }
+        } else {
+            None
+        };
+        let (action, reason) = match current {
+            None => (Action::Create, "none is set".to_owned()),
+            Some(config) => {
+                let same = config.max_async_retry_attempts == Some(wanted.retries.unwrap_or(3))
+                    && wanted.async_task.is_none_or(|task| config.async_task.unwrap_or(false) == task)
+                    && config.max_async_event_age_in_seconds == Some(wanted.max_age.unwrap_or(86_400))
+                    && config
+                        .destination_config
+                        .as_ref()
+                        .and_then(|d| d.on_success.as_ref())
+                        .and_then(|d| d.destination.clone())
+                        == wanted.on_success
+                    && config
+                        .destination_config
+                        .as_ref()
+                        .and_then(|d| d.on_failure.as_ref())
+                        .and_then(|d| d.destination.clone())
+                        == wanted.on_failure;
+                if same {
+                    (Action::Unchanged, "it is the crate's".to_owned())
+                } else {
+                    (Action::Update, "it differs".to_owned())
+                }
+            }
+        };
+        steps.push(step(Resource::AsyncConfig(qualifier), action, reason));
+    }
+    // Triggers.
+    let deployed_triggers: BTreeMap<String, Trigger> = if exists {
+        let page = client
+            .list_triggers(name, &ListOptions::new().limit(100))
+            .await
+            .map_err(Error::fc(format!("listing {name}'s triggers")))?;
+        page.items.into_iter().filter_map(|t| Some((t.trigger_name.clone()?, t))).collect()
+    } else {
+        BTreeMap::new()
+    };
+    for trigger in &spec.triggers {
+        let (action, reason) = match deployed_triggers.get(&trigger.name) {
+            None => (Action::Create, format!("no {} trigger {:?}", trigger.kind, trigger.name)),
+            Some(deployed) => match same_trigger(trigger, deployed) {
+                Ok(()) => (Action::Unchanged, "it is the crate's".to_owned()),
+                Err(why) => (Action::Update, why),
+            },
+        };
+        steps.push(step(Resource::Trigger(trigger.name.clone()), action, reason));
     }
     Ok(FunctionPlan { function: name.to_owned(), checksum, steps })
 }

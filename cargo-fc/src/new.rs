@@ -111,8 +111,13 @@ pub fn new(parent: &Path, options: &NewOptions) -> Result<PathBuf, Error> {
 
 fn files(options: &NewOptions, function: &str, event: Option<(&str, &str, &str)>) -> Vec<(&'static str, String)> {
     let name = &options.name;
-    let trait_name: String =
-        function.split('_').filter(|w| !w.is_empty()).map(|w| w[..1].to_ascii_uppercase() + &w[1..]).collect();
+    // `…Fc`: no clash with the types the crate defines (`Greet`, `Greeting`, `Functions`) whatever its name.
+    let trait_name: String = function
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
+        .chain(["Fc".to_owned()])
+        .collect();
     let mut runtime_features = vec!["function"];
     if event.is_some() {
         runtime_features.push("events");
@@ -316,4 +321,29 @@ Deploy settings are in `Cargo.toml`, under `[package.metadata.fc]`.
         ("README.md", readme),
         (".gitignore", "/target\n".to_owned()),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trait_never_clashes_with_the_types_the_crate_defines() {
+        let options = NewOptions {
+            name: "greet".into(),
+            http: false,
+            event: None,
+            runtime: RuntimeDependency::Version("0.1".into()),
+        };
+        let lib = files(&options, "greet", None).into_iter().find(|(p, _)| *p == "src/lib.rs").unwrap().1;
+        assert!(lib.contains("pub trait GreetFc") && lib.contains("pub struct Greet {"), "{lib}");
+        let dir = std::env::temp_dir().join(format!("cargo-fc-new-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert!(new(&dir, &NewOptions { name: "9lives".into(), ..options.clone() }).is_err());
+        assert!(new(&dir, &NewOptions { event: Some("carrier-pigeon".into()), ..options.clone() }).is_err());
+        let made = new(&dir, &options).unwrap();
+        assert!(new(&dir, &options).unwrap_err().to_string().contains("already exists"));
+        assert!(made.join("tests/local.rs").is_file());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

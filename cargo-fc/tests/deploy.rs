@@ -197,3 +197,31 @@ async fn a_deploy_interrupted_between_create_and_triggers_converges() {
     assert_eq!((web.action, web.reason.as_str()), (Action::Update, "its config differs"));
     fc.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_trigger_on_the_settings_alias_deploys_with_publish_and_fcs_defaults_are_not_differences() {
+    let settings = r#"
+[package.metadata.fc.functions.api]
+binary = "api"
+alias = "prod"
+triggers = [{ name = "web", type = "http", qualifier = "prod", config = { authType = "anonymous", methods = ["GET"] } }]
+async = { qualifier = "prod", retries = 1 }
+"#;
+    let (_dir, project) = fixture(settings);
+    let fc = LocalFc::builder().start().await.unwrap();
+    let publish = DeployOptions { publish: true, ..DeployOptions::default() };
+    let all = deployables(&project, &[]);
+    deploy_all(&fc, &all, &publish).await;
+    let client = fc.client();
+    assert_eq!(client.get_trigger("api", "web").await.unwrap().qualifier.as_deref(), Some("prod"));
+    assert_eq!(client.get_async_invoke_config("api", Some("prod")).await.unwrap().max_async_retry_attempts, Some(1));
+    // A field FC adds that the settings do not name is not a difference.
+    use fc_runtime::manage::triggers::{HttpTriggerConfig, TriggerConfig, UpdateTriggerInput};
+    let mut config = HttpTriggerConfig::new("anonymous", ["GET"]);
+    config.disable_url_internet = Some(false);
+    client.update_trigger("api", "web", &UpdateTriggerInput::config(TriggerConfig::Http(config))).await.unwrap();
+    for plan in plans(&fc, &all, &publish).await {
+        assert!(plan.steps.iter().all(|s| s.action == Action::Unchanged), "{plan:#?}");
+    }
+    fc.shutdown().await;
+}

@@ -174,8 +174,37 @@ async fn run(
             }
         })
     };
+    let too_old = || settings.max_age.is_some_and(|age| accepted.elapsed() > age);
     for attempt in 1..=attempts {
-        if attempt > 1 && settings.max_age.is_some_and(|age| accepted.elapsed() > age) {
+        // Like FC's async system, an attempt waits for a free slot of the function's concurrency — the limit read
+        // again every second, so that one changed meanwhile (a concurrency config put or deleted) is seen — for as
+        // long as the event may live.
+        let mut slot = None;
+        let mut expired = too_old();
+        if !expired {
+            update(&mut |r| {
+                if attempt == 1 {
+                    r.set_status(InvocationStatus::Dequeued);
+                }
+                r.set_status(InvocationStatus::Running);
+            });
+            slot = loop {
+                match function.tally.slots() {
+                    None => break None,
+                    Some((_, slots)) => {
+                        tokio::select! {
+                            permit = slots.acquire_owned() => break permit.ok(),
+                            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                        }
+                    }
+                }
+                if too_old() {
+                    expired = true;
+                    break None;
+                }
+            };
+        }
+        if expired {
             let message = "the event is older than its maximum age (maxAsyncEventAgeInSeconds) and was dropped";
             update(&mut |r| {
                 r.info.invocation_error_message = Some(message.to_owned());
@@ -187,17 +216,6 @@ async fn run(
             destinations::send(&state, &settings, &payload, attempt - 1, Err(("EventAgeExceeded", failure))).await;
             return;
         }
-        update(&mut |r| {
-            if attempt == 1 {
-                r.set_status(InvocationStatus::Dequeued);
-            }
-            r.set_status(InvocationStatus::Running);
-        });
-        // Like FC's async system, an attempt waits for a free slot of the function's concurrency.
-        let slot = match function.tally.slots() {
-            Some((_, slots)) => slots.acquire_owned().await.ok(),
-            None => None,
-        };
         let mut exec = execute(&function, payload.work(), ctx.clone().retry_count(attempt - 1)).await;
         exec.hold(slot);
         let finished = |r: &mut Record, status: InvocationStatus| {

@@ -101,6 +101,25 @@ pub fn plan(zip: &[u8]) -> Result<Vec<(Vec<String>, Planned)>, String> {
             if target.is_empty() || target.starts_with('/') || target.starts_with('\\') || target.contains('\0') {
                 return Err(format!("the symlink {name:?} points to {target:?}, outside the code directory"));
             }
+            // `..` only at the start: up from the link's own directory (a real one), then down. After a name,
+            // `..` would climb out of whatever that name is, and a file system that folds case or Unicode could
+            // make it a link this check does not see.
+            let mut descended = false;
+            for part in target.split('/') {
+                match part {
+                    "" | "." => {}
+                    ".." if descended => {
+                        return Err(format!(
+                            "the symlink {name:?} points to {target:?}: `..` may only start a symlink's target"
+                        ));
+                    }
+                    ".." => {}
+                    part if part.contains(['\\', ':']) => {
+                        return Err(format!("the symlink {name:?} points to {target:?}, which names no file here"));
+                    }
+                    _ => descended = true,
+                }
+            }
             Planned::Symlink(target)
         } else if entry.is_dir() {
             Planned::Dir
@@ -146,6 +165,8 @@ fn inside(name: &str) -> Result<Vec<String>, String> {
         match part {
             "" | "." => {}
             ".." => return Err(outside()),
+            // A drive (`C:`) or an alternate stream anywhere: refused on every system alike.
+            part if part.contains(':') => return Err(outside()),
             part => path.push(part.to_owned()),
         }
     }
@@ -395,6 +416,11 @@ mod tests {
         // A chain: `a` points at the root, `b` goes one up from there.
         let chain = zip_of(&[("a", b".", Some(0o120_777)), ("b", b"a/..", Some(0o120_777))]);
         assert!(plan(&chain).unwrap_err().contains("\"b\""));
+        // The same through a name a case-folding file system would take for `a`.
+        let folded = zip_of(&[("a", b".", Some(0o120_777)), ("b", b"A/..", Some(0o120_777))]);
+        assert!(plan(&folded).unwrap_err().contains("may only start"));
+        let drive = zip_of(&[("a/C:/Users/evil", b"x", None)]);
+        assert!(plan(&drive).unwrap_err().contains("outside the code directory"));
         let cycle = zip_of(&[("a", b"b", Some(0o120_777)), ("b", b"a", Some(0o120_777))]);
         assert!(plan(&cycle).is_err());
         assert!(plan(b"not a zip").unwrap_err().contains("not a zip"));

@@ -426,6 +426,15 @@ pub(crate) fn with_service_mut<T>(
     }
 }
 
+/// A qualifier as it is kept: a version number without leading zeros (`01` is version `1`), anything else as
+/// given.
+pub(crate) fn normalized(qualifier: &str) -> String {
+    match qualifier.parse::<u32>() {
+        Ok(n) if super::routes::is_version(qualifier) => n.to_string(),
+        _ => qualifier.to_owned(),
+    }
+}
+
 /// The version a qualifier names without running anything (an alias's main version): `LATEST`, a published
 /// version, an alias; FC's not-found otherwise.
 pub(crate) fn qualified(service: &Service, owner: &str, qualifier: &str) -> Result<String, Reject> {

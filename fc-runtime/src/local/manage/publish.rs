@@ -74,6 +74,8 @@ pub(super) fn list_versions(state: &State, name: &str, query: &Query) -> Result<
 }
 
 pub(super) async fn delete_version(state: &Arc<State>, name: &str, version: &str) -> Result<Answer, Reject> {
+    let version = super::normalized(version);
+    let version = version.as_str();
     let _writing = state.deploy.writing.lock().await;
     let removed = with_service_mut(state, name, |service| {
         let id = version.parse::<u32>().ok().filter(|id| service.versions.contains_key(id)).ok_or_else(|| {
@@ -116,6 +118,7 @@ fn check_alias(
     weights: Option<&Value>,
 ) -> Result<Option<(String, f64)>, Reject> {
     let published = |v: &str| is_version(v) && v.parse::<u32>().is_ok_and(|n| service.versions.contains_key(&n));
+    let version = &super::normalized(version);
     if version == "LATEST" {
         return Err(invalid("an alias names a published version, not LATEST"));
     }
@@ -153,7 +156,7 @@ fn check_alias(
             format!("version {other:?} of function {function:?} does not exist"),
         ));
     }
-    Ok(Some((other.clone(), weight)))
+    Ok(Some((super::normalized(other), weight)))
 }
 
 pub(super) async fn create_alias(state: &Arc<State>, name: &str, input: Map<String, Value>) -> Result<Answer, Reject> {
@@ -171,7 +174,7 @@ pub(super) async fn create_alias(state: &Arc<State>, name: &str, input: Map<Stri
             ));
         }
         let additional = check_alias(service, name, &version, input.get("additionalVersionWeight"))?;
-        let record = Alias::new(version, additional, description);
+        let record = Alias::new(super::normalized(&version), additional, description);
         let answer = render_alias(&alias, &record);
         service.aliases.insert(alias, record);
         Ok(answer)
@@ -212,7 +215,7 @@ pub(super) async fn update_alias(
             },
             weights => check_alias(service, name, &version, weights)?,
         };
-        let mut record = Alias::new(version, additional, description);
+        let mut record = Alias::new(super::normalized(&version), additional, description);
         record.created = current.created.clone();
         let answer = render_alias(alias, &record);
         service.aliases.insert(alias.to_owned(), record);

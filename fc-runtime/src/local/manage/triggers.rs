@@ -163,7 +163,7 @@ pub(super) async fn create(state: &Arc<State>, function: &str, input: Map<String
         return Err(invalid(format!("triggerType {kind:?} is not one of {}", TYPES.join(", "))));
     }
     let (config_text, config) = config_of(&input)?.unwrap_or_else(|| ("{}".to_owned(), Value::Object(Map::new())));
-    let qualifier = text(&input, "qualifier")?.unwrap_or("LATEST").to_owned();
+    let qualifier = super::normalized(text(&input, "qualifier")?.unwrap_or("LATEST"));
     let _writing = state.deploy.writing.lock().await;
     with_service(state, function, |service| {
         if service.triggers.contains_key(&name) {
@@ -240,6 +240,7 @@ pub(super) async fn update(
     }
     for key in ["qualifier", "invocationRole", "description"] {
         if let Some(value) = text(&input, key)? {
+            let value = if key == "qualifier" { super::normalized(value) } else { value.to_owned() };
             json.insert(key.into(), value.into());
         }
     }
@@ -272,6 +273,7 @@ pub(super) async fn update(
     // The old listener goes first (its accept loop ended, its socket closed), so that the new one can take its
     // port.
     let old = with_service_mut(state, function, |service| Ok(service.triggers.remove(trigger)))?;
+    let previous = old.as_ref().map(|record| record.json.clone());
     if let Some(mut record) = old {
         // Connections already open keep the old settings until they close; new ones get the new.
         record.http = None;
@@ -280,7 +282,29 @@ pub(super) async fn update(
             let _ = task.await;
         }
     }
-    let (http, task) = start(state, function, trigger, &kind, &qualifier, &config, port).await?;
+    let (http, task) = match start(state, function, trigger, &kind, &qualifier, &config, port).await {
+        Ok(started) => started,
+        Err(refused) => {
+            // The new settings did not start: the old ones run again, as they were.
+            if let Some(json) = previous {
+                let kind = json.get("triggerType").and_then(Value::as_str).unwrap_or_default().to_owned();
+                let qualifier = json.get("qualifier").and_then(Value::as_str).unwrap_or("LATEST").to_owned();
+                let config: Value = json
+                    .get("triggerConfig")
+                    .and_then(Value::as_str)
+                    .and_then(|t| serde_json::from_str(t).ok())
+                    .unwrap_or_else(|| Value::Object(Map::new()));
+                if let Ok((http, task)) = start(state, function, trigger, &kind, &qualifier, &config, port).await {
+                    let record = TriggerRecord { json, http, task };
+                    let _ = with_service_mut(state, function, |service| {
+                        service.triggers.insert(trigger.to_owned(), record);
+                        Ok(())
+                    });
+                }
+            }
+            return Err(refused);
+        }
+    };
     json.insert("lastModifiedTime".into(), rfc3339_now().into());
     let record = TriggerRecord { json, http, task };
     let answer = render(&record);
@@ -355,7 +379,7 @@ pub(super) async fn put_async(
     qualifier: Option<&str>,
     input: Map<String, Value>,
 ) -> Result<Answer, Reject> {
-    let qualifier = qualifier.unwrap_or("LATEST");
+    let qualifier = &super::normalized(qualifier.unwrap_or("LATEST"));
     let number = |key: &str, range: std::ops::RangeInclusive<u64>, default: u64| -> Result<u64, Reject> {
         match input.get(key) {
             None | Some(Value::Null) => Ok(default),
@@ -405,7 +429,7 @@ pub(super) async fn put_async(
 }
 
 pub(super) fn get_async(state: &State, function: &str, qualifier: Option<&str>) -> Result<Answer, Reject> {
-    let qualifier = qualifier.unwrap_or("LATEST");
+    let qualifier = &super::normalized(qualifier.unwrap_or("LATEST"));
     with_service(state, function, |service| {
         let settings = service.async_configs.get(qualifier).ok_or_else(|| no_async(function, qualifier))?;
         Ok(Answer::Json(render_async(state, function, qualifier, settings)))

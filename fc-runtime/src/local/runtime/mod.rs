@@ -211,6 +211,8 @@ pub(crate) struct RuntimeLink {
     /// The running process's group, for a stop that cannot wait (dropping `LocalFc`).
     group: std::sync::Mutex<Option<u32>>,
     starts: std::sync::atomic::AtomicU64,
+    /// Set by `stop`: the instance was replaced or deleted, and is never started again.
+    retired: std::sync::atomic::AtomicBool,
     logs: Arc<Logs>,
     http: reqwest::Client,
     /// The client HTTP-trigger requests go through (any body, streamed both ways).
@@ -232,6 +234,7 @@ impl RuntimeLink {
             initializing: tokio::sync::Mutex::new(()),
             group: std::sync::Mutex::new(None),
             starts: Default::default(),
+            retired: Default::default(),
             logs: Arc::default(),
             http,
             web_client: OnceLock::new(),
@@ -393,6 +396,14 @@ impl RuntimeLink {
     /// The instance's address, started again when its process exited, and initialized first when `initialize`
     /// is asked for (the hook's lines going to `ctx`'s log): what FC does before it forwards an invocation.
     async fn ready(&self, ctx: &Context, initialize: bool) -> Result<SocketAddr, RunFailure> {
+        if self.retired.load(std::sync::atomic::Ordering::SeqCst) {
+            // An invocation that found this instance before it was replaced (a pending async retry, say): never
+            // started again, where nothing would stop it.
+            return Err(RunFailure::NotStarted(NotStarted {
+                code: "InstanceStopped",
+                message: "the function's instance was replaced or deleted; invoke it again".to_owned(),
+            }));
+        }
         loop {
             let (addr, generation, initialized) = {
                 let mut instance = self.instance.lock().await;
@@ -402,6 +413,13 @@ impl RuntimeLink {
                     self.set_group(None);
                 }
                 if instance.addr.is_none() {
+                    // Checked again under the lock `stop` takes after retiring, so that no process starts behind it.
+                    if self.retired.load(std::sync::atomic::Ordering::SeqCst) {
+                        return Err(RunFailure::NotStarted(NotStarted {
+                            code: "InstanceStopped",
+                            message: "the function's instance was replaced or deleted; invoke it again".to_owned(),
+                        }));
+                    }
                     self.spawn(&mut instance).await.map_err(RunFailure::NotStarted)?;
                 }
                 (instance.addr.expect("started above"), instance.generation, instance.initialized)
@@ -515,6 +533,7 @@ impl RuntimeLink {
     /// group, then SIGKILL after the stop timeout. Returns how the process ended (`None` for an address, or a
     /// runtime not running). No lock is held while the runtime runs its hook.
     pub(crate) async fn stop(&self, pre_stop: Option<Context>) -> Option<ExitStatus> {
+        self.retired.store(true, std::sync::atomic::Ordering::SeqCst);
         let (addr, process) = {
             let mut instance = self.instance.lock().await;
             let taken = (instance.addr, instance.process.take());
