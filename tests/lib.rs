@@ -314,29 +314,6 @@ pub fn zig_tools() -> std::path::PathBuf {
     bin
 }
 
-/// The newest `GLIBC_x.y` symbol version an ELF executable needs, as `(x, y)`; `None` when it needs none.
-pub fn newest_glibc(elf: &[u8]) -> Result<Option<(u32, u32)>, String> {
-    use object::read::elf::ElfFile64;
-    let file = ElfFile64::<object::Endianness>::parse(elf).map_err(|e| e.to_string())?;
-    let endian = file.endian();
-    let sections = file.elf_section_table();
-    let Some((mut needs, index)) = sections.gnu_verneed(endian, elf).map_err(|e| e.to_string())? else {
-        return Ok(None);
-    };
-    let strings = sections.strings(endian, elf, index).map_err(|e| e.to_string())?;
-    let mut newest = None;
-    while let Some((_, mut auxes)) = needs.next().map_err(|e| e.to_string())? {
-        while let Some(aux) = auxes.next().map_err(|e| e.to_string())? {
-            let name = String::from_utf8_lossy(aux.name(endian, strings).map_err(|e| e.to_string())?).into_owned();
-            let Some(version) = name.strip_prefix("GLIBC_") else { continue };
-            let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-            let v = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-            newest = newest.max(Some(v));
-        }
-    }
-    Ok(newest)
-}
-
 /// The zip of the Python custom runtime in `tests/sdk/python_function` (a function not written in Rust), saying
 /// `version` when invoked; with a `bootstrap` that starts it unless `bootstrap` is false.
 pub fn python_function_zip(version: &str, bootstrap: bool) -> Vec<u8> {

@@ -251,18 +251,7 @@ pub async fn plan(client: &Client, deployable: &Deployable, options: &DeployOpti
     // Version and alias first: a trigger or an async config may name the alias.
     let alias = options.alias.clone().or_else(|| options.publish.then(|| spec.alias.clone()).flatten());
     if options.publish || alias.is_some() {
-        let newest = if exists {
-            client
-                .list_function_versions(name, &ListOptions::new().limit(1), Some(Direction::Backward))
-                .await
-                .map_err(Error::fc(format!("listing {name}'s versions")))?
-                .items
-                .into_iter()
-                .next()
-                .and_then(|v| v.version_id)
-        } else {
-            None
-        };
+        let newest = if exists { newest_version(client, name).await? } else { None };
         let same_as_newest = match (&newest, changed) {
             (Some(version), false) => {
                 let published = client
@@ -528,7 +517,9 @@ pub async fn apply(
             Resource::Alias(alias) => {
                 let target = match &version {
                     Some(v) => v.clone(),
-                    None => plan_version(client, name).await?,
+                    None => newest_version(client, name)
+                        .await?
+                        .ok_or_else(|| Error::Usage(format!("{name} has no published version for the alias")))?,
                 };
                 progress.step(format!("{name}: alias {alias} -> version {target}"));
                 if step.action == Action::Create {
@@ -548,17 +539,16 @@ pub async fn apply(
     Ok(version)
 }
 
-/// The newest published version of `name`.
-async fn plan_version(client: &Client, name: &str) -> Result<String, Error> {
-    client
+/// The newest published version of `name`, if it has one.
+async fn newest_version(client: &Client, name: &str) -> Result<Option<String>, Error> {
+    Ok(client
         .list_function_versions(name, &ListOptions::new().limit(1), Some(Direction::Backward))
         .await
         .map_err(Error::fc(format!("listing {name}'s versions")))?
         .items
         .into_iter()
         .next()
-        .and_then(|v| v.version_id)
-        .ok_or_else(|| Error::Usage(format!("{name} has no published version for the alias")))
+        .and_then(|v| v.version_id))
 }
 
 /// Waits until FC says `name` is ready (`state` not `Pending`, `lastUpdateStatus` not `InProgress`), at most

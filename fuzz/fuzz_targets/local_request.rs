@@ -42,7 +42,10 @@ fn server() -> &'static Server {
                 )
                 .versions(("svc", "echo"), 2)
                 .alias(("svc", "echo"), "prod", "1")
-                .router(Namespace::Fc3, Router::new().bytes("echo", |event, _ctx| async move { Ok::<_, Failure>(event) }))
+                .router(
+                    Namespace::Fc3,
+                    Router::new().bytes("echo", |event, _ctx| async move { Ok::<_, Failure>(event) }),
+                )
                 .router_with(
                     Namespace::Fc3,
                     Router::new().bytes("job", |event, _ctx| async move { Ok::<_, Failure>(event) }),
@@ -80,40 +83,12 @@ fn signed(input: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The same input shape, signed with ACS3-HMAC-SHA256 over host, content-type and every `x-acs-*` header it has
-/// (a fresh nonce each time, the body's hash).
+/// The same input shape, signed with ACS3-HMAC-SHA256 (see `request_text::acs3_request`).
 fn acs3_signed(input: &[u8]) -> Vec<u8> {
-    use fc_runtime::sign::acs3::{self, Acs3Request};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NONCE: AtomicU64 = AtomicU64::new(0);
     let Parsed { method, path, headers, body } = parse(input);
-    let method = method.as_str();
     let path =
         path.as_deref().filter(|p| p.starts_with("/2023-03-30/")).unwrap_or("/2023-03-30/functions/echo/invocations");
-    let mut headers: Vec<(String, String)> =
-        headers.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).filter(|(k, _)| k != "host").collect();
-    let hash = acs3::payload_hash(body);
-    headers.push(("host".into(), "fuzz".into()));
-    headers.push(("x-acs-date".into(), humantime::format_rfc3339_seconds(SystemTime::now()).to_string()));
-    headers.push(("x-acs-signature-nonce".into(), format!("fuzz-{}", NONCE.fetch_add(1, Ordering::Relaxed))));
-    headers.push(("x-acs-content-sha256".into(), hash.clone()));
-    let (path_only, raw_query) = path.split_once('?').unwrap_or((path, ""));
-    let query: Vec<(String, String)> = form_urlencoded::parse(raw_query.as_bytes()).into_owned().collect();
-    let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let signed: Vec<(&str, &str)> =
-        headers.iter().filter(|(k, _)| acs3::signed_by_default(k)).map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let auth = acs3::authorization(
-        "testKeyId",
-        "testKeySecret",
-        &Acs3Request { method, path: path_only, query: &query, headers: &signed, hashed_payload: &hash },
-    );
-    let mut out = format!("{method} {path} HTTP/1.1\r\nauthorization: {auth}\r\n").into_bytes();
-    for (k, v) in &headers {
-        out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
-    }
-    out.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
-    out.extend_from_slice(body);
-    out
+    request_text::acs3_request(method.as_str(), path, &headers, body)
 }
 
 fuzz_target!(|data: &[u8]| {

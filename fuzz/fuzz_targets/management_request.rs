@@ -12,7 +12,7 @@
 mod request_text;
 
 use std::sync::OnceLock;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use fc_runtime::local::LocalFc;
 use libfuzzer_sys::fuzz_target;
@@ -28,38 +28,17 @@ fn runtime() -> &'static Runtime {
 /// A small package for the function made before a request of the third kind.
 fn package() -> &'static [u8] {
     static ZIP: OnceLock<Vec<u8>> = OnceLock::new();
-    ZIP.get_or_init(|| fc_runtime::manage::CodePackage::new().file("index.py", b"def handler(e, c): return e".to_vec()).finish().unwrap())
+    ZIP.get_or_init(|| {
+        fc_runtime::manage::CodePackage::new()
+            .file("index.py", b"def handler(e, c): return e".to_vec())
+            .finish()
+            .unwrap()
+    })
 }
 
 /// `method path` with `body`, ACS3-signed with LocalFc's default key.
 fn acs3_signed(method: &str, path: &str, extra: &[(String, String)], body: &[u8]) -> Vec<u8> {
-    use fc_runtime::sign::acs3::{self, Acs3Request};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NONCE: AtomicU64 = AtomicU64::new(0);
-    let mut headers: Vec<(String, String)> =
-        extra.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).filter(|(k, _)| k != "host").collect();
-    let hash = acs3::payload_hash(body);
-    headers.push(("host".into(), "fuzz".into()));
-    headers.push(("x-acs-date".into(), humantime::format_rfc3339_seconds(SystemTime::now()).to_string()));
-    headers.push(("x-acs-signature-nonce".into(), format!("fuzz-{}", NONCE.fetch_add(1, Ordering::Relaxed))));
-    headers.push(("x-acs-content-sha256".into(), hash.clone()));
-    let (path_only, raw_query) = path.split_once('?').unwrap_or((path, ""));
-    let query: Vec<(String, String)> = form_urlencoded::parse(raw_query.as_bytes()).into_owned().collect();
-    let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let signed: Vec<(&str, &str)> =
-        headers.iter().filter(|(k, _)| acs3::signed_by_default(k)).map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let auth = acs3::authorization(
-        "testKeyId",
-        "testKeySecret",
-        &Acs3Request { method, path: path_only, query: &query, headers: &signed, hashed_payload: &hash },
-    );
-    let mut out = format!("{method} {path} HTTP/1.1\r\nauthorization: {auth}\r\n").into_bytes();
-    for (k, v) in &headers {
-        out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
-    }
-    out.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
-    out.extend_from_slice(body);
-    out
+    request_text::acs3_request(method, path, extra, body)
 }
 
 /// Sends `request` on a fresh connection to `fc` and checks what comes back.
@@ -86,7 +65,9 @@ async fn exchange(fc: &LocalFc, request: Vec<u8>) -> Vec<u8> {
 fn fc3_path(path: Option<String>) -> String {
     match path {
         Some(path) if path.starts_with("/2023-03-30/") => path,
-        Some(path) => format!("/2023-03-30/functions/f{}", if path.starts_with('/') { path } else { format!("/{path}") }),
+        Some(path) => {
+            format!("/2023-03-30/functions/f{}", if path.starts_with('/') { path } else { format!("/{path}") })
+        }
         None => "/2023-03-30/functions".to_owned(),
     }
 }

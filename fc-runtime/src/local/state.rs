@@ -244,6 +244,17 @@ pub(crate) struct TriggerRecord {
     pub task: Option<tokio::task::JoinHandle<()>>,
 }
 
+impl TriggerRecord {
+    /// What a stored trigger runs: its type, the qualifier it invokes, and its config parsed from the JSON text.
+    pub(crate) fn parts(json: &serde_json::Map<String, serde_json::Value>) -> (String, String, serde_json::Value) {
+        let text = |key: &str| json.get(key).and_then(serde_json::Value::as_str);
+        let config = text("triggerConfig")
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_else(|| serde_json::Value::Object(serde_json::Map::new()));
+        (text("triggerType").unwrap_or_default().to_owned(), text("qualifier").unwrap_or("LATEST").to_owned(), config)
+    }
+}
+
 impl Drop for TriggerRecord {
     fn drop(&mut self) {
         if let Some(task) = &self.task {

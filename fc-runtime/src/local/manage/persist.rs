@@ -240,13 +240,7 @@ pub(crate) async fn restore(state: &Arc<State>) -> Result<usize, String> {
         state.write().insert(fc3_service(&f.name), service);
         for (json, port) in f.triggers {
             let name = json.get("triggerName").and_then(Value::as_str).unwrap_or_default().to_owned();
-            let kind = json.get("triggerType").and_then(Value::as_str).unwrap_or_default().to_owned();
-            let qualifier = json.get("qualifier").and_then(Value::as_str).unwrap_or("LATEST").to_owned();
-            let config: Value = json
-                .get("triggerConfig")
-                .and_then(Value::as_str)
-                .and_then(|t| serde_json::from_str(t).ok())
-                .unwrap_or_else(|| Value::Object(Map::new()));
+            let (kind, qualifier, config) = TriggerRecord::parts(&json);
             match super::triggers::start(state, &f.name, &name, &kind, &qualifier, &config, port).await {
                 Ok((http, task)) => {
                     let record = TriggerRecord { json, http, task };

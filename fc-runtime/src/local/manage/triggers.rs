@@ -244,13 +244,7 @@ pub(super) async fn update(
             json.insert(key.into(), value.into());
         }
     }
-    let kind = json.get("triggerType").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let qualifier = json.get("qualifier").and_then(Value::as_str).unwrap_or("LATEST").to_owned();
-    let config: Value = json
-        .get("triggerConfig")
-        .and_then(Value::as_str)
-        .and_then(|t| serde_json::from_str(t).ok())
-        .unwrap_or_else(|| Value::Object(Map::new()));
+    let (kind, qualifier, config) = TriggerRecord::parts(&json);
     with_service(state, function, |service| {
         check_qualifier(service, function, &qualifier)?;
         if kind == "http"
@@ -287,13 +281,7 @@ pub(super) async fn update(
         Err(refused) => {
             // The new settings did not start: the old ones run again, as they were.
             if let Some(json) = previous {
-                let kind = json.get("triggerType").and_then(Value::as_str).unwrap_or_default().to_owned();
-                let qualifier = json.get("qualifier").and_then(Value::as_str).unwrap_or("LATEST").to_owned();
-                let config: Value = json
-                    .get("triggerConfig")
-                    .and_then(Value::as_str)
-                    .and_then(|t| serde_json::from_str(t).ok())
-                    .unwrap_or_else(|| Value::Object(Map::new()));
+                let (kind, qualifier, config) = TriggerRecord::parts(&json);
                 if let Ok((http, task)) = start(state, function, trigger, &kind, &qualifier, &config, port).await {
                     let record = TriggerRecord { json, http, task };
                     let _ = with_service_mut(state, function, |service| {
