@@ -292,7 +292,8 @@ pub struct DestinationDelivery {
     pub record: serde_json::Value,
 }
 
-/// The most destination records [`State::destinations`] keeps: older ones are forgotten.
+/// The most destination records [`LocalFc::destinations`](super::LocalFc::destinations) keeps: older ones are
+/// forgotten.
 pub const MAX_DESTINATION_RECORDS: usize = 1_000;
 
 pub(crate) struct State {
