@@ -1,7 +1,8 @@
 //! The demo web function, beside the demo functions of `examples`: its routes as a typed client ([`DemoWeb`]), the
 //! axum router that serves them ([`demo_web`]), and the demo functions with the web function behind a signed HTTP
-//! trigger ([`demo_functions`]), for `local_fc`, the `function` process and the `http_trigger` example. A package
-//! of its own so that the examples that need no web function build without axum.
+//! trigger ([`demo_functions`]), for `local_fc`, the `function` process and the `http_trigger` example; and the
+//! typed trigger events by source ([`decode_trigger_event`]), for `local_fc fire` and the `events` example. A
+//! package of its own so that the examples that need neither build without axum and without the typed events.
 
 use std::time::Duration;
 
@@ -149,4 +150,60 @@ pub fn demo_web() -> axum::Router {
                 ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], axum::body::Body::from_stream(lines))
             }),
         )
+}
+
+/// The trigger sources [`decode_trigger_event`] knows, as the `events` example and `local_fc fire` name them.
+pub const TRIGGER_SOURCES: &[&str] = &[
+    "timer",
+    "oss",
+    "sls",
+    "cdn",
+    "mns-topic",
+    "mns-queue",
+    "rocketmq",
+    "rabbitmq",
+    "kafka",
+    "dts",
+    "mqtt",
+    "http",
+    "destination",
+    "tablestore",
+];
+
+/// A trigger's event, decoded by its type.
+pub struct DecodedEvent {
+    /// The typed event, encoded again as JSON.
+    pub json: serde_json::Value,
+    /// The body FC would send a function for it (JSON; CBOR for `tablestore`; the text for an MNS topic message
+    /// in the STREAM format).
+    pub body: Vec<u8>,
+}
+
+/// Decodes `body` with the typed event of `source` exactly as the function side decodes an invocation body
+/// (`fc_runtime::function::decode_event`: JSON, else CBOR, else raw text for a type that takes it). The error names the
+/// failing field's path.
+pub fn decode_trigger_event(source: &str, body: &[u8]) -> Result<DecodedEvent, String> {
+    use fc_runtime::events::{self, TriggerEvent};
+    fn decode<E: TriggerEvent + serde::de::DeserializeOwned>(body: &[u8]) -> Result<DecodedEvent, String> {
+        let event: E = fc_runtime::function::decode_event(body).map_err(|f| f.message)?;
+        let json = serde_json::to_value(&event).map_err(|e| e.to_string())?;
+        Ok(DecodedEvent { json, body: event.to_body().map_err(|e| e.to_string())? })
+    }
+    match source {
+        "timer" => decode::<events::timer::TimerEvent>(body),
+        "oss" => decode::<events::oss::OssEvent>(body),
+        "sls" => decode::<events::sls::SlsEvent>(body),
+        "cdn" => decode::<events::cdn::CdnEvent>(body),
+        "mns-topic" => decode::<events::mns_topic::MnsTopicEvent>(body),
+        "mns-queue" => decode::<events::mns_queue::MnsQueueEvent>(body),
+        "rocketmq" => decode::<events::rocketmq::RocketMqEvent>(body),
+        "rabbitmq" => decode::<events::rabbitmq::RabbitMqEvent>(body),
+        "kafka" => decode::<events::kafka::KafkaEvent>(body),
+        "dts" => decode::<events::dts::DtsEvent>(body),
+        "mqtt" => decode::<events::mqtt::MqttEvent>(body),
+        "http" => decode::<events::http::HttpTriggerEvent>(body),
+        "destination" => decode::<events::destination::DestinationRecord>(body),
+        "tablestore" => decode::<events::tablestore::TablestoreEvent>(body),
+        other => Err(format!("unknown source {other:?}: one of {}", TRIGGER_SOURCES.join(" "))),
+    }
 }

@@ -148,7 +148,7 @@ async fn fire(fire: Fire) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let event = match examples::decode_trigger_event(&fire.source, &body) {
+    let event = match examples_web::decode_trigger_event(&fire.source, &body) {
         Ok(event) => event,
         Err(e) => {
             eprintln!("{e}");

@@ -16,11 +16,11 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [source, file] = args.as_slice() else {
-        eprintln!("usage: events SOURCE FILE\n  SOURCE: {}", examples::TRIGGER_SOURCES.join(" "));
+        eprintln!("usage: events SOURCE FILE\n  SOURCE: {}", examples_web::TRIGGER_SOURCES.join(" "));
         return ExitCode::from(2);
     };
-    if !examples::TRIGGER_SOURCES.contains(&source.as_str()) {
-        eprintln!("unknown source {source:?}: one of {}", examples::TRIGGER_SOURCES.join(" "));
+    if !examples_web::TRIGGER_SOURCES.contains(&source.as_str()) {
+        eprintln!("unknown source {source:?}: one of {}", examples_web::TRIGGER_SOURCES.join(" "));
         return ExitCode::from(2);
     }
     let body = match std::fs::read(file) {
@@ -30,7 +30,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match examples::decode_trigger_event(source, &body) {
+    match examples_web::decode_trigger_event(source, &body) {
         Ok(event) => {
             println!("{}", serde_json::to_string_pretty(&event.json).expect("JSON"));
             ExitCode::SUCCESS
