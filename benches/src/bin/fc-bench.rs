@@ -152,10 +152,12 @@ fn server(kind: &str) -> Result<(), BoxError> {
                 (endpoint, Box::new(()))
             }
             "trigger" => {
-                // The web function behind an anonymous trigger (`open`) and a signed one (`signed`).
+                // The web function behind an anonymous trigger (`open`) and a signed one (`signed`). The sync limit
+                // (which also bounds an answer, FC's 32 MB) is raised so that row 11's 256 MiB stream gets through.
                 use fc_runtime::local::{FunctionConfig, HttpTrigger, LocalFc};
                 let fc = LocalFc::builder()
                     .addr(addr)
+                    .limits(fc_runtime::Limits::new(1 << 30, fc_runtime::Limits::default().max_async_payload))
                     .access_key(fc_benches::ACCESS_KEY_ID, fc_benches::ACCESS_KEY_SECRET)
                     .function("open", fc_benches::web_router(), FunctionConfig::default().concurrency(1000))
                     .function("signed", fc_benches::web_router(), FunctionConfig::default().concurrency(1000))
@@ -1286,7 +1288,9 @@ fn cargo_fc_deploy_row(options: &Options) -> Result<Row, BoxError> {
 /// zigbuild` alone on the same crate and target directory: what packing, the glibc check and the zip cost.
 fn cargo_fc_build_row(quick: bool) -> Result<Row, BoxError> {
     let rounds = if quick { 1 } else { 3 };
-    let work = workspace().join("target/bench-cargo-fc");
+    // Outside this workspace (a crate inside it would have to be one of its members); its builds go to the shared
+    // target directory below.
+    let work = std::env::temp_dir().join("fc-bench-cargo-fc");
     let crate_dir = work.join("hello");
     if !crate_dir.exists() {
         std::fs::create_dir_all(&work)?;
