@@ -216,7 +216,7 @@ pub fn build(project: &Project, options: &BuildOptions, progress: &Progress) -> 
             .find(|(name, _)| *name == binary)
             .map(|(_, path)| path.clone())
             .ok_or_else(|| Error::Cargo(format!("cargo built no executable named {binary}")))?;
-        let artifact = pack(&package, &binary, &executable, &out, !options.host)?;
+        let artifact = pack(&package, &binary, &executable, &out, !options.host, !options.release)?;
         progress.step(format!(
             "packed {} ({} bytes zipped, checksum {}{})",
             artifact.zip.display(),
@@ -231,7 +231,16 @@ pub fn build(project: &Project, options: &BuildOptions, progress: &Progress) -> 
 
 /// Packs `executable` as `out/<binary>/bootstrap` and `out/<binary>.zip` (each written beside its place, then
 /// renamed, so that neither is ever half-written), checked against FC's limits (and glibc, when `check_glibc`).
-pub fn pack(package: &str, binary: &str, executable: &Path, out: &Path, check_glibc: bool) -> Result<Artifact, Error> {
+/// A `fast` zip (debug builds, the edit-build-deploy loop) is deflated at level 1: a debug binary is tens of
+/// megabytes, and the default level would take seconds; a release build gets the default level, the smaller zip.
+pub fn pack(
+    package: &str,
+    binary: &str,
+    executable: &Path,
+    out: &Path,
+    check_glibc: bool,
+    fast: bool,
+) -> Result<Artifact, Error> {
     let bytes = std::fs::read(executable).map_err(Error::io(executable))?;
     // Only FC's Linux binaries are read as ELF: a host build (`cargo fc local`) may be anything the host runs.
     let glibc = if check_glibc {
@@ -248,10 +257,8 @@ pub fn pack(package: &str, binary: &str, executable: &Path, out: &Path, check_gl
             ),
         });
     }
-    let zip = fc_runtime::manage::CodePackage::new()
-        .executable("bootstrap", bytes.clone())
-        .finish()
-        .map_err(Error::io(executable))?;
+    let code = fc_runtime::manage::CodePackage::new().executable("bootstrap", bytes.clone());
+    let zip = if fast { code.level(1) } else { code }.finish().map_err(Error::io(executable))?;
     if zip.len() > fc_runtime::manage::MAX_DIRECT_CODE {
         return Err(Error::Binary {
             binary: executable.to_path_buf(),
