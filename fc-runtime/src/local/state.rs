@@ -417,14 +417,18 @@ pub(crate) fn rfc3339_now() -> String {
 
 /// A uuid-shaped id from 64 bits.
 pub(crate) fn uuid_like(n: u64) -> String {
-    let a = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ n.rotate_left(29);
+    uuid_shape(n, n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ n.rotate_left(29))
+}
+
+/// `hi` and `lo` laid out as a version-4, variant-1 uuid (`xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx`).
+fn uuid_shape(hi: u64, lo: u64) -> String {
     format!(
         "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        (n >> 32) as u32,
-        (n >> 16) as u16,
-        n as u16 & 0xfff,
-        0x8000 | (a >> 48) as u16 & 0x3fff,
-        a & 0xffff_ffff_ffff
+        (hi >> 32) as u32,
+        (hi >> 16) as u16,
+        hi as u16 & 0xfff,
+        0x8000 | (lo >> 48) as u16 & 0x3fff,
+        lo & 0xffff_ffff_ffff
     )
 }
 
@@ -432,15 +436,7 @@ impl State {
     /// A fresh, unique, uuid-shaped request id.
     pub(crate) fn request_id(&self) -> String {
         let n = self.sequence.fetch_add(1, Ordering::Relaxed);
-        let a = self.seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            (a >> 32) as u32,
-            (a >> 16) as u16,
-            a as u16 & 0xfff,
-            0x8000 | (n >> 48) as u16 & 0x3fff,
-            n & 0xffff_ffff_ffff
-        )
+        uuid_shape(self.seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15), n)
     }
 
     pub(crate) fn function(&self, service: &str, function: &str) -> Option<Arc<Function>> {
