@@ -293,6 +293,18 @@ async fn keys_no_request_could_be_signed_with_are_refused_at_start() {
     assert!(matches!(err, fc_runtime::local::StartError::InvalidKey { .. }), "{err}");
 }
 
+/// LocalFc runs code uploaded through its API: it binds loopback addresses only, and refuses any other before
+/// binding.
+#[tokio::test]
+async fn only_loopback_addresses_are_listened_on() {
+    for addr in ["0.0.0.0:0", "[::]:0", "192.0.2.1:0"] {
+        let err = LocalFc::builder().addr(addr.parse().unwrap()).start().await.unwrap_err();
+        assert!(matches!(err, fc_runtime::local::StartError::NotLoopback { .. }), "{addr}: {err}");
+    }
+    let fc = LocalFc::builder().addr("127.0.0.1:0".parse().unwrap()).start().await.unwrap();
+    assert!(fc.endpoint().starts_with("http://127.0.0.1:"));
+}
+
 /// A hosted function's `ctx.client()` calls this LocalFc, whatever `Host` the caller sent.
 #[tokio::test]
 async fn a_hosted_functions_client_calls_local_fc_not_the_callers_host() {

@@ -140,7 +140,8 @@ impl LocalFcBuilder {
         self
     }
 
-    /// Listens on `addr` (default `127.0.0.1:0`, an ephemeral port).
+    /// Listens on `addr` (default `127.0.0.1:0`, an ephemeral port), a loopback address: [`start`](Self::start)
+    /// refuses any other with [`StartError::NotLoopback`].
     pub fn addr(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
         self
@@ -377,6 +378,9 @@ impl LocalFcBuilder {
             }
             credentials.validate().map_err(|e| StartError::InvalidKey { id: key.id.clone(), reason: e.to_string() })?;
         }
+        if !self.addr.ip().is_loopback() {
+            return Err(StartError::NotLoopback { addr: self.addr });
+        }
         let bind = |source| StartError::Bind { addr: self.addr, source };
         let listener = tokio::net::TcpListener::bind(self.addr).await.map_err(bind)?;
         let addr = listener.local_addr().map_err(bind)?;
@@ -523,6 +527,14 @@ pub enum StartError {
         /// The operating system's error.
         #[source]
         source: io::Error,
+    },
+    /// An address that is not loopback: LocalFc runs code uploaded through its API and must not be reachable
+    /// from another machine.
+    #[error("LocalFc listens on loopback addresses only, not {addr}")]
+    #[non_exhaustive]
+    NotLoopback {
+        /// The address asked for.
+        addr: SocketAddr,
     },
     /// The socket could not be bound.
     #[error("could not listen on {addr}")]
